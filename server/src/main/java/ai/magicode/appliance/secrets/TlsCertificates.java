@@ -3,6 +3,8 @@ package ai.magicode.appliance.secrets;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.math.BigInteger;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -299,8 +301,7 @@ public final class TlsCertificates {
             }
             if (IPAddress.isValid(name)) {
                 // Keyed by the canonical address, so "::1" and "0:0:0:0:0:0:0:1" are one name.
-                GeneralName ip = new GeneralName(GeneralName.iPAddress, name);
-                names.putIfAbsent(ip.getName().toString(), ip);
+                names.putIfAbsent(canonicalIp(name), new GeneralName(GeneralName.iPAddress, name));
             } else {
                 String dns = name.toLowerCase(Locale.ROOT);
                 if (dns.endsWith(".")) {
@@ -314,6 +315,15 @@ public final class TlsCertificates {
             }
         }
         return names;
+    }
+
+    private static String canonicalIp(String literal) {
+        try {
+            // A literal that IPAddress accepted: parsed locally, no name lookup.
+            return InetAddress.getByName(literal).getHostAddress();
+        } catch (UnknownHostException e) {
+            throw new SecretsException("Cannot put '" + literal + "' into a TLS certificate: not an IP address", e);
+        }
     }
 
     private static KeyPair generateEcKeyPair() {
@@ -332,8 +342,8 @@ public final class TlsCertificates {
         Instant notAfter = notBefore.plus(Duration.ofMinutes(5)).plus(VALIDITY);
         String commonName = names.keySet().iterator().next();
         X500Name subject = new X500NameBuilder(BCStyle.INSTANCE)
-                .addRDN(BCStyle.CN, commonName.length() <= 64 ? commonName : "MagiCode Appliance")
                 .addRDN(BCStyle.O, "MagiCode Appliance (self-signed)")
+                .addRDN(BCStyle.CN, commonName.length() <= 64 ? commonName : "MagiCode Appliance")
                 .build();
         // RFC 5280: positive, at most 20 octets; random so that regenerated certificates never share a serial.
         BigInteger serial = new BigInteger(159, new SecureRandom()).add(BigInteger.ONE);

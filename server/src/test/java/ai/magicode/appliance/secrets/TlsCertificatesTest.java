@@ -104,6 +104,19 @@ class TlsCertificatesTest {
     }
 
     @Test
+    void selfSignedCertificateForAnIpAddressNamesItInTheSubject() throws Exception {
+        var generated = TlsCertificates.selfSigned(List.of("10.1.2.3"), dir, false);
+
+        X509Certificate cert =
+                TlsCertificates.load(generated.certFile(), generated.keyFile()).leaf();
+
+        assertEquals(
+                "CN=10.1.2.3,O=MagiCode Appliance (self-signed)",
+                cert.getSubjectX500Principal().getName());
+        assertEquals(cert.getSubjectX500Principal(), cert.getIssuerX500Principal());
+    }
+
+    @Test
     void refusesHostThatIsNeitherDnsNameNorIpAddress() {
         var e = assertThrows(
                 SecretsException.class, () -> TlsCertificates.selfSigned(List.of("bad host/name"), dir, false));
