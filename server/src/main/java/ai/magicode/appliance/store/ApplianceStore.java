@@ -109,9 +109,22 @@ public final class ApplianceStore implements AutoCloseable {
         } catch (RuntimeException e) {
             throw new StoreException(
                     StoreException.Kind.CORRUPT,
-                    "The store at " + storeDir + " cannot be read (" + e.getMessage() + "); restore a backup",
+                    "The store at " + storeDir + " cannot be read (" + causes(e) + "); restore a backup",
                     e);
         }
+    }
+
+    /** The messages of a Throwable's cause chain: Eclipse Store's outer messages alone rarely say what broke. */
+    private static String causes(Throwable e) {
+        StringBuilder text = new StringBuilder();
+        for (Throwable t = e; t != null && text.length() < 500; t = t.getCause()) {
+            String message =
+                    t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
+            if (!text.toString().contains(message)) {
+                text.append(text.isEmpty() ? "" : ": ").append(message);
+            }
+        }
+        return text.toString();
     }
 
     private static StoreRoot rootOf(EmbeddedStorageManager storage, Path storeDir, int targetVersion) {
@@ -278,7 +291,7 @@ public final class ApplianceStore implements AutoCloseable {
             } catch (RuntimeException e) {
                 throw new StoreException(
                         StoreException.Kind.IO,
-                        "Backup to " + target + " failed (" + e.getMessage() + "); empty it and try again",
+                        "Backup to " + target + " failed (" + causes(e) + "); empty it and try again",
                         e);
             }
             writeVersionFile(storeCopy, version);
@@ -395,8 +408,7 @@ public final class ApplianceStore implements AutoCloseable {
         } catch (StoreException e) {
             throw new StoreException(
                     StoreException.Kind.BAD_BACKUP,
-                    "The store in the backup at " + source + " does not open: "
-                            + e.getCause().getMessage(),
+                    "The store in the backup at " + source + " does not open: " + causes(e.getCause()),
                     e);
         }
         try {

@@ -240,6 +240,7 @@ class BackupRestoreTest {
 
         assertEquals(StoreException.Kind.BAD_BACKUP, refused.kind());
         assertTrue(refused.getMessage().contains("does not open"), refused.getMessage());
+        assertTrue(refused.getMessage().contains("inconsistent"), refused.getMessage());
         assertEquals(before, StoreFiles.contents(dataDir()));
     }
 
