@@ -1,0 +1,255 @@
+package ai.magicode.appliance;
+
+import static java.lang.System.Logger.Level.INFO;
+import static java.lang.System.Logger.Level.WARNING;
+
+import ai.magicode.appliance.auth.SetupToken;
+import ai.magicode.appliance.config.ApplianceConfig;
+import ai.magicode.appliance.control.ControlException;
+import ai.magicode.appliance.control.ControlServer;
+import ai.magicode.appliance.secrets.TlsCertificates;
+import ai.magicode.appliance.secrets.TlsKeyPair;
+import ai.magicode.appliance.store.ApplianceStore;
+import ai.magicode.appliance.store.Backup;
+import ai.magicode.appliance.store.Migration;
+import ai.magicode.appliance.store.StoreException;
+import ai.magicode.appliance.web.HttpMetrics;
+import ai.magicode.appliance.web.Observability;
+import ai.magicode.appliance.web.Problems;
+import ai.magicode.appliance.web.RequestIds;
+import ai.magicode.appliance.web.SecurityHeaders;
+import ai.magicode.appliance.web.VersionRoutes;
+import io.helidon.common.tls.Tls;
+import io.helidon.openapi.OpenApiFeature;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.HttpRules;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * The composition root: builds every component of the appliance with {@code new}, in dependency
+ * order, and tears them down in reverse. Tests reuse {@link #routing} and {@link #configure}.
+ */
+public final class Appliance implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Appliance.class.getName());
+
+    /** Store migrations, oldest first; each feature adds its steps here when its stored shape changes. */
+    static final List<Migration> MIGRATIONS = List.of();
+
+    private final ApplianceConfig config;
+    private final ApplianceStore store;
+    private final SetupToken setupToken;
+    private final Problems problems;
+    private final Optional<TlsKeyPair> tls;
+    private WebServer server;
+    private ControlServer control;
+    private boolean closed;
+
+    private Appliance(ApplianceConfig config, ApplianceStore store) {
+        this.config = config;
+        this.store = store;
+        this.setupToken = SetupToken.create(store);
+        this.problems = new Problems(config.server().maxRequestBytes()).map(StoreException.class, 503);
+        this.tls = loadTls(config);
+    }
+
+    /**
+     * Opens the data dir and builds the components; nothing listens yet.
+     *
+     * @throws StoreException when the data dir is in use or its store cannot be opened
+     */
+    public static Appliance create(ApplianceConfig config) {
+        createDataDir(config.dataDir());
+        ApplianceStore store = ApplianceStore.open(config.dataDir(), MIGRATIONS);
+        try {
+            return new Appliance(config, store);
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
+    }
+
+    /** The build's version, from the jar. */
+    public static String version() {
+        try (InputStream in = Appliance.class.getResourceAsStream("/magicode-version.properties")) {
+            Properties properties = new Properties();
+            if (in != null) {
+                properties.load(in);
+            }
+            return properties.getProperty("version", "unknown");
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    /** Every HTTP route of the appliance, with its filters and error handling. */
+    public void routing(HttpRouting.Builder routing) {
+        routing.addFilter(new RequestIds())
+                .addFilter(new SecurityHeaders(tls.isPresent()))
+                .addFilter(new HttpMetrics());
+        problems.register(routing);
+        api(routing);
+    }
+
+    /** The {@code /api/v1} routes, each described in {@code META-INF/openapi.yaml} (a test holds them in step). */
+    void api(HttpRules rules) {
+        rules.register("/api/v1", new VersionRoutes(version(), store.schemaVersion()));
+    }
+
+    /** The listener, its limits, TLS and the server features (observe, OpenAPI) around {@link #routing}. */
+    public void configure(WebServerConfig.Builder server) {
+        server.host(config.server().host())
+                .port(config.server().port())
+                .maxPayloadSize(config.server().maxRequestBytes())
+                .shutdownGracePeriod(config.server().shutdownGrace())
+                .shutdownHook(false)
+                .featuresDiscoverServices(false)
+                .directHandlers(problems.directHandlers())
+                .addFeature(new Observability()
+                        .ready("store", () -> store.isOpen() ? Optional.empty() : Optional.of("the store is closed"))
+                        .diskSpace(config.dataDir(), config.observe().minFreeDiskBytes())
+                        .feature())
+                .addFeature(
+                        OpenApiFeature.builder().managerDiscoverServices(false).build())
+                .routing(this::routing);
+        tls.ifPresent(pair -> server.tls(Tls.builder()
+                .privateKey(pair.privateKey())
+                .privateKeyCertChain(pair.chain())
+                .build()));
+    }
+
+    /** Starts listening and accepting control commands; logs the console URL and, before setup, the setup token. */
+    public WebServer start() {
+        return start(routing -> {});
+    }
+
+    /** Starts with extra routes after the appliance's own (tests use this for slow or failing handlers). */
+    synchronized WebServer start(Consumer<HttpRouting.Builder> extraRoutes) {
+        long started = System.nanoTime();
+        WebServerConfig.Builder builder = WebServer.builder();
+        configure(builder);
+        builder.routing(routing -> {
+            routing(routing);
+            extraRoutes.accept(routing);
+        });
+        server = builder.build().start();
+        control = ControlServer.start(config.dataDir(), Map.of("backup", arguments -> {
+            String to = arguments.get("to");
+            if (to == null || to.isBlank()) {
+                throw new ControlException("backup needs a target directory");
+            }
+            return describe(store.backup(Path.of(to)));
+        }));
+        URI console = consoleUrl();
+        LOG.log(
+                INFO,
+                "MagiCode Appliance " + version() + " ready on port " + server.port() + " in "
+                        + (System.nanoTime() - started) / 1_000_000 + " ms: " + console);
+        setupToken
+                .pending()
+                .ifPresent(token -> LOG.log(
+                        INFO,
+                        "First-time setup: open " + console + " and enter the one-time setup token " + token
+                                + " (also in " + setupToken.file() + ")"));
+        return server;
+    }
+
+    /** Backs the store up, consistently, while serving. */
+    public Backup backup(Path to) {
+        return store.backup(to);
+    }
+
+    static Map<String, Object> describe(Backup backup) {
+        return Map.of(
+                "directory", backup.directory().toString(),
+                "schemaVersion", backup.schemaVersion(),
+                "bytes", backup.bytes(),
+                "createdAt", backup.createdAt().toString());
+    }
+
+    /** The URL users open: the configured public URL, else this listener on localhost. */
+    URI consoleUrl() {
+        return config.server()
+                .publicUrl()
+                .orElseGet(() -> URI.create((tls.isPresent() ? "https" : "http") + "://localhost:"
+                        + (server == null ? config.server().port() : server.port()) + "/"));
+    }
+
+    /** Stops accepting, lets in-flight requests finish within the grace period, then closes the store. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (control != null) {
+            control.close();
+        }
+        if (server != null) {
+            server.stop();
+            LOG.log(INFO, "HTTP listener stopped");
+        }
+        store.close();
+        LOG.log(INFO, "Store closed; MagiCode Appliance stopped");
+    }
+
+    private static Optional<TlsKeyPair> loadTls(ApplianceConfig config) {
+        ApplianceConfig.TlsConfig tls = config.server().tls();
+        if (tls.certFile().isPresent()) {
+            return Optional.of(
+                    TlsCertificates.load(tls.certFile().get(), tls.keyFile().orElseThrow()));
+        }
+        if (!tls.selfSigned()) {
+            return Optional.empty();
+        }
+        Path dir = config.dataDir().resolve("tls");
+        Path cert = dir.resolve("cert.pem");
+        Path key = dir.resolve("key.pem");
+        if (!Files.exists(cert) || !Files.exists(key)) {
+            Set<String> hosts = new LinkedHashSet<>();
+            config.server().publicUrl().ifPresent(url -> hosts.add(url.getHost()));
+            if (!config.server().host().equals("0.0.0.0")
+                    && !config.server().host().equals("::")) {
+                hosts.add(config.server().host());
+            }
+            createPrivateDir(dir);
+            TlsCertificates.SelfSigned generated = TlsCertificates.selfSigned(new ArrayList<>(hosts), dir, false);
+            LOG.log(
+                    WARNING,
+                    "Generated a self-signed TLS certificate (SHA-256 " + generated.sha256Fingerprint()
+                            + "); browsers will warn until you configure server.tls.cert-file and key-file");
+        }
+        return Optional.of(TlsCertificates.load(cert, key));
+    }
+
+    private static void createDataDir(Path dataDir) {
+        createPrivateDir(dataDir);
+    }
+
+    private static void createPrivateDir(Path dir) {
+        if (Files.isDirectory(dir)) {
+            return;
+        }
+        try {
+            Files.createDirectories(
+                    dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + dir, e);
+        }
+    }
+}

@@ -1,0 +1,288 @@
+package ai.magicode.appliance;
+
+import ai.magicode.appliance.bench.StartupBenchmark;
+import ai.magicode.appliance.config.ApplianceConfig;
+import ai.magicode.appliance.config.ConfigException;
+import ai.magicode.appliance.control.ControlClient;
+import ai.magicode.appliance.control.ControlException;
+import ai.magicode.appliance.secrets.SecretsException;
+import ai.magicode.appliance.secrets.TlsCertificates;
+import ai.magicode.appliance.store.ApplianceStore;
+import ai.magicode.appliance.store.Backup;
+import ai.magicode.appliance.store.Restore;
+import ai.magicode.appliance.store.StoreException;
+import ai.magicode.appliance.web.Logging;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import sun.misc.Signal;
+
+/**
+ * The {@code magicode} command line: {@code serve} (the default), {@code version}, {@code backup},
+ * {@code restore}, {@code tls self-signed} and {@code bench}. Exit codes: 0 done, 1 failed, 2 bad
+ * configuration or usage.
+ */
+@Command(
+        name = "magicode",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = "MagiCode Appliance: self-hosted AI code generation for GitHub Enterprise.",
+        subcommands = {
+            Main.Serve.class,
+            Main.VersionCommand.class,
+            Main.BackupCommand.class,
+            Main.RestoreCommand.class,
+            Main.TlsCommand.class,
+            StartupBenchmark.class
+        })
+public final class Main implements Callable<Integer> {
+    static final int OK = 0;
+    static final int FAILED = 1;
+    static final int BAD_CONFIG = 2;
+
+    @Mixin
+    ConfigOption configOption;
+
+    public static void main(String[] args) {
+        Logging.prepare();
+        System.exit(commandLine().execute(args));
+    }
+
+    static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            PrintWriter err = commandLine.getErr();
+            switch (e) {
+                case ConfigException c -> {
+                    err.println("Invalid configuration: " + c.getMessage());
+                    return BAD_CONFIG;
+                }
+                case StoreException s -> err.println("Store: " + s.getMessage());
+                case ControlException c -> err.println(c.getMessage());
+                case SecretsException s -> err.println(s.getMessage());
+                case UncheckedIOException io ->
+                    err.println(io.getMessage() + ": " + io.getCause().getMessage());
+                default -> {
+                    err.println("Failed: " + e);
+                    e.printStackTrace(err);
+                }
+            }
+            err.flush();
+            return FAILED;
+        });
+        return cli;
+    }
+
+    /** With no subcommand, serve. */
+    @Override
+    public Integer call() {
+        Serve serve = new Serve();
+        serve.configOption = configOption;
+        return serve.call();
+    }
+
+    /** {@code --config FILE}, also {@code MAGICODE_CONFIG}. */
+    static final class ConfigOption {
+        @Option(
+                names = "--config",
+                paramLabel = "FILE",
+                description =
+                        "YAML configuration file (default: $MAGICODE_CONFIG). Environment variables MAGICODE_… override it.")
+        Path file;
+
+        ApplianceConfig load() {
+            Map<String, String> env = System.getenv();
+            Optional<Path> path = Optional.ofNullable(file)
+                    .or(() -> Optional.ofNullable(env.get(ApplianceConfig.CONFIG_FILE_ENV))
+                            .filter(s -> !s.isBlank())
+                            .map(Path::of));
+            return ApplianceConfig.load(path, env);
+        }
+    }
+
+    @Command(
+            name = "serve",
+            description = "Start the appliance (the default command).",
+            mixinStandardHelpOptions = true)
+    static final class Serve implements Callable<Integer> {
+        @Mixin
+        ConfigOption configOption = new ConfigOption();
+
+        @Override
+        public Integer call() {
+            ApplianceConfig config = configOption.load();
+            Logging.configure(config.log());
+            Appliance appliance = Appliance.create(config);
+            try {
+                appliance.start();
+            } catch (RuntimeException e) {
+                appliance.close();
+                throw e;
+            }
+            CountDownLatch stopped = new CountDownLatch(1);
+            Runnable stop = () -> {
+                appliance.close();
+                Logging.shutdown();
+                stopped.countDown();
+            };
+            // TERM and INT shut down in order and exit 0; the hook covers any other exit.
+            for (String signal : List.of("TERM", "INT")) {
+                Signal.handle(new Signal(signal), s -> {
+                    stop.run();
+                    System.exit(OK);
+                });
+            }
+            Runtime.getRuntime().addShutdownHook(new Thread(appliance::close, "magicode-shutdown"));
+            try {
+                stopped.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return OK;
+        }
+    }
+
+    @Command(name = "version", description = "Print the version.")
+    static final class VersionCommand implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            System.out.println("magicode " + Appliance.version());
+            return OK;
+        }
+    }
+
+    @Command(
+            name = "backup",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Write a consistent backup of the store to DIR, through the running appliance if there is one.")
+    static final class BackupCommand implements Callable<Integer> {
+        @Mixin
+        ConfigOption configOption = new ConfigOption();
+
+        @Option(
+                names = "--to",
+                required = true,
+                paramLabel = "DIR",
+                description = "Empty or new directory for the backup.")
+        Path to;
+
+        @Override
+        public Integer call() {
+            ApplianceConfig config = configOption.load();
+            Path target = to.toAbsolutePath().normalize();
+            Optional<JsonNode> remote = ControlClient.send(config.dataDir(), "backup", Map.of("to", target.toString()));
+            if (remote.isPresent()) {
+                JsonNode result = remote.get();
+                System.out.println("Backup written by the running appliance to "
+                        + result.path("directory").asText() + " ("
+                        + result.path("bytes").asLong() + " bytes, schema "
+                        + result.path("schemaVersion").asInt() + ")");
+                return OK;
+            }
+            try (ApplianceStore store = ApplianceStore.open(config.dataDir(), Appliance.MIGRATIONS)) {
+                Backup backup = store.backup(target);
+                System.out.println("Backup written to " + backup.directory() + " (" + backup.bytes() + " bytes, schema "
+                        + backup.schemaVersion() + ")");
+            }
+            return OK;
+        }
+    }
+
+    @Command(
+            name = "restore",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Replace the store with a backup; the appliance must be stopped. The current store is kept aside.")
+    static final class RestoreCommand implements Callable<Integer> {
+        @Mixin
+        ConfigOption configOption = new ConfigOption();
+
+        @Option(
+                names = "--from",
+                required = true,
+                paramLabel = "DIR",
+                description = "A directory written by magicode backup.")
+        Path from;
+
+        @Override
+        public Integer call() {
+            ApplianceConfig config = configOption.load();
+            Restore restore = ApplianceStore.restore(from.toAbsolutePath().normalize(), config.dataDir());
+            System.out.println("Restored " + restore.restoredFrom() + " (schema " + restore.schemaVersion() + ") into "
+                    + config.dataDir()
+                    + restore.previousStoreMovedTo()
+                            .map(p -> "; the previous store is kept at " + p)
+                            .orElse(""));
+            return OK;
+        }
+    }
+
+    @Command(
+            name = "tls",
+            description = "TLS key pairs.",
+            mixinStandardHelpOptions = true,
+            subcommands = TlsSelfSigned.class)
+    static final class TlsCommand implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand: self-signed");
+        }
+    }
+
+    @Command(
+            name = "self-signed",
+            mixinStandardHelpOptions = true,
+            description = "Write a self-signed certificate and key (cert.pem, key.pem) for the given host names.")
+    static final class TlsSelfSigned implements Callable<Integer> {
+        @Option(
+                names = "--host",
+                required = true,
+                paramLabel = "H",
+                description = "Host name or IP address; repeatable.")
+        List<String> hosts;
+
+        @Option(
+                names = "--out",
+                paramLabel = "DIR",
+                defaultValue = "tls",
+                description = "Output directory (default: ${DEFAULT-VALUE}).")
+        Path out;
+
+        @Option(names = "--force", description = "Overwrite existing cert.pem and key.pem.")
+        boolean force;
+
+        @Override
+        public Integer call() {
+            TlsCertificates.SelfSigned written = TlsCertificates.selfSigned(hosts, out, force);
+            System.out.println("Wrote " + written.certFile() + " and " + written.keyFile() + " (mode 0600)");
+            System.out.println("SHA-256 fingerprint: " + written.sha256Fingerprint());
+            System.out.println("Valid until: " + written.notAfter());
+            System.out.println("Use with: MAGICODE_SERVER_TLS_CERT_FILE="
+                    + written.certFile().toAbsolutePath() + " MAGICODE_SERVER_TLS_KEY_FILE="
+                    + written.keyFile().toAbsolutePath());
+            return OK;
+        }
+    }
+
+    /** Picocli's {@code --version}. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"magicode " + Appliance.version()};
+        }
+    }
+}

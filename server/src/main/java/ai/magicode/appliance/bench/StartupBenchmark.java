@@ -1,0 +1,200 @@
+package ai.magicode.appliance.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code magicode bench startup}: starts this jar as a fresh process several times on an empty data dir
+ * and reports process start to ready (first 200 from {@code /observe/health/ready}), idle resident memory
+ * and the jar's size. A benchmark for docs/performance.md, not a test.
+ */
+@Command(
+        name = "bench",
+        description = "Benchmarks; see docs/performance.md.",
+        mixinStandardHelpOptions = true,
+        subcommands = StartupBenchmark.Startup.class)
+public final class StartupBenchmark implements Runnable {
+    @Override
+    public void run() {
+        System.out.println("Usage: magicode bench startup [--runs N] [--idle-seconds S] [--jar FILE]");
+    }
+
+    @Command(
+            name = "startup",
+            mixinStandardHelpOptions = true,
+            description = "Start-to-ready time, idle RSS and jar size.")
+    static final class Startup implements Runnable {
+        private static final Pattern READY = Pattern.compile("ready on port (\\d+)");
+
+        @Option(
+                names = "--runs",
+                defaultValue = "5",
+                description = "Fresh starts to measure (default: ${DEFAULT-VALUE}).")
+        int runs;
+
+        @Option(
+                names = "--idle-seconds",
+                defaultValue = "10",
+                description = "Idle time after ready before reading RSS (default: ${DEFAULT-VALUE}).")
+        int idleSeconds;
+
+        @Option(names = "--jar", description = "The jar to start (default: the one running this command).")
+        Path jar;
+
+        @Override
+        public void run() {
+            Path target = jar != null ? jar : runningJar();
+            List<Long> readyMillis = new ArrayList<>();
+            List<Long> rssKib = new ArrayList<>();
+            for (int i = 0; i < runs; i++) {
+                Run run = measure(target);
+                readyMillis.add(run.readyMillis());
+                rssKib.add(run.rssKib());
+                System.out.printf(
+                        "run %d: ready in %d ms, idle RSS %.1f MiB%n", i + 1, run.readyMillis(), run.rssKib() / 1024.0);
+            }
+            try {
+                System.out.printf(
+                        "start to ready: median %d ms (min %d, max %d) over %d runs%n",
+                        median(readyMillis),
+                        readyMillis.stream().min(Long::compare).orElseThrow(),
+                        readyMillis.stream().max(Long::compare).orElseThrow(),
+                        runs);
+                System.out.printf("idle RSS after %d s: median %.1f MiB%n", idleSeconds, median(rssKib) / 1024.0);
+                System.out.printf(
+                        "jar size: %.1f MiB (%d bytes)%n", Files.size(target) / 1048576.0, Files.size(target));
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot read " + target, e);
+            }
+        }
+
+        private record Run(long readyMillis, long rssKib) {}
+
+        private Run measure(Path target) {
+            Path dataDir;
+            try {
+                dataDir = Files.createTempDirectory("magicode-bench");
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+            String java = ProcessHandle.current().info().command().orElse("java");
+            ProcessBuilder builder =
+                    new ProcessBuilder(java, "-jar", target.toString(), "serve").redirectErrorStream(true);
+            builder.environment().put("MAGICODE_DATA_DIR", dataDir.toString());
+            builder.environment().put("MAGICODE_PORT", "0");
+            builder.environment().remove("MAGICODE_CONFIG");
+            long start = System.nanoTime();
+            Process process;
+            try {
+                process = builder.start();
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot start " + target, e);
+            }
+            try {
+                CompletableFuture<Integer> port = new CompletableFuture<>();
+                Thread.ofVirtual().start(() -> readPort(process, port));
+                int listening = port.get(60, TimeUnit.SECONDS);
+                HttpClient client = HttpClient.newBuilder()
+                        .connectTimeout(Duration.ofSeconds(2))
+                        .build();
+                HttpRequest ready = HttpRequest.newBuilder(
+                                URI.create("http://127.0.0.1:" + listening + "/observe/health/ready"))
+                        .build();
+                while (client.send(ready, HttpResponse.BodyHandlers.discarding())
+                                .statusCode()
+                        != 200) {
+                    Thread.onSpinWait();
+                }
+                long readyMillis = (System.nanoTime() - start) / 1_000_000;
+                Thread.sleep(Duration.ofSeconds(idleSeconds)); // a benchmark's idle period, not a test's wait
+                long rss = rssKib(process.pid());
+                return new Run(readyMillis, rss);
+            } catch (Exception e) {
+                throw new IllegalStateException("benchmark run failed", e);
+            } finally {
+                process.destroy();
+                try {
+                    process.waitFor(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                process.destroyForcibly();
+                deleteTree(dataDir);
+            }
+        }
+
+        private static void readPort(Process process, CompletableFuture<Integer> port) {
+            try (BufferedReader out =
+                    new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = out.readLine()) != null) {
+                    Matcher matcher = READY.matcher(line);
+                    if (!port.isDone() && matcher.find()) {
+                        port.complete(Integer.parseInt(matcher.group(1)));
+                    }
+                }
+                port.completeExceptionally(new IllegalStateException("the appliance exited before it was ready"));
+            } catch (IOException e) {
+                port.completeExceptionally(e);
+            }
+        }
+
+        private static long rssKib(long pid) throws IOException {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("\\D", ""));
+                }
+            }
+            throw new IllegalStateException("no VmRSS for pid " + pid);
+        }
+
+        private static long median(List<Long> values) {
+            List<Long> sorted = values.stream().sorted().toList();
+            return sorted.get(sorted.size() / 2);
+        }
+
+        private static Path runningJar() {
+            try {
+                Path location = Path.of(StartupBenchmark.class
+                        .getProtectionDomain()
+                        .getCodeSource()
+                        .getLocation()
+                        .toURI());
+                if (Files.isRegularFile(location)) {
+                    return location;
+                }
+            } catch (Exception e) {
+                // fall through to the message below
+            }
+            throw new IllegalStateException("not running from a jar: pass --jar server/target/magicode-server.jar");
+        }
+
+        private static void deleteTree(Path dir) {
+            try (Stream<Path> paths = Files.walk(dir)) {
+                paths.sorted(Comparator.reverseOrder())
+                        .forEach(path -> path.toFile().delete());
+            } catch (IOException e) {
+                // a temp dir; nothing to lose
+            }
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package ai.magicode.appliance.web;
+
+import io.helidon.health.HealthCheck;
+import io.helidon.health.HealthCheckResponse;
+import io.helidon.health.HealthCheckType;
+import io.helidon.webserver.observe.ObserveFeature;
+import io.helidon.webserver.observe.health.HealthObserver;
+import io.helidon.webserver.observe.metrics.MetricsObserver;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * The {@code /observe} endpoints: liveness at {@code /observe/health/live} (and {@code /observe/health}
+ * for all checks), readiness at {@code /observe/health/ready}, Prometheus text at {@code /observe/metrics}.
+ * Features contribute readiness checks as "what is wrong, if anything" suppliers.
+ */
+public final class Observability {
+    private final List<HealthCheck> checks = new ArrayList<>();
+
+    /**
+     * Adds a readiness check.
+     *
+     * @param name the check's name in the health document
+     * @param problem what keeps the appliance from serving, or empty when all is well
+     */
+    public Observability ready(String name, Supplier<Optional<String>> problem) {
+        checks.add(check(name, HealthCheckType.READINESS, problem));
+        return this;
+    }
+
+    /** Readiness fails when the file system holding {@code dir} has less than {@code minFreeBytes} free. */
+    public Observability diskSpace(Path dir, long minFreeBytes) {
+        return ready("disk", () -> {
+            try {
+                long free = Files.getFileStore(dir).getUsableSpace();
+                return free >= minFreeBytes
+                        ? Optional.empty()
+                        : Optional.of(free / (1024 * 1024) + " MiB free in the data dir, below the minimum of "
+                                + minFreeBytes / (1024 * 1024) + " MiB");
+            } catch (IOException e) {
+                return Optional.of("cannot read free space of the data dir");
+            }
+        });
+    }
+
+    /** The server feature serving health and metrics. */
+    public ObserveFeature feature() {
+        return ObserveFeature.builder()
+                .observersDiscoverServices(false)
+                .addObserver(HealthObserver.builder()
+                        .details(true)
+                        .useSystemServices(false)
+                        .addChecks(checks.toArray(HealthCheck[]::new))
+                        .build())
+                .addObserver(MetricsObserver.create())
+                .build();
+    }
+
+    private static HealthCheck check(String name, HealthCheckType type, Supplier<Optional<String>> problem) {
+        return new HealthCheck() {
+            @Override
+            public HealthCheckType type() {
+                return type;
+            }
+
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public HealthCheckResponse call() {
+                Optional<String> wrong = problem.get();
+                HealthCheckResponse.Builder response =
+                        HealthCheckResponse.builder().status(wrong.isEmpty());
+                wrong.ifPresent(text -> response.detail("problem", text));
+                return response.build();
+            }
+        };
+    }
+}

@@ -1,0 +1,94 @@
+package ai.magicode.appliance;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.junit.AnalyzeClasses;
+import com.tngtech.archunit.junit.ArchTest;
+import com.tngtech.archunit.lang.ArchRule;
+
+/** DESIGN.md's package rules: each third-party library has one owning feature, and features form no cycles. */
+@AnalyzeClasses(packages = "ai.magicode.appliance", importOptions = ImportOption.DoNotIncludeTests.class)
+class ArchitectureTest {
+    private static final String ROOT = "ai.magicode.appliance";
+
+    @ArchTest
+    static final ArchRule jgitOnlyInGit = onlyOwnerUses("org.eclipse.jgit..", "git");
+
+    @ArchTest
+    static final ArchRule luceneOnlyInIndex = onlyOwnerUses("org.apache.lucene..", "index");
+
+    @ArchTest
+    static final ArchRule langchainOnlyInLlm = onlyOwnerUses("dev.langchain4j..", "llm");
+
+    @ArchTest
+    static final ArchRule eclipseStoreOnlyInStore = noClasses()
+            .that()
+            .resideOutsideOfPackage(ROOT + ".store..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage("org.eclipse.store..", "org.eclipse.serializer..")
+            .because("only the store feature owns Eclipse Store");
+
+    @ArchTest
+    static final ArchRule bouncyCastleOnlyInSecretsAndAudit = noClasses()
+            .that()
+            .resideOutsideOfPackages(ROOT + ".secrets..", ROOT + ".audit..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAPackage("org.bouncycastle..")
+            .because("only secrets (and audit, for signing) own Bouncy Castle");
+
+    @ArchTest
+    static final ArchRule featuresAreFreeOfCycles =
+            slices().matching(ROOT + ".(*)..").should().beFreeOfCycles();
+
+    @ArchTest
+    static final ArchRule featuresDoNotReachTheCompositionRoot = noClasses()
+            .that()
+            .resideInAPackage(ROOT + ".*..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAPackage(ROOT)
+            .because("Main and Appliance compose the features; features never call back into them");
+
+    @ArchTest
+    static final ArchRule foundationsDependOnNoHigherFeature = noClasses()
+            .that()
+            .resideInAnyPackage(ROOT + ".store..", ROOT + ".secrets..", ROOT + ".audit..", ROOT + ".config..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage(
+                    ROOT + ".auth..",
+                    ROOT + ".github..",
+                    ROOT + ".git..",
+                    ROOT + ".index..",
+                    ROOT + ".llm..",
+                    ROOT + ".tickets..",
+                    ROOT + ".agent..",
+                    ROOT + ".console..")
+            .because("data flows one way: console, agent → github, git, index, llm, tickets → store, secrets, audit");
+
+    @ArchTest
+    static final ArchRule integrationsDoNotCallAgentOrConsole = noClasses()
+            .that()
+            .resideInAnyPackage(
+                    ROOT + ".github..", ROOT + ".git..", ROOT + ".index..", ROOT + ".llm..", ROOT + ".tickets..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage(ROOT + ".agent..", ROOT + ".console..")
+            .allowEmptyShould(true)
+            .because("calls against the flow go through a callback handed over in Appliance");
+
+    private static ArchRule onlyOwnerUses(String library, String owner) {
+        return noClasses()
+                .that()
+                .resideOutsideOfPackage(ROOT + "." + owner + "..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage(library)
+                .allowEmptyShould(true)
+                .because("only the " + owner + " feature owns " + library);
+    }
+}
