@@ -3,6 +3,7 @@ package ai.magicode.appliance;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.magicode.appliance.config.ApplianceConfig;
+import ai.magicode.appliance.web.Access;
 import io.helidon.http.Method;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.HttpRoute;
@@ -20,7 +21,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.yaml.snakeyaml.Yaml;
 
-/** Every {@code /api/v1} route the appliance registers is described in {@code META-INF/openapi.yaml}, and nothing else is. */
+/**
+ * Every {@code /api/v1} route the appliance registers declares its access rule and is described in
+ * {@code META-INF/openapi.yaml}, and nothing else is described.
+ */
 class OpenApiCoverageTest {
     @TempDir
     Path dataDir;
@@ -71,7 +75,12 @@ class OpenApiCoverageTest {
 
         @Override
         public HttpRules route(Method method, String pathPattern, Handler handler) {
-            routes.add(method.text() + " " + prefix + pathPattern);
+            String route = method.text() + " " + prefix + pathPattern;
+            if (!(handler instanceof Access)) {
+                throw new AssertionError(
+                        route + " declares no access rule: wrap its handler in Access.roles/authenticated/open");
+            }
+            routes.add(route);
             return this;
         }
 

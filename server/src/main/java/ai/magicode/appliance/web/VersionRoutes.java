@@ -18,7 +18,7 @@ public final class VersionRoutes implements HttpService {
 
     @Override
     public void routing(HttpRules rules) {
-        rules.get("/version", this::version);
+        rules.get("/version", Access.open(this::version));
     }
 
     private void version(ServerRequest req, ServerResponse res) {
