@@ -13,8 +13,14 @@ import ai.magicode.appliance.store.Restore;
 import ai.magicode.appliance.store.StoreException;
 import ai.magicode.appliance.web.Logging;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.helidon.webserver.WebServer;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -118,16 +124,28 @@ public final class Main implements Callable<Integer> {
         @Mixin
         ConfigOption configOption = new ConfigOption();
 
+        @Option(
+                names = "--exit-when-ready",
+                description = "Start, answer one round of requests to the own health, version, metrics and OpenAPI"
+                        + " endpoints, then stop: a smoke test, and the training run for the JVM's AOT cache.")
+        boolean exitWhenReady;
+
         @Override
         public Integer call() {
             ApplianceConfig config = configOption.load();
             Logging.configure(config.log());
             Appliance appliance = Appliance.create(config);
+            WebServer server;
             try {
-                appliance.start();
+                server = appliance.start();
             } catch (RuntimeException e) {
                 appliance.close();
                 throw e;
+            }
+            if (exitWhenReady) {
+                try (appliance) {
+                    return server.hasTls() ? OK : selfCheck(server.port());
+                }
             }
             CountDownLatch stopped = new CountDownLatch(1);
             Runnable stop = () -> {
@@ -150,6 +168,32 @@ public final class Main implements Callable<Integer> {
             }
             return OK;
         }
+    }
+
+    /** One round of requests against the own listener; 0 when each answered 200. */
+    private static int selfCheck(int port) {
+        HttpClient client = HttpClient.newHttpClient();
+        int failed = 0;
+        for (String path : List.of(
+                "/observe/health/ready", "/observe/health", "/api/v1/version", "/observe/metrics", "/openapi")) {
+            try {
+                HttpResponse<String> response = client.send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() != 200) {
+                    System.err.println(path + " answered " + response.statusCode());
+                    failed++;
+                }
+            } catch (IOException e) {
+                System.err.println(path + " failed: " + e.getMessage());
+                failed++;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return FAILED;
+            }
+        }
+        return failed == 0 ? OK : FAILED;
     }
 
     @Command(name = "version", description = "Print the version.")

@@ -60,26 +60,53 @@ public final class StartupBenchmark implements Runnable {
         @Option(names = "--jar", description = "The jar to start (default: the one running this command).")
         Path jar;
 
+        @Option(
+                names = "--aot-cache",
+                description =
+                        "AOT cache to compare against plain `java -jar` (default: magicode-server.aot beside the jar, if present).")
+        Path aotCache;
+
         @Override
         public void run() {
             Path target = jar != null ? jar : runningJar();
-            List<Long> readyMillis = new ArrayList<>();
-            List<Long> rssKib = new ArrayList<>();
+            Path cache = aotCache != null ? aotCache : target.resolveSibling("magicode-server.aot");
+            List<List<String>> modes = new ArrayList<>();
+            modes.add(List.of());
+            if (Files.isRegularFile(cache)) {
+                modes.add(List.of("-XX:AOTCache=" + cache));
+            }
+            List<List<Run>> results = new ArrayList<>();
+            modes.forEach(mode -> results.add(new ArrayList<>()));
+            // Modes alternate run by run so that background load hits both alike.
             for (int i = 0; i < runs; i++) {
-                Run run = measure(target);
-                readyMillis.add(run.readyMillis());
-                rssKib.add(run.rssKib());
+                for (int m = 0; m < modes.size(); m++) {
+                    Run run = measure(target, modes.get(m));
+                    results.get(m).add(run);
+                    System.out.printf(
+                            "run %d %s: ready in %d ms, idle RSS %.1f MiB%n",
+                            i + 1, label(modes.get(m)), run.readyMillis(), run.rssKib() / 1024.0);
+                }
+            }
+            long[] medians = new long[modes.size()];
+            for (int m = 0; m < modes.size(); m++) {
+                List<Long> ready = results.get(m).stream().map(Run::readyMillis).toList();
+                List<Long> rss = results.get(m).stream().map(Run::rssKib).toList();
+                medians[m] = median(ready);
                 System.out.printf(
-                        "run %d: ready in %d ms, idle RSS %.1f MiB%n", i + 1, run.readyMillis(), run.rssKib() / 1024.0);
+                        "%s: start to ready median %d ms (min %d, max %d) over %d runs;"
+                                + " idle RSS after %d s median %.1f MiB%n",
+                        label(modes.get(m)),
+                        medians[m],
+                        ready.stream().min(Long::compare).orElseThrow(),
+                        ready.stream().max(Long::compare).orElseThrow(),
+                        runs,
+                        idleSeconds,
+                        median(rss) / 1024.0);
+            }
+            if (modes.size() > 1) {
+                System.out.printf("AOT cache / plain start-to-ready ratio: %.2f%n", (double) medians[1] / medians[0]);
             }
             try {
-                System.out.printf(
-                        "start to ready: median %d ms (min %d, max %d) over %d runs%n",
-                        median(readyMillis),
-                        readyMillis.stream().min(Long::compare).orElseThrow(),
-                        readyMillis.stream().max(Long::compare).orElseThrow(),
-                        runs);
-                System.out.printf("idle RSS after %d s: median %.1f MiB%n", idleSeconds, median(rssKib) / 1024.0);
                 System.out.printf(
                         "jar size: %.1f MiB (%d bytes)%n", Files.size(target) / 1048576.0, Files.size(target));
             } catch (IOException e) {
@@ -87,9 +114,13 @@ public final class StartupBenchmark implements Runnable {
             }
         }
 
+        private static String label(List<String> jvmOptions) {
+            return jvmOptions.isEmpty() ? "java -jar" : "java " + String.join(" ", jvmOptions) + " -jar";
+        }
+
         private record Run(long readyMillis, long rssKib) {}
 
-        private Run measure(Path target) {
+        private Run measure(Path target, List<String> jvmOptions) {
             Path dataDir;
             try {
                 dataDir = Files.createTempDirectory("magicode-bench");

@@ -1,13 +1,9 @@
 package ai.magicode.appliance.web;
 
 import ai.magicode.appliance.config.ApplianceConfig.LogConfig;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.logging.Formatter;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -88,27 +84,49 @@ public final class Logging {
         return "TRACE";
     }
 
-    /** One JSON object per line. */
+    /** One JSON object per line; written by hand so that logging does not load a JSON library at startup. */
     static final class Json extends Formatter {
-        private static final ObjectMapper JSON = new ObjectMapper();
-
         @Override
         public String format(LogRecord record) {
-            Map<String, Object> line = new LinkedHashMap<>();
-            line.put("time", Instant.ofEpochMilli(record.getMillis()).toString());
-            line.put("level", levelName(record.getLevel()));
-            line.put("logger", record.getLoggerName());
-            line.put("message", formatMessage(record));
-            RequestIds.current().ifPresent(id -> line.put("requestId", id));
-            line.put("thread", Thread.currentThread().getName());
+            StringBuilder line = new StringBuilder(256).append('{');
+            field(line, "time", Instant.ofEpochMilli(record.getMillis()).toString())
+                    .append(',');
+            field(line, "level", levelName(record.getLevel())).append(',');
+            field(line, "logger", String.valueOf(record.getLoggerName())).append(',');
+            field(line, "message", String.valueOf(formatMessage(record)));
+            RequestIds.current().ifPresent(id -> field(line.append(','), "requestId", id));
+            field(line.append(','), "thread", Thread.currentThread().getName());
             if (record.getThrown() != null) {
-                line.put("error", stackTrace(record.getThrown()));
+                field(line.append(','), "error", stackTrace(record.getThrown()));
             }
-            try {
-                return JSON.writeValueAsString(line) + System.lineSeparator();
-            } catch (JsonProcessingException e) {
-                return "{\"level\":\"ERROR\",\"message\":\"unloggable record\"}" + System.lineSeparator();
+            return line.append('}').append(System.lineSeparator()).toString();
+        }
+
+        private static StringBuilder field(StringBuilder line, String name, String value) {
+            return quote(quote(line, name).append(':'), value);
+        }
+
+        /** Appends {@code text} as a JSON string (RFC 8259 escaping, control characters as \\u escapes). */
+        static StringBuilder quote(StringBuilder out, String text) {
+            out.append('"');
+            for (int i = 0; i < text.length(); i++) {
+                char c = text.charAt(i);
+                switch (c) {
+                    case '"' -> out.append("\\\"");
+                    case '\\' -> out.append("\\\\");
+                    case '\n' -> out.append("\\n");
+                    case '\r' -> out.append("\\r");
+                    case '\t' -> out.append("\\t");
+                    default -> {
+                        if (c < 0x20 || c == 0x2028 || c == 0x2029) {
+                            out.append(String.format("\\u%04x", (int) c));
+                        } else {
+                            out.append(c);
+                        }
+                    }
+                }
             }
+            return out.append('"');
         }
     }
 
