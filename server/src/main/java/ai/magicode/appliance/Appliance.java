@@ -169,11 +169,6 @@ public final class Appliance implements AutoCloseable {
         return server;
     }
 
-    /** Backs the store up, consistently, while serving. */
-    public Backup backup(Path to) {
-        return store.backup(to);
-    }
-
     static Map<String, Object> describe(Backup backup) {
         return Map.of(
                 "directory", backup.directory().toString(),
