@@ -13,6 +13,7 @@ import ai.magicode.appliance.store.Restore;
 import ai.magicode.appliance.store.StoreException;
 import ai.magicode.appliance.web.Logging;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -43,9 +44,11 @@ import sun.misc.Signal;
             Main.BackupCommand.class,
             Main.RestoreCommand.class,
             Main.TlsCommand.class,
+            SecretsCommands.class,
             StartupBenchmark.class
         })
 public final class Main implements Callable<Integer> {
+    static final ObjectMapper JSON = new ObjectMapper();
     static final int OK = 0;
     static final int FAILED = 1;
     static final int BAD_CONFIG = 2;
