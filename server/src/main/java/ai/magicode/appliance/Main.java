@@ -7,6 +7,7 @@ import ai.magicode.appliance.control.ControlClient;
 import ai.magicode.appliance.control.ControlException;
 import ai.magicode.appliance.secrets.SecretsException;
 import ai.magicode.appliance.secrets.TlsCertificates;
+import ai.magicode.appliance.secrets.VaultBenchmark;
 import ai.magicode.appliance.store.ApplianceStore;
 import ai.magicode.appliance.store.Backup;
 import ai.magicode.appliance.store.Restore;
@@ -63,6 +64,7 @@ public final class Main implements Callable<Integer> {
 
     static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
+        cli.getSubcommands().get("bench").addSubcommand(new VaultBenchmark());
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             PrintWriter err = commandLine.getErr();
             switch (e) {
