@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
 public final class VaultBenchmark implements Runnable {
     @Option(
             names = "--ops",
-            defaultValue = "5000",
+            defaultValue = "10000",
             description = "Measured operations each (default: ${DEFAULT-VALUE}).")
     int ops;
 
