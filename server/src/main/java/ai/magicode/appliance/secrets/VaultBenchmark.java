@@ -35,7 +35,7 @@ public final class VaultBenchmark implements Runnable {
 
     @Option(
             names = "--warmup",
-            defaultValue = "10000",
+            defaultValue = "20000",
             description = "Unmeasured operations first (default: ${DEFAULT-VALUE}).")
     int warmup;
 
