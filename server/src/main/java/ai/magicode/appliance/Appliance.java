@@ -7,8 +7,11 @@ import ai.magicode.appliance.auth.SetupToken;
 import ai.magicode.appliance.config.ApplianceConfig;
 import ai.magicode.appliance.control.ControlException;
 import ai.magicode.appliance.control.ControlServer;
+import ai.magicode.appliance.secrets.MasterKeySource;
+import ai.magicode.appliance.secrets.SecretsRoutes;
 import ai.magicode.appliance.secrets.TlsCertificates;
 import ai.magicode.appliance.secrets.TlsKeyPair;
+import ai.magicode.appliance.secrets.Vault;
 import ai.magicode.appliance.store.ApplianceStore;
 import ai.magicode.appliance.store.Backup;
 import ai.magicode.appliance.store.Migration;
@@ -33,6 +36,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -56,6 +60,7 @@ public final class Appliance implements AutoCloseable {
     private final SetupToken setupToken;
     private final Problems problems;
     private final Optional<TlsKeyPair> tls;
+    private final Vault vault;
     private WebServer server;
     private ControlServer control;
     private boolean closed;
@@ -66,6 +71,8 @@ public final class Appliance implements AutoCloseable {
         this.setupToken = SetupToken.create(store);
         this.problems = new Problems(config.server().maxRequestBytes()).map(StoreException.class, 503);
         this.tls = loadTls(config);
+        // The audit log's append is wired in here when it lands; until then the vault's events go nowhere.
+        this.vault = Vault.open(store, MasterKeySource.from(config, System.getenv()), event -> {});
     }
 
     /**
@@ -109,6 +116,7 @@ public final class Appliance implements AutoCloseable {
     /** The {@code /api/v1} routes, each described in {@code META-INF/openapi.yaml} (a test holds them in step). */
     void api(HttpRules rules) {
         rules.register("/api/v1", new VersionRoutes(version(), store.schemaVersion()));
+        rules.register("/api/v1", new SecretsRoutes(vault));
     }
 
     /** The listener, its limits, TLS and the server features (observe, OpenAPI) around {@link #routing}. */
@@ -148,13 +156,16 @@ public final class Appliance implements AutoCloseable {
             extraRoutes.accept(routing);
         });
         server = builder.build().start();
-        control = ControlServer.start(config.dataDir(), Map.of("backup", arguments -> {
+        Map<String, ControlServer.Command> commands = new LinkedHashMap<>();
+        commands.put("backup", arguments -> {
             String to = arguments.get("to");
             if (to == null || to.isBlank()) {
                 throw new ControlException("backup needs a target directory");
             }
             return describe(store.backup(Path.of(to)));
-        }));
+        });
+        commands.putAll(SecretsCommands.control(vault));
+        control = ControlServer.start(config.dataDir(), commands);
         URI console = consoleUrl();
         LOG.log(
                 INFO,

@@ -7,12 +7,14 @@ import ai.magicode.appliance.control.ControlClient;
 import ai.magicode.appliance.control.ControlException;
 import ai.magicode.appliance.secrets.SecretsException;
 import ai.magicode.appliance.secrets.TlsCertificates;
+import ai.magicode.appliance.secrets.VaultBenchmark;
 import ai.magicode.appliance.store.ApplianceStore;
 import ai.magicode.appliance.store.Backup;
 import ai.magicode.appliance.store.Restore;
 import ai.magicode.appliance.store.StoreException;
 import ai.magicode.appliance.web.Logging;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.helidon.webserver.WebServer;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -49,9 +51,11 @@ import sun.misc.Signal;
             Main.BackupCommand.class,
             Main.RestoreCommand.class,
             Main.TlsCommand.class,
+            SecretsCommands.class,
             StartupBenchmark.class
         })
 public final class Main implements Callable<Integer> {
+    static final ObjectMapper JSON = new ObjectMapper();
     static final int OK = 0;
     static final int FAILED = 1;
     static final int BAD_CONFIG = 2;
@@ -66,6 +70,7 @@ public final class Main implements Callable<Integer> {
 
     static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
+        cli.getSubcommands().get("bench").addSubcommand(new VaultBenchmark());
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             PrintWriter err = commandLine.getErr();
             switch (e) {

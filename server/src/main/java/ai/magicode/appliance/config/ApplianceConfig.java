@@ -16,8 +16,10 @@ import java.util.Optional;
  * @param server the HTTP listener
  * @param observe health and metrics
  * @param log log output
+ * @param secrets the vault's master key
  */
-public record ApplianceConfig(Path dataDir, ServerConfig server, ObserveConfig observe, LogConfig log) {
+public record ApplianceConfig(
+        Path dataDir, ServerConfig server, ObserveConfig observe, LogConfig log, SecretsConfig secrets) {
     /** Environment variable naming an operator configuration file (same as {@code --config}). */
     public static final String CONFIG_FILE_ENV = "MAGICODE_CONFIG";
 
@@ -36,7 +38,8 @@ public record ApplianceConfig(Path dataDir, ServerConfig server, ObserveConfig o
                 new ObserveConfig(values.integer("observe.min-free-disk-mb", 0, 1L << 40) * 1024 * 1024),
                 new LogConfig(
                         values.choice("log.format", LogConfig.Format.class),
-                        values.choice("log.level", LogConfig.Level.class)));
+                        values.choice("log.level", LogConfig.Level.class)),
+                SecretsConfig.from(values));
     }
 
     /** Every configuration key with the environment variable that overrides it, for the docs and their test. */
@@ -148,6 +151,47 @@ public record ApplianceConfig(Path dataDir, ServerConfig server, ObserveConfig o
             INFO,
             DEBUG,
             TRACE
+        }
+    }
+
+    /**
+     * Where the vault's master key comes from; the key itself never passes through the configuration.
+     *
+     * @param masterKeySource which source
+     * @param masterKeyEnv the environment variable holding the base64 key, for {@code env}
+     * @param masterKeyFile the mounted file holding the base64 key, for {@code mounted-file}
+     */
+    public record SecretsConfig(MasterKeySource masterKeySource, String masterKeyEnv, Optional<Path> masterKeyFile) {
+        /** Master-key sources. */
+        public enum MasterKeySource {
+            /** {@code DATA_DIR/secrets/master.key}, created on first start. */
+            FILE,
+            /** An environment variable. */
+            ENV,
+            /** A read-only file, e.g. a Kubernetes Secret mount. */
+            MOUNTED_FILE
+        }
+
+        static SecretsConfig from(ConfigValues values) {
+            String source = values.string("secrets.master-key-source");
+            MasterKeySource chosen = switch (source) {
+                case "file" -> MasterKeySource.FILE;
+                case "env" -> MasterKeySource.ENV;
+                case "mounted-file" -> MasterKeySource.MOUNTED_FILE;
+                default -> throw values.invalid("secrets.master-key-source", "file, env or mounted-file");
+            };
+            String env = values.string("secrets.master-key-env");
+            if (!env.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+                throw values.invalid(
+                        "secrets.master-key-env", "an environment variable name such as MAGICODE_MASTER_KEY");
+            }
+            Optional<Path> file = values.optionalPath("secrets.master-key-file");
+            if (chosen == MasterKeySource.MOUNTED_FILE && file.isEmpty()) {
+                throw values.invalid(
+                        "secrets.master-key-file",
+                        "the path of the mounted key file when secrets.master-key-source is" + " mounted-file");
+            }
+            return new SecretsConfig(chosen, env, file);
         }
     }
 }
