@@ -80,6 +80,7 @@ public final class AuditLog implements AutoCloseable {
     private String lastHash;
     private long lastCheckpointSeq;
     private volatile IOException broken;
+    private final AtomicLong syncs = new AtomicLong();
     private boolean closed;
 
     private record Pending(AuditEvent event, CompletableFuture<AuditEntry> done) {}
@@ -173,6 +174,15 @@ public final class AuditLog implements AutoCloseable {
                 .map(AuditForwarder::problem)
                 .flatMap(Optional::stream)
                 .reduce((a, b) -> a + "; " + b);
+    }
+
+    /** Forces of segment data to disk since the log opened; entries divided by this is the group-commit batch size. */
+    public long syncs() {
+        return syncs.get();
+    }
+
+    List<AuditForwarder> forwarders() {
+        return forwarders;
     }
 
     /** Integrity checks that found a problem since the process started (the metric's value). */
@@ -567,6 +577,7 @@ public final class AuditLog implements AutoCloseable {
         }
         buffer.clear();
         segment.force(false);
+        syncs.incrementAndGet();
     }
 
     private void checkpoint() throws IOException {
