@@ -41,7 +41,7 @@ final class AuditForwarder implements AutoCloseable {
     private final Sink sink;
     private final int capacity;
     private final ArrayDeque<AuditEntry> backlog = new ArrayDeque<>();
-    private final Counter droppedCounter;
+    private Counter droppedCounter;
     private final Thread thread;
     private long dropped;
     private Instant lastDrop;
@@ -51,10 +51,6 @@ final class AuditForwarder implements AutoCloseable {
     AuditForwarder(Sink sink, int capacity) {
         this.sink = sink;
         this.capacity = capacity;
-        this.droppedCounter = Metrics.globalRegistry()
-                .getOrCreate(Counter.builder("magicode.audit.forward.dropped")
-                        .description("Audit entries dropped because a collector's backlog was full")
-                        .tags(List.of(Tag.create("sink", sink.name()))));
         this.thread = Thread.ofPlatform()
                 .name("audit-forward-" + sink.name())
                 .daemon()
@@ -76,12 +72,22 @@ final class AuditForwarder implements AutoCloseable {
             if (backlog.size() == capacity) {
                 backlog.pollFirst();
                 dropped++;
-                droppedCounter.increment();
+                counter().increment();
                 lastDrop = Instant.now();
             }
             backlog.addLast(entry);
         }
         notifyAll();
+    }
+
+    private Counter counter() {
+        if (droppedCounter == null) { // created on first use: the registry is slow to initialise
+            droppedCounter = Metrics.globalRegistry()
+                    .getOrCreate(Counter.builder("magicode.audit.forward.dropped")
+                            .description("Audit entries dropped because a collector's backlog was full")
+                            .tags(List.of(Tag.create("sink", sink.name()))));
+        }
+        return droppedCounter;
     }
 
     /** Entries dropped since the start. */

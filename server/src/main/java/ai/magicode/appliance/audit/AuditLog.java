@@ -53,12 +53,6 @@ public final class AuditLog implements AutoCloseable {
     private static final int MAX_BATCH_ENTRIES = 4096;
     private static final AtomicLong INTEGRITY_FAILURES = new AtomicLong();
 
-    static {
-        Metrics.globalRegistry()
-                .getOrCreate(Gauge.builder("magicode.audit.integrity.failures", INTEGRITY_FAILURES::get)
-                        .description("Integrity checks of the audit log that found a problem since the start"));
-    }
-
     private final Path dir;
     private final AuditConfig config;
     private final Signer signer;
@@ -82,6 +76,8 @@ public final class AuditLog implements AutoCloseable {
     private volatile IOException broken;
     private final AtomicLong syncs = new AtomicLong();
     private boolean closed;
+    private boolean keyTrusted;
+    private final Object keyLock = new Object();
 
     private record Pending(AuditEvent event, CompletableFuture<AuditEntry> done) {}
 
@@ -241,6 +237,7 @@ public final class AuditLog implements AutoCloseable {
                 return 0; // the next segment was just created and is still empty: next time
             }
             try {
+                trustKey();
                 Checkpoint anchor = Checkpoint.sign(
                         signer, first.get().seq() - 1, first.get().prevHash());
                 AuditFiles.replaceDurably(dir.resolve(AuditFiles.ANCHOR), anchor.toJson() + "\n");
@@ -299,7 +296,6 @@ public final class AuditLog implements AutoCloseable {
     }
 
     private void start() throws IOException {
-        trustKey();
         lastCheckpointSeq = AuditFiles.lines(dir.resolve(AuditFiles.CHECKPOINTS)).stream()
                 .filter(line -> !line.isBlank())
                 .mapToLong(line -> {
@@ -318,7 +314,10 @@ public final class AuditLog implements AutoCloseable {
         openSegment();
         writer.start();
         note.ifPresent(this::append);
+        // Off the startup path: the signing key's first use and the metrics registry each cost a second or more.
+        background.execute(this::trustKeyQuietly);
         background.execute(this::checkIntegrity);
+        background.execute(AuditLog::registerMetric);
         if (!config.integrityCheckInterval().isZero()) {
             long every = config.integrityCheckInterval().toMillis();
             background.scheduleWithFixedDelay(this::checkIntegrity, every, every, TimeUnit.MILLISECONDS);
@@ -327,6 +326,12 @@ public final class AuditLog implements AutoCloseable {
             background.scheduleWithFixedDelay(
                     this::retentionQuietly, 0, Duration.ofMinutes(10).toMillis(), TimeUnit.MILLISECONDS);
         }
+    }
+
+    private static void registerMetric() {
+        Metrics.globalRegistry()
+                .getOrCreate(Gauge.builder("magicode.audit.integrity.failures", INTEGRITY_FAILURES::get)
+                        .description("Integrity checks of the audit log that found a problem since the start"));
     }
 
     private void retentionQuietly() {
@@ -339,9 +344,24 @@ public final class AuditLog implements AutoCloseable {
 
     /** Lists the signing key's public half in {@code public-keys} so that verification works offline. */
     private void trustKey() throws IOException {
-        Path keys = dir.resolve(AuditFiles.PUBLIC_KEYS);
-        if (AuditFiles.lines(keys).stream().map(String::strip).noneMatch(signer.publicKey()::equals)) {
-            AuditFiles.appendDurably(keys, signer.publicKey());
+        // Its own lock: the writer calls this while retention (holding the log's monitor) waits on the writer.
+        synchronized (keyLock) {
+            if (keyTrusted) {
+                return;
+            }
+            Path keys = dir.resolve(AuditFiles.PUBLIC_KEYS);
+            if (AuditFiles.lines(keys).stream().map(String::strip).noneMatch(signer.publicKey()::equals)) {
+                AuditFiles.appendDurably(keys, signer.publicKey());
+            }
+            keyTrusted = true;
+        }
+    }
+
+    private void trustKeyQuietly() {
+        try {
+            trustKey();
+        } catch (IOException e) {
+            LOG.log(WARNING, "Cannot record the audit signing key in " + dir + ": " + e.getMessage());
         }
     }
 
@@ -581,6 +601,7 @@ public final class AuditLog implements AutoCloseable {
     }
 
     private void checkpoint() throws IOException {
+        trustKey();
         Checkpoint checkpoint = Checkpoint.sign(signer, lastSeq, lastHash);
         AuditFiles.appendDurably(dir.resolve(AuditFiles.CHECKPOINTS), checkpoint.toJson());
         lastCheckpointSeq = lastSeq;

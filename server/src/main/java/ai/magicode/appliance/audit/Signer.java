@@ -10,11 +10,10 @@ import org.bouncycastle.crypto.signers.Ed25519Signer;
 final class Signer {
     private static final HexFormat HEX = HexFormat.of();
     private final Ed25519PrivateKeyParameters key;
-    private final String publicKey;
+    private String publicKey;
 
     private Signer(Ed25519PrivateKeyParameters key) {
         this.key = key;
-        this.publicKey = HEX.formatHex(key.generatePublicKey().getEncoded());
     }
 
     /** From a 32-byte Ed25519 private key seed (the array is not kept). */
@@ -25,8 +24,11 @@ final class Signer {
         return new Signer(new Ed25519PrivateKeyParameters(seed, 0));
     }
 
-    /** Hex of the raw 32-byte public key. */
-    String publicKey() {
+    /** Hex of the raw 32-byte public key; the first call is slow (Bouncy Castle precomputes tables). */
+    synchronized String publicKey() {
+        if (publicKey == null) {
+            publicKey = HEX.formatHex(key.generatePublicKey().getEncoded());
+        }
         return publicKey;
     }
 
