@@ -1,9 +1,11 @@
 package ai.magicode.appliance.audit;
 
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -160,6 +162,15 @@ public final class AuditVerifier {
             if (anchorSeq > 0 && lastSignedSeq == 0) {
                 lastSignedSeq = anchorSeq;
             }
+            byte[] prev = prevHash.getBytes(StandardCharsets.US_ASCII);
+            if (prev.length != 64) {
+                return result(
+                        0,
+                        0,
+                        0,
+                        problem(Kind.BAD_SIGNATURE, AuditFiles.ANCHOR, 1, anchorSeq, "the anchor's hash is malformed"));
+            }
+            long nextSigned = signed.keySet().stream().min(Long::compare).orElse(-1L);
             List<AuditFiles.Segment> segments = AuditFiles.segments(dir);
             String lastPlace =
                     segments.isEmpty() ? "no segment" : segments.getFirst().name();
@@ -263,7 +274,7 @@ public final class AuditVerifier {
                                         "entry " + seq + " comes after entry " + (expected - 1)));
                     }
                     int prevAt = EntryCodec.prevHashAt(end);
-                    if (!EntryCodec.text(buf, prevAt).equals(prevHash)) {
+                    if (!Arrays.equals(buf, prevAt, prevAt + 64, prev, 0, 64)) {
                         return result(
                                 expected - 1,
                                 s + 1,
@@ -275,9 +286,15 @@ public final class AuditVerifier {
                                         seq,
                                         "it does not chain to entry " + (seq - 1) + " (an entry was replaced)"));
                     }
-                    prevHash = EntryCodec.text(buf, EntryCodec.hashAt(end));
-                    Checkpoint checkpoint = signed.get(seq);
-                    if (checkpoint != null && !checkpoint.hash().equals(prevHash)) {
+                    System.arraycopy(buf, EntryCodec.hashAt(end), prev, 0, 64);
+                    Checkpoint checkpoint = seq == nextSigned ? signed.get(seq) : null;
+                    if (checkpoint != null) {
+                        nextSigned = signed.keySet().stream()
+                                .filter(k -> k > seq)
+                                .min(Long::compare)
+                                .orElse(-1L);
+                    }
+                    if (checkpoint != null && !checkpoint.hash().equals(EntryCodec.text(buf, EntryCodec.hashAt(end)))) {
                         return result(
                                 expected - 1,
                                 s + 1,
