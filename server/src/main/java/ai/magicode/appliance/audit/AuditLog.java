@@ -553,13 +553,14 @@ public final class AuditLog implements AutoCloseable {
                     written.add(encoded.entry());
                 }
                 flush();
-                for (int i = 0; i < waiting.size(); i++) {
-                    waiting.get(i).done().complete(written.get(i));
-                }
+                // Queued for collectors before the appenders return: offer never blocks on I/O.
                 if (!written.isEmpty()) {
                     for (AuditForwarder forwarder : forwarders) {
                         forwarder.offer(written);
                     }
+                }
+                for (int i = 0; i < waiting.size(); i++) {
+                    waiting.get(i).done().complete(written.get(i));
                 }
                 if (lastSeq - lastCheckpointSeq >= config.checkpointEvery()
                         || (closing && lastSeq > lastCheckpointSeq)) {
