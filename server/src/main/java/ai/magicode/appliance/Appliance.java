@@ -3,6 +3,12 @@ package ai.magicode.appliance;
 import static java.lang.System.Logger.Level.INFO;
 import static java.lang.System.Logger.Level.WARNING;
 
+import ai.magicode.appliance.audit.Actor;
+import ai.magicode.appliance.audit.AuditEvent;
+import ai.magicode.appliance.audit.AuditException;
+import ai.magicode.appliance.audit.AuditLog;
+import ai.magicode.appliance.audit.AuditRoutes;
+import ai.magicode.appliance.audit.AuditSigningKey;
 import ai.magicode.appliance.auth.SetupToken;
 import ai.magicode.appliance.config.ApplianceConfig;
 import ai.magicode.appliance.control.ControlException;
@@ -57,6 +63,7 @@ public final class Appliance implements AutoCloseable {
 
     private final ApplianceConfig config;
     private final ApplianceStore store;
+    private final AuditLog audit;
     private final SetupToken setupToken;
     private final Problems problems;
     private final Optional<TlsKeyPair> tls;
@@ -65,14 +72,16 @@ public final class Appliance implements AutoCloseable {
     private ControlServer control;
     private boolean closed;
 
-    private Appliance(ApplianceConfig config, ApplianceStore store) {
+    private Appliance(ApplianceConfig config, ApplianceStore store, AuditLog audit) {
         this.config = config;
         this.store = store;
+        this.audit = audit;
         this.setupToken = SetupToken.create(store);
-        this.problems = new Problems(config.server().maxRequestBytes()).map(StoreException.class, 503);
+        this.problems = new Problems(config.server().maxRequestBytes())
+                .map(StoreException.class, 503)
+                .map(AuditException.class, 503);
         this.tls = loadTls(config);
-        // The audit log's append is wired in here when it lands; until then the vault's events go nowhere.
-        this.vault = Vault.open(store, MasterKeySource.from(config, System.getenv()), event -> {});
+        this.vault = Vault.open(store, MasterKeySource.from(config, System.getenv()), audit::append);
     }
 
     /**
@@ -83,12 +92,33 @@ public final class Appliance implements AutoCloseable {
     public static Appliance create(ApplianceConfig config) {
         createDataDir(config.dataDir());
         ApplianceStore store = ApplianceStore.open(config.dataDir(), MIGRATIONS);
+        AuditLog audit = null;
         try {
-            return new Appliance(config, store);
+            audit = openAuditLog(config);
+            return new Appliance(config, store, audit);
         } catch (RuntimeException e) {
+            if (audit != null) {
+                audit.close();
+            }
             store.close();
             throw e;
         }
+    }
+
+    /**
+     * Opens the audit log under {@code DATA_DIR/audit}; the CLI uses it too when nothing serves.
+     *
+     * @throws AuditException when the log is in use or cannot be opened
+     */
+    static AuditLog openAuditLog(ApplianceConfig config) {
+        Path dir = config.dataDir().resolve("audit");
+        // The checkpoint signing key: a 0600 file until the vault holds it (then: vault's supplier here).
+        return AuditLog.open(dir, config.audit(), AuditSigningKey.file(dir.resolve("signing.key")));
+    }
+
+    /** The audit log every feature reports its actions to. */
+    public AuditLog audit() {
+        return audit;
     }
 
     /** The build's version, from the jar. */
@@ -117,6 +147,7 @@ public final class Appliance implements AutoCloseable {
     void api(HttpRules rules) {
         rules.register("/api/v1", new VersionRoutes(version(), store.schemaVersion()));
         rules.register("/api/v1", new SecretsRoutes(vault));
+        rules.register("/api/v1", new AuditRoutes(audit));
     }
 
     /** The listener, its limits, TLS and the server features (observe, OpenAPI) around {@link #routing}. */
@@ -131,6 +162,8 @@ public final class Appliance implements AutoCloseable {
                 .addFeature(new Observability()
                         .ready("store", () -> store.isOpen() ? Optional.empty() : Optional.of("the store is closed"))
                         .diskSpace(config.dataDir(), config.observe().minFreeDiskBytes())
+                        .warning("audit", audit::integrityProblem)
+                        .warning("audit-forwarding", audit::forwardingProblem)
                         .feature())
                 .addFeature(
                         OpenApiFeature.builder().managerDiscoverServices(false).build())
@@ -162,10 +195,14 @@ public final class Appliance implements AutoCloseable {
             if (to == null || to.isBlank()) {
                 throw new ControlException("backup needs a target directory");
             }
-            return describe(store.backup(Path.of(to)));
+            return describe(backup(Path.of(to)));
         });
         commands.putAll(SecretsCommands.control(vault));
         control = ControlServer.start(config.dataDir(), commands);
+        audit.append(AuditEvent.of("appliance.start", consoleUrl().toString())
+                .field("version", version())
+                .field("port", server.port())
+                .success());
         URI console = consoleUrl();
         LOG.log(
                 INFO,
@@ -178,6 +215,25 @@ public final class Appliance implements AutoCloseable {
                         "First-time setup: open " + console + " and enter the one-time setup token " + token
                                 + " (also in " + setupToken.file() + ")"));
         return server;
+    }
+
+    /** Backs the store up, consistently, while serving; audited as {@code store.backup}. */
+    public Backup backup(Path to) {
+        return backup(store, audit, to);
+    }
+
+    static Backup backup(ApplianceStore store, AuditLog audit, Path to) {
+        AuditEvent.Builder event = AuditEvent.of("store.backup", to.toString()).actor(Actor.system());
+        try {
+            Backup backup = store.backup(to);
+            audit.append(event.field("bytes", backup.bytes())
+                    .field("schemaVersion", backup.schemaVersion())
+                    .success());
+            return backup;
+        } catch (RuntimeException e) {
+            audit.append(event.field("error", e.getClass().getSimpleName()).failure());
+            throw e;
+        }
     }
 
     static Map<String, Object> describe(Backup backup) {
@@ -209,7 +265,13 @@ public final class Appliance implements AutoCloseable {
         if (server != null) {
             server.stop();
             LOG.log(INFO, "HTTP listener stopped");
+            try {
+                audit.append(AuditEvent.of("appliance.stop", "-").success());
+            } catch (AuditException e) {
+                LOG.log(WARNING, "Could not audit the shutdown: " + e.getMessage());
+            }
         }
+        audit.close();
         store.close();
         LOG.log(INFO, "Store closed; MagiCode Appliance stopped");
     }

@@ -1,5 +1,10 @@
 package ai.magicode.appliance;
 
+import ai.magicode.appliance.audit.AuditEvent;
+import ai.magicode.appliance.audit.AuditException;
+import ai.magicode.appliance.audit.AuditLog;
+import ai.magicode.appliance.audit.AuditVerifier;
+import ai.magicode.appliance.bench.AuditBenchmark;
 import ai.magicode.appliance.bench.StartupBenchmark;
 import ai.magicode.appliance.config.ApplianceConfig;
 import ai.magicode.appliance.config.ConfigException;
@@ -37,7 +42,7 @@ import sun.misc.Signal;
 
 /**
  * The {@code magicode} command line: {@code serve} (the default), {@code version}, {@code backup},
- * {@code restore}, {@code tls self-signed} and {@code bench}. Exit codes: 0 done, 1 failed, 2 bad
+ * {@code restore}, {@code tls self-signed}, {@code audit verify} and {@code bench}. Exit codes: 0 done, 1 failed, 2 bad
  * configuration or usage.
  */
 @Command(
@@ -52,6 +57,7 @@ import sun.misc.Signal;
             Main.RestoreCommand.class,
             Main.TlsCommand.class,
             SecretsCommands.class,
+            Main.AuditCommand.class,
             StartupBenchmark.class
         })
 public final class Main implements Callable<Integer> {
@@ -71,6 +77,7 @@ public final class Main implements Callable<Integer> {
     static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
         cli.getSubcommands().get("bench").addSubcommand(new VaultBenchmark());
+        cli.getSubcommands().get("bench").addSubcommand("audit", new AuditBenchmark());
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             PrintWriter err = commandLine.getErr();
             switch (e) {
@@ -81,6 +88,7 @@ public final class Main implements Callable<Integer> {
                 case StoreException s -> err.println("Store: " + s.getMessage());
                 case ControlException c -> err.println(c.getMessage());
                 case SecretsException s -> err.println(s.getMessage());
+                case AuditException a -> err.println("Audit log: " + a.getMessage());
                 case UncheckedIOException io ->
                     err.println(io.getMessage() + ": " + io.getCause().getMessage());
                 default -> {
@@ -239,8 +247,9 @@ public final class Main implements Callable<Integer> {
                         + result.path("schemaVersion").asInt() + ")");
                 return OK;
             }
-            try (ApplianceStore store = ApplianceStore.open(config.dataDir(), Appliance.MIGRATIONS)) {
-                Backup backup = store.backup(target);
+            try (ApplianceStore store = ApplianceStore.open(config.dataDir(), Appliance.MIGRATIONS);
+                    AuditLog audit = Appliance.openAuditLog(config)) {
+                Backup backup = Appliance.backup(store, audit, target);
                 System.out.println("Backup written to " + backup.directory() + " (" + backup.bytes() + " bytes, schema "
                         + backup.schemaVersion() + ")");
             }
@@ -267,12 +276,112 @@ public final class Main implements Callable<Integer> {
         @Override
         public Integer call() {
             ApplianceConfig config = configOption.load();
-            Restore restore = ApplianceStore.restore(from.toAbsolutePath().normalize(), config.dataDir());
+            Path source = from.toAbsolutePath().normalize();
+            Restore restore;
+            try {
+                restore = ApplianceStore.restore(source, config.dataDir());
+            } catch (RuntimeException e) {
+                auditRestore(
+                        config,
+                        AuditEvent.of("store.restore", source.toString())
+                                .field("error", e.getClass().getSimpleName())
+                                .failure());
+                throw e;
+            }
+            auditRestore(
+                    config,
+                    AuditEvent.of("store.restore", source.toString())
+                            .field("schemaVersion", restore.schemaVersion())
+                            .field(
+                                    "previousStoreMovedTo",
+                                    restore.previousStoreMovedTo()
+                                            .map(Path::toString)
+                                            .orElse("-"))
+                            .success());
             System.out.println("Restored " + restore.restoredFrom() + " (schema " + restore.schemaVersion() + ") into "
                     + config.dataDir()
                     + restore.previousStoreMovedTo()
                             .map(p -> "; the previous store is kept at " + p)
                             .orElse(""));
+            return OK;
+        }
+    }
+
+    /** Restore runs with nothing serving, so the CLI writes the audit entry itself. */
+    private static void auditRestore(ApplianceConfig config, AuditEvent event) {
+        try (AuditLog audit = Appliance.openAuditLog(config)) {
+            audit.append(event);
+        } catch (AuditException e) {
+            if (event.outcome() == ai.magicode.appliance.audit.Outcome.SUCCESS) {
+                throw e;
+            }
+            // a refused restore (e.g. the appliance is running and holds the log) changed nothing
+        }
+    }
+
+    @Command(
+            name = "audit",
+            description = "The tamper-evident audit log.",
+            mixinStandardHelpOptions = true,
+            subcommands = AuditVerify.class)
+    static final class AuditCommand implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand: verify");
+        }
+    }
+
+    @Command(
+            name = "verify",
+            mixinStandardHelpOptions = true,
+            description = "Check the audit log's hash chain and signed checkpoints (read-only; safe while serving). "
+                    + "Exit 0 when all holds, 1 naming the first bad entry.")
+    static final class AuditVerify implements Callable<Integer> {
+        @Mixin
+        ConfigOption configOption = new ConfigOption();
+
+        @Option(
+                names = "--data-dir",
+                paramLabel = "DIR",
+                description = "Data directory (default: from the configuration).")
+        Path dataDir;
+
+        @Option(
+                names = "--trust-key",
+                paramLabel = "HEX",
+                description = "Trust only this Ed25519 public key (hex) instead of DATA_DIR/audit/public-keys.")
+        String trustKey;
+
+        @Override
+        public Integer call() {
+            Path dir = (dataDir != null ? dataDir : configOption.load().dataDir())
+                    .toAbsolutePath()
+                    .normalize()
+                    .resolve("audit");
+            if (!java.nio.file.Files.isDirectory(dir)) {
+                System.err.println("No audit log at " + dir);
+                return FAILED;
+            }
+            long started = System.nanoTime();
+            AuditVerifier.Verification result = AuditVerifier.verify(dir, Optional.ofNullable(trustKey));
+            long millis = (System.nanoTime() - started) / 1_000_000;
+            if (result.problem().isPresent()) {
+                System.out.println("FAILED: " + result.problem().get());
+                System.out.println(result.entries() + " entries before it verified.");
+                return FAILED;
+            }
+            System.out.println(
+                    "OK: " + result.entries() + " entries (seq " + result.firstSeq() + " to " + result.lastSeq()
+                            + ") in " + result.segments() + " segment(s), " + result.checkpoints()
+                            + " signed checkpoint(s), verified in " + millis + " ms");
+            if (result.unsignedTail() > 0) {
+                System.out.println("Note: the last " + result.unsignedTail() + " entries (after seq "
+                        + result.lastSignedSeq() + ") are chained but not yet covered by a signed checkpoint; "
+                        + "cutting them off would go unnoticed until the next checkpoint.");
+            }
             return OK;
         }
     }

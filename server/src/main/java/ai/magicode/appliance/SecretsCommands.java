@@ -1,6 +1,7 @@
 package ai.magicode.appliance;
 
 import ai.magicode.appliance.audit.Actor;
+import ai.magicode.appliance.audit.AuditLog;
 import ai.magicode.appliance.config.ApplianceConfig;
 import ai.magicode.appliance.control.ControlClient;
 import ai.magicode.appliance.control.ControlException;
@@ -151,9 +152,9 @@ final class SecretsCommands implements Callable<Integer> {
         if (remote.isPresent()) {
             return new Result(remote.get(), true);
         }
-        try (ApplianceStore store = ApplianceStore.open(config.dataDir(), Appliance.MIGRATIONS)) {
-            // Offline, the vault's audit events are not recorded until the audit log is wired in here too.
-            Vault vault = Vault.open(store, MasterKeySource.from(config, System.getenv()), event -> {});
+        try (ApplianceStore store = ApplianceStore.open(config.dataDir(), Appliance.MIGRATIONS);
+                AuditLog audit = Appliance.openAuditLog(config)) {
+            Vault vault = Vault.open(store, MasterKeySource.from(config, System.getenv()), audit::append);
             Function<Map<String, String>, Map<String, Object>> local =
                     control(vault).get(command);
             return new Result(Main.JSON.valueToTree(local.apply(args)), false);

@@ -17,9 +17,15 @@ import java.util.Optional;
  * @param observe health and metrics
  * @param log log output
  * @param secrets the vault's master key
+ * @param audit the audit log
  */
 public record ApplianceConfig(
-        Path dataDir, ServerConfig server, ObserveConfig observe, LogConfig log, SecretsConfig secrets) {
+        Path dataDir,
+        ServerConfig server,
+        ObserveConfig observe,
+        LogConfig log,
+        SecretsConfig secrets,
+        AuditConfig audit) {
     /** Environment variable naming an operator configuration file (same as {@code --config}). */
     public static final String CONFIG_FILE_ENV = "MAGICODE_CONFIG";
 
@@ -39,7 +45,8 @@ public record ApplianceConfig(
                 new LogConfig(
                         values.choice("log.format", LogConfig.Format.class),
                         values.choice("log.level", LogConfig.Level.class)),
-                SecretsConfig.from(values));
+                SecretsConfig.from(values),
+                AuditConfig.from(values));
     }
 
     /** Every configuration key with the environment variable that overrides it, for the docs and their test. */
@@ -192,6 +199,73 @@ public record ApplianceConfig(
                         "the path of the mounted key file when secrets.master-key-source is" + " mounted-file");
             }
             return new SecretsConfig(chosen, env, file);
+        }
+    }
+
+    /**
+     * The audit log: segments, signed checkpoints, integrity checks, retention and forwarding.
+     *
+     * @param segmentBytes a segment is closed and a new one started beyond this size
+     * @param checkpointEvery entries between two signed checkpoints
+     * @param integrityCheckInterval how often the whole log is verified in the background; zero: only at start
+     * @param retentionMaxAge segments whose newest entry is older are deleted; zero: kept forever
+     * @param retentionMaxBytes oldest segments are deleted while the log is larger; zero: no limit
+     * @param forward streaming to an external collector
+     */
+    public record AuditConfig(
+            long segmentBytes,
+            int checkpointEvery,
+            Duration integrityCheckInterval,
+            Duration retentionMaxAge,
+            long retentionMaxBytes,
+            ForwardConfig forward) {
+        /** Defaults for tests and tools that open a log outside the appliance. */
+        public static AuditConfig defaults() {
+            return new AuditConfig(16L << 20, 1000, Duration.ZERO, Duration.ZERO, 0, ForwardConfig.none());
+        }
+
+        static AuditConfig from(ConfigValues values) {
+            Optional<String> syslog = values.optionalString("audit.forward.syslog-address");
+            syslog.ifPresent(address -> {
+                int colon = address.lastIndexOf(':');
+                if (colon <= 0 || !address.substring(colon + 1).matches("\\d{1,5}")) {
+                    throw values.invalid("audit.forward.syslog-address", "host:port, e.g. logs.example.com:6514");
+                }
+            });
+            Optional<URI> http = values.optionalString("audit.forward.http-url").map(text -> {
+                try {
+                    URI uri = new URI(text);
+                    if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null) {
+                        return uri;
+                    }
+                } catch (URISyntaxException e) {
+                    // reported below with the expected form
+                }
+                throw values.invalid("audit.forward.http-url", "an absolute http(s) URL");
+            });
+            return new AuditConfig(
+                    values.integer("audit.segment-mb", 1, 1024) << 20,
+                    (int) values.integer("audit.checkpoint-every", 1, 10_000_000),
+                    values.duration("audit.integrity-check-interval", Duration.ZERO, Duration.ofDays(365)),
+                    values.duration("audit.retention.max-age", Duration.ZERO, Duration.ofDays(36500)),
+                    values.integer("audit.retention.max-mb", 0, 1L << 30) << 20,
+                    new ForwardConfig(syslog, values.bool("audit.forward.syslog-tls"), http, (int)
+                            values.integer("audit.forward.backlog", 1, 10_000_000)));
+        }
+    }
+
+    /**
+     * Where audit entries are streamed, besides the local log.
+     *
+     * @param syslogAddress {@code host:port} of an RFC 5424 syslog collector over TCP
+     * @param syslogTls speak TLS to the syslog collector (trusting the JVM's CA certificates)
+     * @param httpUrl a URL that accepts POSTs of JSON arrays of entries
+     * @param backlog entries held for a slow or absent collector before the oldest are dropped
+     */
+    public record ForwardConfig(Optional<String> syslogAddress, boolean syslogTls, Optional<URI> httpUrl, int backlog) {
+        /** No forwarding. */
+        public static ForwardConfig none() {
+            return new ForwardConfig(Optional.empty(), false, Optional.empty(), 10_000);
         }
     }
 }

@@ -33,6 +33,38 @@ public final class Observability {
         return this;
     }
 
+    /**
+     * Adds a warning: shown in {@code /observe/health} (and {@code /observe/health/live}) as detail
+     * {@code warning} of a check that stays UP. For damage that needs an operator but that neither a
+     * restart (liveness) nor taking the pod out of service (readiness) would mend, such as a corrupt audit
+     * segment; alert on the feature's metric.
+     *
+     * @param name the check's name in the health document
+     * @param problem what needs attention, or empty when all is well
+     */
+    public Observability warning(String name, Supplier<Optional<String>> problem) {
+        checks.add(new HealthCheck() {
+            @Override
+            public HealthCheckType type() {
+                return HealthCheckType.LIVENESS;
+            }
+
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public HealthCheckResponse call() {
+                HealthCheckResponse.Builder response =
+                        HealthCheckResponse.builder().status(true);
+                problem.get().ifPresent(text -> response.detail("warning", text));
+                return response.build();
+            }
+        });
+        return this;
+    }
+
     /** Readiness fails when the file system holding {@code dir} has less than {@code minFreeBytes} free. */
     public Observability diskSpace(Path dir, long minFreeBytes) {
         return ready("disk", () -> {

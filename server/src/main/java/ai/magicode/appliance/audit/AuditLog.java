@@ -1,0 +1,654 @@
+package ai.magicode.appliance.audit;
+
+import static java.lang.System.Logger.Level.ERROR;
+import static java.lang.System.Logger.Level.INFO;
+import static java.lang.System.Logger.Level.WARNING;
+
+import ai.magicode.appliance.config.ApplianceConfig.AuditConfig;
+import io.helidon.metrics.api.Gauge;
+import io.helidon.metrics.api.Metrics;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+
+/**
+ * The tamper-evident audit log: every feature reports what it did with {@link #append}, which returns
+ * once the entry is on disk. Entries are hash-chained lines in append-only segment files; signed
+ * checkpoints vouch for the chain every {@code checkpoint-every} entries and at {@link #close}.
+ *
+ * <p>One writer thread owns the files. Appenders queue their event and wait; the writer takes everything
+ * queued, writes it in one go and forces it with one {@code fdatasync} (group commit), then releases the
+ * whole batch. A write or force that fails closes the log for writing (fail closed: actions that must be
+ * audited then fail too) until a restart, whose recovery truncates what was never acknowledged.
+ */
+public final class AuditLog implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(AuditLog.class.getName());
+    /** Entries longer than this are refused: fields are metadata, not payloads. */
+    static final int MAX_LINE = 64 * 1024;
+    /** The writer forces at least this often, so an unacknowledged torn tail is never longer. */
+    static final int MAX_BATCH_BYTES = 1024 * 1024;
+
+    private static final int MAX_BATCH_ENTRIES = 4096;
+    private static final AtomicLong INTEGRITY_FAILURES = new AtomicLong();
+
+    private final Path dir;
+    private final AuditConfig config;
+    private final Signer signer;
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+    private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    private final Object enqueue = new Object();
+    private final Thread writer;
+    private final ScheduledExecutorService background;
+    private final List<AuditForwarder> forwarders;
+    private final AtomicReference<String> integrityProblem = new AtomicReference<>();
+    private final MessageDigest digest = EntryCodec.sha256();
+    private final ByteBuffer buffer = ByteBuffer.allocateDirect(MAX_BATCH_BYTES + MAX_LINE + 1);
+    // writer-thread state
+    private long segmentNumber;
+    private FileChannel segment;
+    private long segmentSize;
+    private long lastSeq;
+    private String lastHash;
+    private long lastCheckpointSeq;
+    private volatile IOException broken;
+    private final AtomicLong syncs = new AtomicLong();
+    private boolean closed;
+    private boolean keyTrusted;
+    private final Object keyLock = new Object();
+
+    private record Pending(AuditEvent event, CompletableFuture<AuditEntry> done) {}
+
+    private static final Pending CLOSE = new Pending(null, null);
+
+    private AuditLog(Path dir, AuditConfig config, Signer signer, FileChannel lockChannel, FileLock lock) {
+        this.dir = dir;
+        this.config = config;
+        this.signer = signer;
+        this.lockChannel = lockChannel;
+        this.lock = lock;
+        this.forwarders = AuditForwarder.create(config.forward());
+        this.writer = Thread.ofPlatform().name("audit-writer").daemon().unstarted(this::write);
+        this.background = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("audit-check").daemon().factory());
+    }
+
+    /**
+     * Opens (or creates) the log in {@code dir}: takes its lock, repairs a torn tail left by a crash
+     * (and records that in an {@code audit.recovered} entry), and starts the writer, a background
+     * verification and retention.
+     *
+     * @param signingSeed the 32-byte Ed25519 private key seed that signs checkpoints; read once
+     * @throws AuditException when another process holds the log or it cannot be opened
+     */
+    public static AuditLog open(Path dir, AuditConfig config, Supplier<byte[]> signingSeed) {
+        createPrivateDir(dir);
+        FileChannel lockChannel = null;
+        try {
+            lockChannel = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock lock;
+            try {
+                lock = lockChannel.tryLock();
+            } catch (OverlappingFileLockException e) {
+                lock = null; // held by this very process
+            }
+            if (lock == null) {
+                throw new AuditException("the audit log in " + dir + " is in use by another process");
+            }
+            AuditLog log = new AuditLog(dir, config, Signer.of(signingSeed.get()), lockChannel, lock);
+            log.start();
+            return log;
+        } catch (IOException e) {
+            closeQuietly(lockChannel);
+            throw new AuditException("cannot open the audit log in " + dir, e);
+        } catch (RuntimeException e) {
+            closeQuietly(lockChannel);
+            throw e;
+        }
+    }
+
+    /** The directory holding segments, checkpoints and keys. */
+    public Path dir() {
+        return dir;
+    }
+
+    /**
+     * Writes {@code event} as the next entry and returns once it is durable.
+     *
+     * @throws AuditException when the log is closed or cannot write (the action should then fail)
+     */
+    public AuditEntry append(AuditEvent event) {
+        CompletableFuture<AuditEntry> done = new CompletableFuture<>();
+        synchronized (enqueue) {
+            if (closed) {
+                throw new AuditException("the audit log is closed");
+            }
+            if (broken != null) {
+                throw new AuditException("the audit log cannot write since an I/O error: " + broken.getMessage());
+            }
+            queue.add(new Pending(event, done));
+        }
+        try {
+            return done.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof AuditException audit
+                    ? new AuditException(audit.getMessage(), audit)
+                    : new AuditException("audit append failed", e.getCause());
+        }
+    }
+
+    /** What is wrong with the log's integrity, if anything: for the health check. */
+    public Optional<String> integrityProblem() {
+        return Optional.ofNullable(integrityProblem.get());
+    }
+
+    /** What is wrong with forwarding to collectors, if anything: for the health check. */
+    public Optional<String> forwardingProblem() {
+        return forwarders.stream()
+                .map(AuditForwarder::problem)
+                .flatMap(Optional::stream)
+                .reduce((a, b) -> a + "; " + b);
+    }
+
+    /** Forces of segment data to disk since the log opened; entries divided by this is the group-commit batch size. */
+    public long syncs() {
+        return syncs.get();
+    }
+
+    List<AuditForwarder> forwarders() {
+        return forwarders;
+    }
+
+    /** Integrity checks that found a problem since the process started (the metric's value). */
+    public static long integrityFailures() {
+        return INTEGRITY_FAILURES.get();
+    }
+
+    /** Verifies the whole log now, updating {@link #integrityProblem()}. */
+    public AuditVerifier.Verification checkIntegrity() {
+        AuditVerifier.Verification verification;
+        try {
+            verification = AuditVerifier.verify(dir, Optional.of(signer.publicKey()));
+        } catch (RuntimeException e) {
+            verification = null;
+            reportIntegrity("cannot verify the audit log: " + e.getMessage());
+            return null;
+        }
+        verification.problem().ifPresentOrElse(p -> reportIntegrity(p.toString()), () -> integrityProblem.set(null));
+        return verification;
+    }
+
+    /**
+     * Deletes whole segments beyond the retention policy, oldest first, never the one being written.
+     * Before deleting, a checkpoint over the last deleted entry is signed into {@code anchor.json}, so the
+     * remaining chain stays verifiable.
+     *
+     * @return the number of segments deleted
+     */
+    public int applyRetention(Instant now) {
+        synchronized (this) {
+            List<AuditFiles.Segment> segments = AuditFiles.segments(dir);
+            long total = 0;
+            for (AuditFiles.Segment segment : segments) {
+                total += size(segment.path());
+            }
+            int delete = 0;
+            for (int i = 0; i < segments.size() - 1; i++) {
+                AuditFiles.Segment segment = segments.get(i);
+                boolean tooOld = !config.retentionMaxAge().isZero()
+                        && SegmentReader.lastTime(segment.path())
+                                .map(time -> time.isBefore(now.minus(config.retentionMaxAge())))
+                                .orElse(true);
+                boolean tooBig = config.retentionMaxBytes() > 0 && total > config.retentionMaxBytes();
+                if (!tooOld && !tooBig) {
+                    break;
+                }
+                total -= size(segment.path());
+                delete = i + 1;
+            }
+            if (delete == 0) {
+                return 0;
+            }
+            Optional<AuditEntry> first =
+                    SegmentReader.firstEntry(segments.get(delete).path());
+            if (first.isEmpty()) {
+                return 0; // the next segment was just created and is still empty: next time
+            }
+            try {
+                trustKey();
+                Checkpoint anchor = Checkpoint.sign(
+                        signer, first.get().seq() - 1, first.get().prevHash());
+                AuditFiles.replaceDurably(dir.resolve(AuditFiles.ANCHOR), anchor.toJson() + "\n");
+                for (int i = 0; i < delete; i++) {
+                    Files.delete(segments.get(i).path());
+                }
+                AuditFiles.forceDirectory(dir);
+            } catch (IOException e) {
+                throw new AuditException("audit retention failed in " + dir, e);
+            }
+            LOG.log(
+                    INFO,
+                    "Audit retention deleted " + delete + " segment(s); the log now starts at entry "
+                            + first.get().seq());
+            append(AuditEvent.of("audit.retention", dir.toString())
+                    .field("segmentsDeleted", delete)
+                    .field("firstSeq", first.get().seq())
+                    .success());
+            return delete;
+        }
+    }
+
+    /** Entries matching {@code query}, oldest first, at most its limit. */
+    AuditQuery.Page query(AuditQuery query) {
+        return SegmentReader.query(dir, query);
+    }
+
+    /** Every entry matching {@code query} (its limit ignored), oldest first, as raw lines and entries. */
+    void export(AuditQuery query, SegmentReader.Visitor visitor) {
+        SegmentReader.scan(dir, query, visitor);
+    }
+
+    /** Stops accepting entries, writes what is queued, signs a final checkpoint and releases the log. */
+    @Override
+    public void close() {
+        synchronized (enqueue) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            queue.add(CLOSE);
+        }
+        background.shutdownNow();
+        try {
+            writer.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        forwarders.forEach(AuditForwarder::close);
+        try {
+            lock.release();
+        } catch (IOException e) {
+            // closing the channel releases it too
+        }
+        closeQuietly(lockChannel);
+    }
+
+    private void start() throws IOException {
+        lastCheckpointSeq = AuditFiles.lines(dir.resolve(AuditFiles.CHECKPOINTS)).stream()
+                .filter(line -> !line.isBlank())
+                .mapToLong(line -> {
+                    try {
+                        return Checkpoint.parse(line).seq();
+                    } catch (AuditException e) {
+                        return 0;
+                    }
+                })
+                .max()
+                .orElse(0);
+        Optional<Checkpoint> anchor = AuditFiles.anchor(dir);
+        lastSeq = anchor.map(Checkpoint::seq).orElse(0L);
+        lastHash = anchor.map(Checkpoint::hash).orElse(EntryCodec.GENESIS);
+        Optional<AuditEvent> note = recover();
+        openSegment();
+        writer.start();
+        note.ifPresent(this::append);
+        // Off the startup path: the signing key's first use and the metrics registry each cost a second or more.
+        background.execute(this::trustKeyQuietly);
+        background.execute(this::checkIntegrity);
+        background.execute(AuditLog::registerMetric);
+        if (!config.integrityCheckInterval().isZero()) {
+            long every = config.integrityCheckInterval().toMillis();
+            background.scheduleWithFixedDelay(this::checkIntegrity, every, every, TimeUnit.MILLISECONDS);
+        }
+        if (!config.retentionMaxAge().isZero() || config.retentionMaxBytes() > 0) {
+            background.scheduleWithFixedDelay(
+                    this::retentionQuietly, 0, Duration.ofMinutes(10).toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private static void registerMetric() {
+        Metrics.globalRegistry()
+                .getOrCreate(Gauge.builder("magicode.audit.integrity.failures", INTEGRITY_FAILURES::get)
+                        .description("Integrity checks of the audit log that found a problem since the start"));
+    }
+
+    private void retentionQuietly() {
+        try {
+            applyRetention(Instant.now());
+        } catch (RuntimeException e) {
+            LOG.log(WARNING, "Audit retention failed: " + e.getMessage());
+        }
+    }
+
+    /** Lists the signing key's public half in {@code public-keys} so that verification works offline. */
+    private void trustKey() throws IOException {
+        // Its own lock: the writer calls this while retention (holding the log's monitor) waits on the writer.
+        synchronized (keyLock) {
+            if (keyTrusted) {
+                return;
+            }
+            Path keys = dir.resolve(AuditFiles.PUBLIC_KEYS);
+            if (AuditFiles.lines(keys).stream().map(String::strip).noneMatch(signer.publicKey()::equals)) {
+                AuditFiles.appendDurably(keys, signer.publicKey());
+            }
+            keyTrusted = true;
+        }
+    }
+
+    private void trustKeyQuietly() {
+        try {
+            trustKey();
+        } catch (IOException e) {
+            LOG.log(WARNING, "Cannot record the audit signing key in " + dir + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Finds the end of the chain in the last non-empty segment. A tail that does not verify and lies within
+     * the last unforced batch, after the last signed checkpoint, was never acknowledged: it is cut off and
+     * an event describing the cut is returned. Damage further back is left alone as evidence and reported.
+     */
+    private Optional<AuditEvent> recover() throws IOException {
+        List<AuditFiles.Segment> segments = AuditFiles.segments(dir);
+        segmentNumber = segments.isEmpty() ? 1 : segments.getLast().number();
+        for (int s = segments.size() - 1; s >= 0; s--) {
+            AuditFiles.Segment segment = segments.get(s);
+            byte[] buf = AuditFiles.read(segment.path());
+            if (buf.length == 0) {
+                continue;
+            }
+            int good = 0;
+            long goodSeq = -1;
+            String goodHash = null;
+            long lines = 0;
+            long goodLines = 0;
+            int pos = 0;
+            boolean intact = true;
+            while (pos < buf.length) {
+                int end = indexOf(buf, pos);
+                if (end < 0) {
+                    break;
+                }
+                lines++;
+                boolean holds = intact
+                        && EntryCodec.framed(buf, pos, end)
+                        && EntryCodec.hashHolds(digest, buf, pos, end, new byte[64])
+                        && (goodSeq < 0
+                                || (EntryCodec.seq(buf, pos, end) == goodSeq + 1
+                                        && EntryCodec.text(buf, EntryCodec.prevHashAt(end))
+                                                .equals(goodHash)));
+                if (holds) {
+                    goodSeq = EntryCodec.seq(buf, pos, end);
+                    goodHash = EntryCodec.text(buf, EntryCodec.hashAt(end));
+                    good = end + 1;
+                    goodLines = lines;
+                } else {
+                    intact = false;
+                }
+                pos = end + 1;
+            }
+            if (goodSeq >= 0) {
+                lastSeq = goodSeq;
+                lastHash = goodHash;
+            } else {
+                chainEndBefore(segments, s);
+            }
+            if (good == buf.length) {
+                return Optional.empty();
+            }
+            long cut = buf.length - good;
+            if (cut <= MAX_BATCH_BYTES + MAX_LINE && lastSeq >= lastCheckpointSeq) {
+                try (FileChannel channel = FileChannel.open(segment.path(), StandardOpenOption.WRITE)) {
+                    channel.truncate(good);
+                    channel.force(true);
+                }
+                long dropped = lines - goodLines;
+                LOG.log(
+                        WARNING,
+                        "Audit log recovery: cut a torn tail of " + cut + " bytes (" + dropped
+                                + " unacknowledged line(s)) from " + segment.name() + " after entry " + lastSeq);
+                return Optional.of(AuditEvent.of("audit.recovered", segment.name())
+                        .field("truncatedBytes", cut)
+                        .field("droppedLines", dropped)
+                        .field("lastIntactSeq", lastSeq)
+                        .success());
+            }
+            // Not a torn tail: keep the evidence, continue in a fresh segment after the last readable entry.
+            String problem = segment.name() + " line " + (goodLines + 1)
+                    + ": damaged beyond the last unacknowledged batch; left untouched for investigation";
+            reportIntegrity(problem);
+            long[] last = lastFramed(buf);
+            if (last != null) {
+                lastSeq = last[0];
+                lastHash = EntryCodec.text(buf, (int) last[1]);
+            }
+            segmentNumber++;
+            return Optional.of(AuditEvent.of("audit.corruption", segment.name())
+                    .field("problem", problem)
+                    .failure());
+        }
+        return Optional.empty();
+    }
+
+    /** Takes the chain's end from the last entry of the segments before index {@code s}. */
+    private void chainEndBefore(List<AuditFiles.Segment> segments, int s) {
+        for (int i = s - 1; i >= 0; i--) {
+            byte[] buf = AuditFiles.read(segments.get(i).path());
+            long[] last = lastFramed(buf);
+            if (last != null) {
+                lastSeq = last[0];
+                lastHash = EntryCodec.text(buf, (int) last[1]);
+                return;
+            }
+        }
+    }
+
+    private static long[] lastFramed(byte[] buf) {
+        long[] last = null;
+        int pos = 0;
+        while (pos < buf.length) {
+            int end = indexOf(buf, pos);
+            if (end < 0) {
+                break;
+            }
+            if (EntryCodec.framed(buf, pos, end) && EntryCodec.seq(buf, pos, end) >= 0) {
+                last = new long[] {EntryCodec.seq(buf, pos, end), EntryCodec.hashAt(end)};
+            }
+            pos = end + 1;
+        }
+        return last;
+    }
+
+    private void reportIntegrity(String problem) {
+        if (!problem.equals(integrityProblem.getAndSet(problem))) {
+            LOG.log(ERROR, "Audit log integrity: " + problem);
+        }
+        INTEGRITY_FAILURES.incrementAndGet();
+    }
+
+    private void openSegment() throws IOException {
+        Path path = dir.resolve(AuditFiles.segmentName(segmentNumber));
+        boolean created = !Files.exists(path);
+        segment =
+                FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        segmentSize = segment.size();
+        if (created) {
+            AuditFiles.forceDirectory(dir);
+        }
+    }
+
+    private void roll() throws IOException {
+        segment.close();
+        segmentNumber++;
+        openSegment();
+    }
+
+    /** The writer thread: batches whatever is queued, one force per batch. */
+    private void write() {
+        List<Pending> batch = new ArrayList<>();
+        List<AuditEntry> written = new ArrayList<>();
+        List<Pending> waiting = new ArrayList<>();
+        boolean closing = false;
+        while (!closing) {
+            try {
+                batch.add(queue.take());
+            } catch (InterruptedException e) {
+                continue; // only close() ends the writer
+            }
+            queue.drainTo(batch, MAX_BATCH_ENTRIES);
+            try {
+                for (Pending pending : batch) {
+                    if (pending == CLOSE) {
+                        closing = true;
+                        continue;
+                    }
+                    if (broken != null) {
+                        pending.done()
+                                .completeExceptionally(new AuditException(
+                                        "the audit log cannot write since an I/O error: " + broken.getMessage()));
+                        continue;
+                    }
+                    EntryCodec.Encoded encoded =
+                            EntryCodec.encode(digest, lastSeq + 1, Instant.now(), pending.event(), lastHash);
+                    byte[] line = encoded.line();
+                    if (line.length > MAX_LINE) {
+                        pending.done()
+                                .completeExceptionally(new AuditException("audit entry for "
+                                        + pending.event().action() + " is larger than " + MAX_LINE + " bytes"));
+                        continue;
+                    }
+                    if (segmentSize + buffer.position() + line.length > config.segmentBytes()
+                            && segmentSize + buffer.position() > 0) {
+                        flush();
+                        roll();
+                    } else if (buffer.position() + line.length > MAX_BATCH_BYTES) {
+                        flush();
+                    }
+                    buffer.put(line);
+                    lastSeq = encoded.entry().seq();
+                    lastHash = encoded.entry().hash();
+                    waiting.add(pending);
+                    written.add(encoded.entry());
+                }
+                flush();
+                // Queued for collectors before the appenders return: offer never blocks on I/O.
+                if (!written.isEmpty()) {
+                    for (AuditForwarder forwarder : forwarders) {
+                        forwarder.offer(written);
+                    }
+                }
+                for (int i = 0; i < waiting.size(); i++) {
+                    waiting.get(i).done().complete(written.get(i));
+                }
+                if (lastSeq - lastCheckpointSeq >= config.checkpointEvery()
+                        || (closing && lastSeq > lastCheckpointSeq)) {
+                    checkpoint();
+                }
+            } catch (IOException | RuntimeException e) {
+                IOException failure = e instanceof IOException io ? io : new IOException(e.getMessage(), e);
+                broken = failure;
+                LOG.log(ERROR, "The audit log cannot write; audited actions fail until a restart", e);
+                for (Pending pending : waiting) {
+                    pending.done()
+                            .completeExceptionally(
+                                    new AuditException("audit write failed: " + failure.getMessage(), failure));
+                }
+            }
+            batch.clear();
+            waiting.clear();
+            written.clear();
+        }
+        closeQuietly(segment);
+        for (Pending pending : queue) {
+            if (pending != CLOSE) {
+                pending.done().completeExceptionally(new AuditException("the audit log is closed"));
+            }
+        }
+    }
+
+    private void flush() throws IOException {
+        if (buffer.position() == 0) {
+            return;
+        }
+        buffer.flip();
+        while (buffer.hasRemaining()) {
+            segmentSize += segment.write(buffer);
+        }
+        buffer.clear();
+        segment.force(false);
+        syncs.incrementAndGet();
+    }
+
+    private void checkpoint() throws IOException {
+        trustKey();
+        Checkpoint checkpoint = Checkpoint.sign(signer, lastSeq, lastHash);
+        AuditFiles.appendDurably(dir.resolve(AuditFiles.CHECKPOINTS), checkpoint.toJson());
+        lastCheckpointSeq = lastSeq;
+    }
+
+    static int indexOf(byte[] buf, int from) {
+        for (int i = from; i < buf.length; i++) {
+            if (buf[i] == '\n') {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static long size(Path path) {
+        try {
+            return Files.size(path);
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    private static void createPrivateDir(Path dir) {
+        if (Files.isDirectory(dir)) {
+            return;
+        }
+        try {
+            Files.createDirectories(
+                    dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } catch (IOException e) {
+            throw new AuditException("cannot create the audit directory " + dir, e);
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable closeable) {
+        if (closeable == null) {
+            return;
+        }
+        try {
+            closeable.close();
+        } catch (Exception e) {
+            // nothing left to do with it
+        }
+    }
+
+    static String utf8(byte[] buf, int start, int end) {
+        return new String(buf, start, end - start, StandardCharsets.UTF_8);
+    }
+}
