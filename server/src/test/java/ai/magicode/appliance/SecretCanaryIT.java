@@ -56,13 +56,14 @@ class SecretCanaryIT {
      * CLI commands (by their full name) that this test does not run, with the reason; every other command must
      * have a run in {@link #cliRuns}, so a new command fails this test until it is exercised here.
      */
-    private static final Map<String, String> NOT_RUN = Map.of(
-            "magicode", "the same as serve",
-            "magicode serve", "runs as the appliance under test",
-            "magicode bench", "a group; its subcommands are listed",
-            "magicode bench startup", "starts the jar several times for a minute; prints no secrets",
-            "magicode secrets", "a group; its subcommands are listed",
-            "magicode tls", "a group; its subcommands are listed");
+    private static final Map<String, String> NOT_RUN = Map.ofEntries(
+            Map.entry("magicode", "the same as serve"),
+            Map.entry("magicode serve", "runs as the appliance under test"),
+            Map.entry("magicode bench", "a group; its subcommands are listed"),
+            Map.entry("magicode bench startup", "starts the jar several times for a minute; prints no secrets"),
+            Map.entry("magicode audit", "a group; its subcommands are listed"),
+            Map.entry("magicode secrets", "a group; its subcommands are listed"),
+            Map.entry("magicode tls", "a group; its subcommands are listed"));
 
     @TempDir
     Path dir;
@@ -127,11 +128,26 @@ class SecretCanaryIT {
                             "--out",
                             dir.resolve("tls").toString())));
             runs.put("magicode bench vault", List.of(List.of("bench", "vault", "--ops", "200", "--warmup", "50")));
+            runs.put("magicode audit verify", List.of(List.of("audit", "verify", "--data-dir", dataDir.toString())));
+            runs.put(
+                    "magicode bench audit",
+                    List.of(List.of(
+                            "bench",
+                            "audit",
+                            "--appenders",
+                            "2",
+                            "--entries",
+                            "200",
+                            "--verify-entries",
+                            "2000",
+                            "--dir",
+                            dir.resolve("bench-audit").toString())));
         } else {
             runs.put(
                     "magicode restore",
                     List.of(List.of("restore", "--from", dir.resolve("backup").toString())));
             runs.put("magicode secrets list", List.of(List.of("secrets", "list", "--tenant", TENANT)));
+            runs.put("magicode audit verify", List.of(List.of("audit", "verify", "--data-dir", dataDir.toString())));
         }
         return runs;
     }
