@@ -3,6 +3,8 @@ package ai.magicode.appliance;
 import static java.lang.System.Logger.Level.INFO;
 import static java.lang.System.Logger.Level.WARNING;
 
+import ai.magicode.appliance.auth.AuthException;
+import ai.magicode.appliance.auth.Identity;
 import ai.magicode.appliance.auth.SetupToken;
 import ai.magicode.appliance.config.ApplianceConfig;
 import ai.magicode.appliance.control.ControlException;
@@ -56,6 +58,7 @@ public final class Appliance implements AutoCloseable {
     private final SetupToken setupToken;
     private final Problems problems;
     private final Optional<TlsKeyPair> tls;
+    private final Identity identity;
     private WebServer server;
     private ControlServer control;
     private boolean closed;
@@ -64,8 +67,13 @@ public final class Appliance implements AutoCloseable {
         this.config = config;
         this.store = store;
         this.setupToken = SetupToken.create(store);
-        this.problems = new Problems(config.server().maxRequestBytes()).map(StoreException.class, 503);
+        this.problems = new Problems(config.server().maxRequestBytes())
+                .map(StoreException.class, 503)
+                .map(AuthException.class, 401);
         this.tls = loadTls(config);
+        // The audit log is wired here when it lands (issue 3): AuditLog::append.
+        this.identity = new Identity(
+                config.auth(), store, setupToken, config.server().publicUrl(), tls.isPresent(), event -> {});
     }
 
     /**
@@ -101,18 +109,28 @@ public final class Appliance implements AutoCloseable {
     public void routing(HttpRouting.Builder routing) {
         routing.addFilter(new RequestIds())
                 .addFilter(new SecurityHeaders(tls.isPresent()))
-                .addFilter(new HttpMetrics());
+                .addFilter(new HttpMetrics())
+                .addFilter(identity.filter());
         problems.register(routing);
         api(routing);
+        routing.register("/auth", identity.console());
     }
 
     /** The {@code /api/v1} routes, each described in {@code META-INF/openapi.yaml} (a test holds them in step). */
     void api(HttpRules rules) {
         rules.register("/api/v1", new VersionRoutes(version(), store.schemaVersion()));
+        rules.register("/api/v1", identity.api());
     }
 
     /** The listener, its limits, TLS and the server features (observe, OpenAPI) around {@link #routing}. */
     public void configure(WebServerConfig.Builder server) {
+        Observability observability = new Observability()
+                .ready("store", () -> store.isOpen() ? Optional.empty() : Optional.of("the store is closed"))
+                .diskSpace(config.dataDir(), config.observe().minFreeDiskBytes());
+        if (identity.oidcConfigured()) {
+            // Not a readiness failure: local login and API tokens keep working without the provider.
+            observability.detail("oidc", identity::oidcProblem);
+        }
         server.host(config.server().host())
                 .port(config.server().port())
                 .maxPayloadSize(config.server().maxRequestBytes())
@@ -120,10 +138,7 @@ public final class Appliance implements AutoCloseable {
                 .shutdownHook(false)
                 .featuresDiscoverServices(false)
                 .directHandlers(problems.directHandlers())
-                .addFeature(new Observability()
-                        .ready("store", () -> store.isOpen() ? Optional.empty() : Optional.of("the store is closed"))
-                        .diskSpace(config.dataDir(), config.observe().minFreeDiskBytes())
-                        .feature())
+                .addFeature(observability.feature())
                 .addFeature(
                         OpenApiFeature.builder().managerDiscoverServices(false).build())
                 .routing(this::routing);

@@ -16,8 +16,10 @@ import java.util.Optional;
  * @param server the HTTP listener
  * @param observe health and metrics
  * @param log log output
+ * @param auth identity: OIDC provider, role mapping, local login
  */
-public record ApplianceConfig(Path dataDir, ServerConfig server, ObserveConfig observe, LogConfig log) {
+public record ApplianceConfig(
+        Path dataDir, ServerConfig server, ObserveConfig observe, LogConfig log, AuthConfig auth) {
     /** Environment variable naming an operator configuration file (same as {@code --config}). */
     public static final String CONFIG_FILE_ENV = "MAGICODE_CONFIG";
 
@@ -36,7 +38,8 @@ public record ApplianceConfig(Path dataDir, ServerConfig server, ObserveConfig o
                 new ObserveConfig(values.integer("observe.min-free-disk-mb", 0, 1L << 40) * 1024 * 1024),
                 new LogConfig(
                         values.choice("log.format", LogConfig.Format.class),
-                        values.choice("log.level", LogConfig.Level.class)));
+                        values.choice("log.level", LogConfig.Level.class)),
+                AuthConfig.from(values));
     }
 
     /** Every configuration key with the environment variable that overrides it, for the docs and their test. */
