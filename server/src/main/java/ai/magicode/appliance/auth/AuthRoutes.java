@@ -143,7 +143,11 @@ final class AuthRoutes implements HttpService {
     }
 
     private void me(ServerRequest req, ServerResponse res) {
-        res.send(describe(Caller.of(req).orElseThrow(), Optional.empty()));
+        // A cookie session learns its CSRF token here too (after an OIDC login, which ends in a redirect).
+        Optional<String> csrf = req.context()
+                .get(Sessions.Session.class, Sessions.Session.class)
+                .map(Sessions.Session::csrf);
+        res.send(describe(Caller.of(req).orElseThrow(), csrf));
     }
 
     private void localLogin(ServerRequest req, ServerResponse res) {

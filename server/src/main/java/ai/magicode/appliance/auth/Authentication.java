@@ -84,6 +84,7 @@ final class Authentication implements Filter {
             rejected.accept(new Rejection("csrf", "cookie", req.path().path(), req));
             throw new ApiException(403, "Forbidden", "This request needs the session's " + CSRF_HEADER + " header.");
         }
+        req.context().register(Sessions.Session.class, session.get());
         return Optional.of(session.get().caller());
     }
 

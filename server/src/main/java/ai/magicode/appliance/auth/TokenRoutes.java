@@ -80,8 +80,8 @@ final class TokenRoutes implements HttpService {
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest("Scopes are roles: superadmin, admin, operator, auditor, member.");
         }
-        if (scopes.isEmpty() || !caller.roles().containsAll(scopes)) {
-            throw new ApiException(403, "Forbidden", "A token's scopes must be among your own roles.");
+        if (scopes.isEmpty() || !grantable(caller).containsAll(scopes)) {
+            throw new ApiException(403, "Forbidden", "A token's scopes must be among the roles you can grant.");
         }
         long days = body.integer("expiresInDays").orElse(DEFAULT_DAYS);
         if (days < 1 || days > MAX_DAYS) {
@@ -116,6 +116,16 @@ final class TokenRoutes implements HttpService {
                 .requestId(RequestIds.of(req))
                 .success());
         res.status(Status.NO_CONTENT_204).send();
+    }
+
+    /** A caller's own roles; an admin (everything in a tenant) may also grant the lesser tenant roles. */
+    static Set<Role> grantable(Caller caller) {
+        Set<Role> roles = EnumSet.noneOf(Role.class);
+        roles.addAll(caller.roles());
+        if (caller.has(Role.ADMIN)) {
+            roles.addAll(EnumSet.of(Role.OPERATOR, Role.AUDITOR, Role.MEMBER));
+        }
+        return roles;
     }
 
     private static boolean visible(Caller caller, ApiTokens.ApiToken token) {
