@@ -2,10 +2,7 @@ package ai.magicode.appliance.auth;
 
 import ai.magicode.appliance.web.Caller;
 import com.nimbusds.jose.JOSEException;
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.proc.BadJOSEException;
-import com.nimbusds.jose.proc.JWSVerificationKeySelector;
 import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
@@ -13,11 +10,13 @@ import com.nimbusds.jwt.proc.BadJWTException;
 import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import java.text.ParseException;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Collectors;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Validates OIDC access tokens presented as {@code Authorization: Bearer}: the signature against the
@@ -31,6 +30,21 @@ public final class BearerTokens {
     private final Set<String> algorithms;
     private final DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
     private final ClaimMapping mapping;
+    private final Jwks keys;
+    private final Duration clockSkew;
+    private final Clock clock;
+    private final Map<String, Verified> verified = new ConcurrentHashMap<>();
+
+    /**
+     * A token already verified: requests repeating it skip the signature check until it expires, the
+     * cache is full, or the provider's keys change (a refetch drops everything verified before it).
+     */
+    private record Verified(Caller caller, Instant until, long generation) {}
+
+    /** Most tokens remembered at once; beyond it the cache starts over. */
+    static final int CACHE_SIZE = 10_000;
+    /** Longest a verified token is remembered, even if it lives longer. */
+    static final Duration CACHE_TTL = Duration.ofMinutes(5);
 
     BearerTokens(
             String issuer,
@@ -38,15 +52,17 @@ public final class BearerTokens {
             String clientId,
             Set<String> algorithms,
             Duration clockSkew,
-            JWKSource<SecurityContext> keys,
+            Jwks keys,
             ClaimMapping mapping) {
         this.audience = audience;
         this.clientId = clientId;
         this.algorithms = Set.copyOf(algorithms);
         this.mapping = mapping;
-        Set<JWSAlgorithm> allowed =
-                algorithms.stream().map(JWSAlgorithm::parse).collect(Collectors.toUnmodifiableSet());
-        processor.setJWSKeySelector(new JWSVerificationKeySelector<>(allowed, keys));
+        this.keys = keys;
+        this.clockSkew = clockSkew;
+        this.clock = Clock.systemUTC();
+        // The algorithm is checked against the allow-list before keys are selected (see authenticate).
+        processor.setJWSKeySelector(keys);
         DefaultJWTClaimsVerifier<SecurityContext> claims = new DefaultJWTClaimsVerifier<>(
                 new JWTClaimsSet.Builder().issuer(issuer).build(), Set.of("exp", "sub", "iat"));
         claims.setMaxClockSkew((int) clockSkew.toSeconds());
@@ -59,6 +75,12 @@ public final class BearerTokens {
      * @throws AuthException naming what is wrong (never echoing the token)
      */
     public Caller authenticate(String token) {
+        Verified hit = verified.get(token);
+        Instant now = clock.instant();
+        if (hit != null && now.isBefore(hit.until()) && hit.generation() == keys.generation()) {
+            return hit.caller();
+        }
+        long generation = keys.generation();
         SignedJWT jwt;
         try {
             jwt = SignedJWT.parse(token);
@@ -85,7 +107,25 @@ public final class BearerTokens {
         }
         Map<String, Object> all = claims.getClaims();
         String tenant = mapping.tenant(all);
-        return new Caller(tenant, claims.getSubject(), Caller.Kind.USER, mapping.roles(all, tenant));
+        Caller caller = new Caller(tenant, claims.getSubject(), Caller.Kind.USER, mapping.roles(all, tenant));
+        remember(token, caller, claims, now, generation);
+        return caller;
+    }
+
+    /** Drops every remembered verification (for the benchmark's uncached figure). */
+    void forget() {
+        verified.clear();
+    }
+
+    private void remember(String token, Caller caller, JWTClaimsSet claims, Instant now, long generation) {
+        Instant until = claims.getExpirationTime().toInstant().plus(clockSkew);
+        if (until.isAfter(now.plus(CACHE_TTL))) {
+            until = now.plus(CACHE_TTL);
+        }
+        if (verified.size() >= CACHE_SIZE) {
+            verified.clear();
+        }
+        verified.put(token, new Verified(caller, until, generation));
     }
 
     private void checkAudience(JWTClaimsSet claims) {

@@ -201,6 +201,16 @@ class BearerTokensTest {
         assertEquals(1, issuer.jwksReads.get());
     }
 
+    @Test
+    void forgetsVerifiedTokensWhenTheKeysChange() {
+        String old = issuer.sign(issuer.claims("a", "acme").build());
+        assertEquals("acme", tokens.authenticate(old).tenant());
+        assertEquals("acme", tokens.authenticate(old).tenant()); // now remembered
+        issuer.rotate();
+        tokens.authenticate(issuer.sign(issuer.claims("a", "acme").build())); // refetches the keys
+        assertEquals("signature", reason(old));
+    }
+
     private String reason(String token) {
         return assertThrows(AuthException.class, () -> tokens.authenticate(token))
                 .reason();
