@@ -164,15 +164,14 @@ final class ApiTokens {
     }
 
     private void markUsed(ApiToken token, Instant now) {
-        Instant previous = lastUsed.put(token.id(), now);
-        Instant persisted = previous != null ? previous : token.lastUsedAt();
-        if (persisted == null || Duration.between(persisted, now).compareTo(LAST_USED_PERSIST) >= 0) {
-            synchronized (this) {
-                ApiToken current = state.tokens.get(token.id());
-                if (current != null) {
-                    state.tokens.put(token.id(), current.used(now));
-                    store.store(state.tokens);
-                }
+        lastUsed.put(token.id(), now);
+        synchronized (this) {
+            ApiToken current = state.tokens.get(token.id());
+            Instant persisted = current == null ? null : current.lastUsedAt();
+            if (current != null
+                    && (persisted == null || Duration.between(persisted, now).compareTo(LAST_USED_PERSIST) >= 0)) {
+                state.tokens.put(token.id(), current.used(now));
+                store.store(state.tokens);
             }
         }
     }
