@@ -9,6 +9,8 @@ import ai.magicode.appliance.audit.AuditException;
 import ai.magicode.appliance.audit.AuditLog;
 import ai.magicode.appliance.audit.AuditRoutes;
 import ai.magicode.appliance.audit.AuditSigningKey;
+import ai.magicode.appliance.auth.AuthException;
+import ai.magicode.appliance.auth.Identity;
 import ai.magicode.appliance.auth.SetupToken;
 import ai.magicode.appliance.config.ApplianceConfig;
 import ai.magicode.appliance.control.ControlException;
@@ -68,6 +70,7 @@ public final class Appliance implements AutoCloseable {
     private final Problems problems;
     private final Optional<TlsKeyPair> tls;
     private final Vault vault;
+    private final Identity identity;
     private WebServer server;
     private ControlServer control;
     private boolean closed;
@@ -79,9 +82,12 @@ public final class Appliance implements AutoCloseable {
         this.setupToken = SetupToken.create(store);
         this.problems = new Problems(config.server().maxRequestBytes())
                 .map(StoreException.class, 503)
-                .map(AuditException.class, 503);
+                .map(AuditException.class, 503)
+                .map(AuthException.class, 401);
         this.tls = loadTls(config);
         this.vault = Vault.open(store, MasterKeySource.from(config, System.getenv()), audit::append);
+        this.identity = new Identity(
+                config.auth(), store, setupToken, config.server().publicUrl(), tls.isPresent(), audit::append);
     }
 
     /**
@@ -138,9 +144,11 @@ public final class Appliance implements AutoCloseable {
     public void routing(HttpRouting.Builder routing) {
         routing.addFilter(new RequestIds())
                 .addFilter(new SecurityHeaders(tls.isPresent()))
-                .addFilter(new HttpMetrics());
+                .addFilter(new HttpMetrics())
+                .addFilter(identity.filter());
         problems.register(routing);
         api(routing);
+        routing.register("/auth", identity.console());
     }
 
     /** The {@code /api/v1} routes, each described in {@code META-INF/openapi.yaml} (a test holds them in step). */
@@ -148,10 +156,20 @@ public final class Appliance implements AutoCloseable {
         rules.register("/api/v1", new VersionRoutes(version(), store.schemaVersion()));
         rules.register("/api/v1", new SecretsRoutes(vault));
         rules.register("/api/v1", new AuditRoutes(audit));
+        rules.register("/api/v1", identity.api());
     }
 
     /** The listener, its limits, TLS and the server features (observe, OpenAPI) around {@link #routing}. */
     public void configure(WebServerConfig.Builder server) {
+        Observability observability = new Observability()
+                .ready("store", () -> store.isOpen() ? Optional.empty() : Optional.of("the store is closed"))
+                .diskSpace(config.dataDir(), config.observe().minFreeDiskBytes())
+                .warning("audit", audit::integrityProblem)
+                .warning("audit-forwarding", audit::forwardingProblem);
+        if (identity.oidcConfigured()) {
+            // Not a readiness failure: local login and API tokens keep working without the provider.
+            observability.detail("oidc", identity::oidcProblem);
+        }
         server.host(config.server().host())
                 .port(config.server().port())
                 .maxPayloadSize(config.server().maxRequestBytes())
@@ -159,12 +177,7 @@ public final class Appliance implements AutoCloseable {
                 .shutdownHook(false)
                 .featuresDiscoverServices(false)
                 .directHandlers(problems.directHandlers())
-                .addFeature(new Observability()
-                        .ready("store", () -> store.isOpen() ? Optional.empty() : Optional.of("the store is closed"))
-                        .diskSpace(config.dataDir(), config.observe().minFreeDiskBytes())
-                        .warning("audit", audit::integrityProblem)
-                        .warning("audit-forwarding", audit::forwardingProblem)
-                        .feature())
+                .addFeature(observability.feature())
                 .addFeature(
                         OpenApiFeature.builder().managerDiscoverServices(false).build())
                 .routing(this::routing);

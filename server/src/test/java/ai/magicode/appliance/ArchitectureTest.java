@@ -23,6 +23,9 @@ class ArchitectureTest {
     static final ArchRule langchainOnlyInLlm = onlyOwnerUses("dev.langchain4j..", "llm");
 
     @ArchTest
+    static final ArchRule nimbusOnlyInAuth = onlyOwnerUses("com.nimbusds..", "auth");
+
+    @ArchTest
     static final ArchRule eclipseStoreOnlyInStore = noClasses()
             .that()
             .resideOutsideOfPackage(ROOT + ".store..")

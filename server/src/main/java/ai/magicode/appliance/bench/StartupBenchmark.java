@@ -31,11 +31,12 @@ import picocli.CommandLine.Option;
         name = "bench",
         description = "Benchmarks; see docs/performance.md.",
         mixinStandardHelpOptions = true,
-        subcommands = StartupBenchmark.Startup.class)
+        subcommands = {StartupBenchmark.Startup.class, AuthBench.class})
 public final class StartupBenchmark implements Runnable {
     @Override
     public void run() {
         System.out.println("Usage: magicode bench startup [--runs N] [--idle-seconds S] [--jar FILE]");
+        System.out.println("       magicode bench auth [--validations N] [--seconds S] [--rounds R] [--connections C]");
     }
 
     @Command(

@@ -18,6 +18,7 @@ import java.util.Optional;
  * @param log log output
  * @param secrets the vault's master key
  * @param audit the audit log
+ * @param auth identity: OIDC provider, role mapping, local login
  */
 public record ApplianceConfig(
         Path dataDir,
@@ -25,7 +26,8 @@ public record ApplianceConfig(
         ObserveConfig observe,
         LogConfig log,
         SecretsConfig secrets,
-        AuditConfig audit) {
+        AuditConfig audit,
+        AuthConfig auth) {
     /** Environment variable naming an operator configuration file (same as {@code --config}). */
     public static final String CONFIG_FILE_ENV = "MAGICODE_CONFIG";
 
@@ -46,7 +48,8 @@ public record ApplianceConfig(
                         values.choice("log.format", LogConfig.Format.class),
                         values.choice("log.level", LogConfig.Level.class)),
                 SecretsConfig.from(values),
-                AuditConfig.from(values));
+                AuditConfig.from(values),
+                AuthConfig.from(values));
     }
 
     /** Every configuration key with the environment variable that overrides it, for the docs and their test. */

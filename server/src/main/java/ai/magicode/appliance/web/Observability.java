@@ -65,6 +65,37 @@ public final class Observability {
         return this;
     }
 
+    /**
+     * Adds a readiness detail that never fails readiness: a dependency the appliance can serve without
+     * (the OIDC provider: local and API-token logins keep working). Its state shows under {@code name}.
+     *
+     * @param name the check's name in the health document
+     * @param problem what is wrong with the dependency, or empty when it is reachable
+     */
+    public Observability detail(String name, Supplier<Optional<String>> problem) {
+        checks.add(new HealthCheck() {
+            @Override
+            public HealthCheckType type() {
+                return HealthCheckType.READINESS;
+            }
+
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public HealthCheckResponse call() {
+                Optional<String> wrong = problem.get();
+                HealthCheckResponse.Builder response =
+                        HealthCheckResponse.builder().status(true).detail("available", wrong.isEmpty());
+                wrong.ifPresent(text -> response.detail("problem", text));
+                return response.build();
+            }
+        });
+        return this;
+    }
+
     /** Readiness fails when the file system holding {@code dir} has less than {@code minFreeBytes} free. */
     public Observability diskSpace(Path dir, long minFreeBytes) {
         return ready("disk", () -> {

@@ -1,0 +1,168 @@
+package ai.magicode.appliance.auth;
+
+import static java.lang.System.Logger.Level.WARNING;
+
+import ai.magicode.appliance.audit.Actor;
+import ai.magicode.appliance.audit.AuditEvent;
+import ai.magicode.appliance.config.AuthConfig;
+import ai.magicode.appliance.store.ApplianceStore;
+import ai.magicode.appliance.web.RequestIds;
+import io.helidon.metrics.api.Counter;
+import io.helidon.metrics.api.Gauge;
+import io.helidon.metrics.api.Metrics;
+import io.helidon.metrics.api.Tag;
+import io.helidon.webserver.http.Filter;
+import io.helidon.webserver.http.HttpService;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * The identity feature assembled: who the caller is (OIDC bearer tokens, API tokens, console sessions),
+ * first-run setup, local break-glass login, API tokens and tenants. {@code Appliance} installs its
+ * {@link #filter()} before the routes and registers {@link #api()} under {@code /api/v1} and
+ * {@link #console()} under {@code /auth}.
+ */
+public final class Identity {
+    private static final System.Logger LOG = System.getLogger(Identity.class.getName());
+
+    private final Optional<OidcProvider> provider;
+    private final Optional<BearerTokens> bearer;
+    private final Authentication authentication;
+    private final AuthRoutes authRoutes;
+    private final TokenRoutes tokenRoutes;
+    private final TenantRoutes tenantRoutes;
+    private final Optional<ConsoleLogin> console;
+
+    /**
+     * @param config the {@code auth} section
+     * @param store where tenants, local users and API tokens live
+     * @param setupToken the one-time token of first-run setup
+     * @param publicUrl the console URL users reach, when configured
+     * @param secureCookies whether the listener speaks HTTPS (cookies get {@code Secure})
+     * @param audit where auditable actions go
+     */
+    public Identity(
+            AuthConfig config,
+            ApplianceStore store,
+            SetupToken setupToken,
+            Optional<URI> publicUrl,
+            boolean secureCookies,
+            Consumer<AuditEvent> audit) {
+        Clock clock = Clock.systemUTC();
+        HttpClient http = HttpClient.newBuilder()
+                .connectTimeout(OidcProvider.TIMEOUT)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
+        Tenants tenants = new Tenants(store);
+        Sessions sessions = new Sessions(config.sessionTtl(), clock);
+        ApiTokens apiTokens = new ApiTokens(store, clock);
+        this.provider = config.issuer()
+                .map(issuer -> new OidcProvider(config.discoveryUrl().orElseThrow(), issuer.toString(), http, clock));
+        Optional<Jwks> keys = provider.map(
+                oidc -> new Jwks(() -> oidc.get(oidc.metadata().jwksUri()), config.jwksRefetchInterval(), clock));
+        this.bearer = provider.map(oidc -> new BearerTokens(
+                config.issuer().orElseThrow().toString(),
+                config.audience(),
+                config.clientId(),
+                config.algorithms(),
+                config.clockSkew(),
+                keys.orElseThrow(),
+                new ClaimMapping(config)));
+        this.authentication = new Authentication(bearer, apiTokens, sessions, tenants, rejection -> {
+            rejected(rejection.reason());
+            audit.accept(AuditEvent.of("auth.authenticate", rejection.requestPath())
+                    .actor(Actor.anonymous())
+                    .requestId(RequestIds.of(rejection.request()))
+                    .field("credential", rejection.kind())
+                    .field("reason", rejection.reason())
+                    .denied());
+        });
+        this.authRoutes = new AuthRoutes(
+                setupToken, new LocalUsers(store), tenants, sessions, config.localLogin(), secureCookies, audit);
+        this.tokenRoutes = new TokenRoutes(apiTokens, audit);
+        this.tenantRoutes = new TenantRoutes(tenants, audit);
+        Optional<String> clientSecret = config.clientSecretFile().map(Identity::readSecret);
+        this.console = provider.map(oidc -> new ConsoleLogin(
+                oidc,
+                config.clientId(),
+                clientSecret,
+                config.algorithms(),
+                config.clockSkew(),
+                keys.orElseThrow(),
+                bearer.orElseThrow(),
+                sessions,
+                tenants,
+                publicUrl,
+                secureCookies,
+                http,
+                clock,
+                audit));
+        provider.ifPresent(oidc -> Metrics.globalRegistry()
+                .getOrCreate(Gauge.builder(
+                                "auth.oidc.available", () -> oidc.problem().isEmpty() ? 1 : 0)
+                        .description("1 when the OIDC provider's metadata could be read, else 0")));
+        if (provider.isEmpty()) {
+            LOG.log(WARNING, "No OIDC provider configured (auth.issuer): only local login and API tokens work");
+        }
+    }
+
+    /** Attaches the caller of each {@code /api/} request; install it before the routes. */
+    public Filter filter() {
+        return authentication;
+    }
+
+    /** The identity routes under {@code /api/v1}. */
+    public HttpService api() {
+        return rules -> {
+            authRoutes.routing(rules);
+            tokenRoutes.routing(rules);
+            tenantRoutes.routing(rules);
+        };
+    }
+
+    /** The console login routes under {@code /auth} (not API routes: they redirect browsers). */
+    public HttpService console() {
+        return rules -> console.ifPresentOrElse(
+                login -> login.routing(rules),
+                () -> rules.any((req, res) -> res.status(404)
+                        .header("Content-Type", "application/problem+json")
+                        .send("{\"type\":\"about:blank\",\"title\":\"Not Found\",\"status\":404,"
+                                + "\"detail\":\"No OIDC provider is configured.\",\"requestId\":\""
+                                + RequestIds.of(req) + "\"}")));
+    }
+
+    /** What is wrong with the OIDC provider, if one is configured and it cannot be reached. */
+    public Optional<String> oidcProblem() {
+        return provider.flatMap(OidcProvider::problem);
+    }
+
+    /** Whether an OIDC provider is configured. */
+    public boolean oidcConfigured() {
+        return provider.isPresent();
+    }
+
+    private static void rejected(String reason) {
+        Metrics.globalRegistry()
+                .getOrCreate(Counter.builder("auth.rejected")
+                        .description("Credentials refused, by reason")
+                        .tags(List.of(Tag.create("reason", reason))))
+                .increment();
+    }
+
+    private static String readSecret(Path file) {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8).trim();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read auth.client-secret-file " + file, e);
+        }
+    }
+}

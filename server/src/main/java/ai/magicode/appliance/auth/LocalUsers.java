@@ -1,0 +1,80 @@
+package ai.magicode.appliance.auth;
+
+import ai.magicode.appliance.secrets.PasswordHashes;
+import ai.magicode.appliance.store.ApplianceStore;
+import ai.magicode.appliance.web.Role;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Local users with a password (store section {@code auth.local-users}): the first administrator made at
+ * setup, for break-glass access when the OIDC provider is down. Passwords are kept as Argon2id hashes.
+ * Also holds whether local login is enabled at run time.
+ */
+final class LocalUsers {
+    /** A dummy hash, verified against when the user does not exist, so timing does not reveal user names. */
+    private static final String DUMMY = PasswordHashes.hash("not a password".toCharArray());
+
+    /**
+     * A local user.
+     *
+     * @param username login name
+     * @param tenant the tenant it acts in
+     * @param roleNames its roles there (see {@link RoleNames})
+     * @param passwordHash Argon2id PHC string
+     * @param createdAt when it was created
+     */
+    record LocalUser(String username, String tenant, String roleNames, String passwordHash, Instant createdAt) {
+        Set<Role> roles() {
+            return RoleNames.parse(roleNames);
+        }
+    }
+
+    private final ApplianceStore store;
+    private final State state;
+
+    LocalUsers(ApplianceStore store) {
+        this.store = store;
+        this.state = store.section("auth.local-users", State.class, State::new);
+    }
+
+    synchronized boolean isEmpty() {
+        return state.users.isEmpty();
+    }
+
+    synchronized void create(String username, String tenant, Set<Role> roles, char[] password) {
+        state.users.put(
+                username,
+                new LocalUser(username, tenant, RoleNames.join(roles), PasswordHashes.hash(password), Instant.now()));
+        store.store(state.users);
+    }
+
+    /** The user whose password this is, if any. */
+    Optional<LocalUser> authenticate(String username, char[] password) {
+        LocalUser user;
+        synchronized (this) {
+            user = state.users.get(username);
+        }
+        boolean matches = PasswordHashes.verify(password, user == null ? DUMMY : user.passwordHash());
+        return matches && user != null ? Optional.of(user) : Optional.empty();
+    }
+
+    /** Whether local login is disabled by an admin at run time (the config can only disable it further). */
+    synchronized boolean disabledAtRunTime() {
+        return state.loginDisabled;
+    }
+
+    synchronized void disableAtRunTime(boolean disabled) {
+        state.loginDisabled = disabled;
+        store.store(state);
+    }
+
+    /** Persistent local users; replaced records, stored as a map. */
+    static final class State {
+        final Map<String, LocalUser> users = new HashMap<>();
+        boolean loginDisabled;
+    }
+}
