@@ -130,6 +130,19 @@ class SecretCanaryIT {
             runs.put("magicode bench vault", List.of(List.of("bench", "vault", "--ops", "200", "--warmup", "50")));
             runs.put("magicode audit verify", List.of(List.of("audit", "verify", "--data-dir", dataDir.toString())));
             runs.put(
+                    "magicode bench auth",
+                    List.of(List.of(
+                            "bench",
+                            "auth",
+                            "--validations",
+                            "2000",
+                            "--seconds",
+                            "1",
+                            "--rounds",
+                            "1",
+                            "--connections",
+                            "2")));
+            runs.put(
                     "magicode bench audit",
                     List.of(List.of(
                             "bench",
