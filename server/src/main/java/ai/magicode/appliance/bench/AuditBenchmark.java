@@ -57,7 +57,7 @@ public final class AuditBenchmark implements Runnable {
     public void run() {
         Path dir;
         try {
-            dir = Files.createTempDirectory(parent.toAbsolutePath(), "magicode-bench-audit");
+            dir = Files.createTempDirectory(Files.createDirectories(parent.toAbsolutePath()), "magicode-bench-audit");
         } catch (IOException e) {
             throw new IllegalStateException("cannot create a scratch directory under " + parent, e);
         }
