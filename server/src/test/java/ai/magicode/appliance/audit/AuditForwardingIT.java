@@ -152,13 +152,14 @@ class AuditForwardingIT {
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/collect", exchange -> {
             String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-            if (up.get()) {
+            boolean accepting = up.get(); // once, as above
+            if (accepting) {
                 Matcher seq = SEQ.matcher(body);
                 while (seq.find()) {
                     received.add(Long.parseLong(seq.group(1)));
                 }
             }
-            exchange.sendResponseHeaders(up.get() ? 200 : 503, -1);
+            exchange.sendResponseHeaders(accepting ? 200 : 503, -1);
             exchange.close();
         });
         server.start();
