@@ -237,14 +237,18 @@ public final class Main implements Callable<Integer> {
         @Option(names = "--mode", defaultValue = "hybrid", description = "hybrid (default) or bm25 (lexical baseline).")
         String mode;
 
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
         @Override
         public Integer call() throws IOException {
+            PrintWriter err = spec.commandLine().getErr();
             if (!java.nio.file.Files.isRegularFile(queryFile)) {
-                System.err.println("No query file " + queryFile);
+                err.println("No query file " + queryFile);
                 return FAILED;
             }
             if (top < 1) {
-                System.err.println("--top must be at least 1");
+                err.println("--top must be at least 1");
                 return BAD_CONFIG;
             }
             boolean hybrid = !"bm25".equals(mode);
@@ -260,7 +264,7 @@ public final class Main implements Callable<Integer> {
                 CodeIndex index = CodeIndex.open(
                         hybrid ? dir : dir.resolve("bm25"), true, CodeIndex.DEFAULT_MAX_FILE_BYTES, embedder);
                 IndexStats stats = index.update(repository, commit);
-                System.err.printf(
+                err.printf(
                         "index %s: %s, %d files, %d chunks, %d embedded, %d vectors reused, skipped %s, %.1f s%n",
                         dir,
                         stats.action(),
@@ -276,7 +280,8 @@ public final class Main implements Callable<Integer> {
                 for (FileScore file : files) {
                     array.addObject().put("path", file.path()).put("score", file.score());
                 }
-                System.out.println(out);
+                spec.commandLine().getOut().println(out);
+                spec.commandLine().getOut().flush();
             }
             return OK;
         }

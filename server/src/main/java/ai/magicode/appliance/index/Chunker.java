@@ -25,6 +25,9 @@ final class Chunker {
     private static final Pattern CALLABLE_NAME = Pattern.compile("([A-Za-z_$][\\w$]*)\\s*(?:<[^()]*>)?\\s*\\($");
     private static final Pattern ASSIGNED_NAME = Pattern.compile(
             "([A-Za-z_$][\\w$]*)\\s*(?::[^=]*)?=\\s*(?:async\\s+)?(?:function\\b|\\(|[A-Za-z_$][\\w$]*\\s*=>)");
+    private static final Pattern DECLARATION_START = Pattern.compile(
+            "^\\s*(export|function|class|const|let|var|async|import|type|interface|public|private|protected|static"
+                    + "|abstract|final|def|enum|@)\\b");
     private static final Set<String> NOT_FUNCTIONS = Set.of(
             "if",
             "for",
@@ -271,6 +274,14 @@ final class Chunker {
                 }
             }
             header.append(' ');
+            // Go and semicolon-free JavaScript end statements at line ends: a declaration starts a new header.
+            if (go
+                    || (i + 1 < lines.length
+                            && DECLARATION_START.matcher(lines[i + 1]).find()
+                            && !header.toString().trim().startsWith("@"))) {
+                header.setLength(0);
+                headerStart = -1;
+            }
         }
         // Types keep only their header (up to the first member unit); members are their own chunks.
         List<Chunk> result = new ArrayList<>();

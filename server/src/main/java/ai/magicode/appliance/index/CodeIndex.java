@@ -35,7 +35,6 @@ import org.apache.lucene.document.TextField;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
-import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.search.IndexSearcher;
@@ -260,9 +259,9 @@ public final class CodeIndex {
         Writer writer;
         try (Directory d = FSDirectory.open(tmp);
                 IndexWriter w = new IndexWriter(d, config())) {
-            writer = new Writer(w, repo);
+            writer = new Writer(w, repo, null);
             for (SourceFile file : snapshot.files()) {
-                writer.add(file, Map.of());
+                writer.add(file);
             }
             writer.flushEmbeddings();
             w.setLiveCommitData(commitData(snapshot.commit()).entrySet());
@@ -288,42 +287,21 @@ public final class CodeIndex {
         }
         try (Directory d = FSDirectory.open(luceneDir());
                 IndexWriter w = new IndexWriter(d, config().setOpenMode(IndexWriterConfig.OpenMode.APPEND))) {
-            Writer writer = new Writer(w, repo);
-            Map<String, Map<String, float[]>> reusable = reusableVectors(w, changed);
-            for (String path : changed) {
-                w.deleteDocuments(new Term(PATH, path));
-                SourceFile file = now.get(path);
-                if (file != null) {
-                    writer.add(file, reusable.getOrDefault(path, Map.of()));
-                }
-            }
-            writer.flushEmbeddings();
-            w.setLiveCommitData(commitData(snapshot.commit()).entrySet());
-            w.commit();
-            return writer.stats(snapshot, "incremental (" + changed.size() + " changed paths)", started);
-        }
-    }
-
-    /** Vectors of the chunks of changed files, by chunk hash, so unchanged functions of a changed file are reused. */
-    private Map<String, Map<String, float[]>> reusableVectors(IndexWriter w, Set<String> paths) throws IOException {
-        Map<String, Map<String, float[]>> vectors = new HashMap<>();
-        if (embedder == null) {
-            return vectors;
-        }
-        try (DirectoryReader reader = DirectoryReader.open(w)) {
-            IndexSearcher searcher = new IndexSearcher(reader);
-            StoredFields stored = reader.storedFields();
-            for (String path : paths) {
-                for (ScoreDoc hit : searcher.search(new TermQuery(new Term(PATH, path)), 100_000).scoreDocs) {
-                    Document doc = stored.document(hit.doc, Set.of(CHUNK_HASH, VECTOR_BYTES));
-                    BytesRef bytes = doc.getBinaryValue(VECTOR_BYTES);
-                    if (bytes != null && doc.get(CHUNK_HASH) != null) {
-                        vectors.computeIfAbsent(path, p -> new HashMap<>()).put(doc.get(CHUNK_HASH), decode(bytes));
+            try (DirectoryReader before = DirectoryReader.open(w)) {
+                Writer writer = new Writer(w, repo, before);
+                for (String path : changed) {
+                    w.deleteDocuments(new Term(PATH, path));
+                    SourceFile file = now.get(path);
+                    if (file != null) {
+                        writer.add(file);
                     }
                 }
+                writer.flushEmbeddings();
+                w.setLiveCommitData(commitData(snapshot.commit()).entrySet());
+                w.commit();
+                return writer.stats(snapshot, "incremental (" + changed.size() + " changed paths)", started);
             }
         }
-        return vectors;
     }
 
     private Map<String, String> commitData(String commit) {
@@ -342,6 +320,7 @@ public final class CodeIndex {
     private final class Writer {
         private final IndexWriter w;
         private final GitRepository repo;
+        private final DirectoryReader previous;
         private final TermHasher hasher = hasher();
         private final List<Document> pending = new ArrayList<>();
         private final List<String> pendingTexts = new ArrayList<>();
@@ -352,12 +331,32 @@ public final class CodeIndex {
         private int reused;
         private long embedNanos;
 
-        Writer(IndexWriter w, GitRepository repo) {
+        Writer(IndexWriter w, GitRepository repo, DirectoryReader previous) {
             this.w = w;
             this.repo = repo;
+            this.previous = previous;
         }
 
-        void add(SourceFile file, Map<String, float[]> reusable) throws IOException {
+        /**
+         * The vector of an identical chunk in the index as it was before this update (any file: moved and renamed
+         * code keeps its vectors), so an incremental update embeds only chunks whose text is new.
+         */
+        private float[] previousVector(String chunkHash) throws IOException {
+            if (previous == null) {
+                return null;
+            }
+            IndexSearcher searcher = new IndexSearcher(previous);
+            ScoreDoc[] hits = searcher.search(new TermQuery(new Term(CHUNK_HASH, chunkHash)), 1).scoreDocs;
+            if (hits.length == 0) {
+                return null;
+            }
+            BytesRef bytes = previous.storedFields()
+                    .document(hits[0].doc, Set.of(VECTOR_BYTES))
+                    .getBinaryValue(VECTOR_BYTES);
+            return bytes == null ? null : decode(bytes);
+        }
+
+        void add(SourceFile file) throws IOException {
             if (RepoPaths.vendoredOrGenerated(file.path())) {
                 skipped.merge(Snapshot.Skip.VENDORED_OR_GENERATED, 1, Integer::sum);
                 return;
@@ -413,7 +412,7 @@ public final class CodeIndex {
                 String embedText = embedText(file.path(), chunk);
                 String chunkHash = hasher.hash("chunk\u0000" + embedText);
                 c.add(new StringField(CHUNK_HASH, chunkHash, Field.Store.YES));
-                float[] vector = reusable.get(chunkHash);
+                float[] vector = previousVector(chunkHash);
                 if (vector != null) {
                     reused++;
                     addVector(c, vector);
@@ -515,6 +514,11 @@ public final class CodeIndex {
 
     private static double seconds(long startedNanos) {
         return (System.nanoTime() - startedNanos) / 1e9;
+    }
+
+    /** Deletes an index directory and everything in it. */
+    public static void deleteIndex(Path dir) {
+        deleteTree(dir);
     }
 
     static void deleteTree(Path path) {
