@@ -57,9 +57,8 @@ class LocalizeCommandTest {
             "bm25"
         };
         assertEquals(0, run(args), err.toString());
-        assertEquals(
-                "{\"files\":[{\"path\":\"pkg/parser.py\",\"score\":",
-                out.toString().substring(0, 46));
+        assertTrue(out.toString().startsWith("{\"files\":[{\"path\":\"pkg/parser.py\",\"score\":"), out.toString());
+        assertTrue(out.toString().trim().endsWith("}]}"), out.toString());
         assertTrue(err.toString().contains("rebuilt"), err.toString());
         assertEquals(0, run(args), err.toString());
         assertTrue(err.toString().contains("reused"), err.toString());
