@@ -33,6 +33,7 @@ final class Localizer {
     static final double MENTION = 0.8;
     static final double DEFINITION = 0.5;
     private static final int CANDIDATES = 300;
+    private static final float TITLE_BOOST = 2.0f;
     private static final int MAX_TERMS = 1000;
 
     private final IndexSearcher searcher;
@@ -84,10 +85,15 @@ final class Localizer {
         if (counts.isEmpty()) {
             return Map.of();
         }
+        // An issue's title names the problem; its body adds logs and code that dilute it.
+        Set<String> title = withPaths
+                ? Set.copyOf(IdentifierTokens.of(issue.lines().findFirst().orElse("")))
+                : Set.of();
         BooleanQuery.Builder terms = new BooleanQuery.Builder();
         for (String term : counts.keySet()) {
             String hashed = hasher.hash(term);
-            terms.add(new TermQuery(new Term(CodeIndex.BODY, hashed)), BooleanClause.Occur.SHOULD);
+            Query body = new TermQuery(new Term(CodeIndex.BODY, hashed));
+            terms.add(title.contains(term) ? new BoostQuery(body, TITLE_BOOST) : body, BooleanClause.Occur.SHOULD);
             if (withPaths) {
                 terms.add(
                         new BoostQuery(new TermQuery(new Term(CodeIndex.PATH_TOKENS, hashed)), 2.0f),
