@@ -53,6 +53,15 @@ public final class IndexBenchmark implements Callable<Integer> {
                     stats.chunksEmbedded(),
                     stats.skipped(),
                     stats.totalSeconds());
+            long bytes;
+            try (var files = Files.walk(dir.resolve("lucene"))) {
+                bytes = files.filter(Files::isRegularFile)
+                        .mapToLong(f -> f.toFile().length())
+                        .sum();
+            }
+            System.out.printf(
+                    "index %d bytes, %.0f bytes per chunk (vectors stored twice: HNSW and a copy for reuse)%n",
+                    bytes, (double) bytes / Math.max(1, stats.chunksIndexed()));
             System.out.printf(
                     "end to end %.1f chunks/s, raw embedding %.1f chunks/s (%d texts), ratio %.2f%n",
                     endToEnd, raw, texts.size(), endToEnd / raw);
