@@ -10,6 +10,14 @@ import ai.magicode.appliance.config.ApplianceConfig;
 import ai.magicode.appliance.config.ConfigException;
 import ai.magicode.appliance.control.ControlClient;
 import ai.magicode.appliance.control.ControlException;
+import ai.magicode.appliance.git.GitException;
+import ai.magicode.appliance.git.GitRepository;
+import ai.magicode.appliance.index.CodeIndex;
+import ai.magicode.appliance.index.Embedder;
+import ai.magicode.appliance.index.FileScore;
+import ai.magicode.appliance.index.IndexException;
+import ai.magicode.appliance.index.IndexStats;
+import ai.magicode.appliance.llm.Embeddings;
 import ai.magicode.appliance.secrets.SecretsException;
 import ai.magicode.appliance.secrets.TlsCertificates;
 import ai.magicode.appliance.secrets.VaultBenchmark;
@@ -58,6 +66,7 @@ import sun.misc.Signal;
             Main.TlsCommand.class,
             SecretsCommands.class,
             Main.AuditCommand.class,
+            Main.LocalizeCommand.class,
             StartupBenchmark.class
         })
 public final class Main implements Callable<Integer> {
@@ -89,6 +98,8 @@ public final class Main implements Callable<Integer> {
                 case ControlException c -> err.println(c.getMessage());
                 case SecretsException s -> err.println(s.getMessage());
                 case AuditException a -> err.println("Audit log: " + a.getMessage());
+                case GitException g -> err.println(g.getMessage());
+                case IndexException i -> err.println(i.getMessage());
                 case UncheckedIOException io ->
                     err.println(io.getMessage() + ": " + io.getCause().getMessage());
                 default -> {
@@ -207,6 +218,86 @@ public final class Main implements Callable<Integer> {
             }
         }
         return failed == 0 ? OK : FAILED;
+    }
+
+    @Command(
+            name = "localize",
+            mixinStandardHelpOptions = true,
+            description = "Index a Git repository at a commit (reusing the index when it can) and print the files most"
+                    + " likely to need a change for the issue text in FILE, as JSON, best first.")
+    static final class LocalizeCommand implements Callable<Integer> {
+        @Option(names = "--repo", required = true, paramLabel = "DIR", description = "Work tree or bare repository.")
+        Path repo;
+
+        @Option(names = "--rev", required = true, paramLabel = "SHA", description = "Commit to index and search.")
+        String rev;
+
+        @Option(names = "--query-file", required = true, paramLabel = "FILE", description = "The issue text.")
+        Path queryFile;
+
+        @Option(names = "--top", defaultValue = "10", paramLabel = "K", description = "Files to print (default: 10).")
+        int top;
+
+        @Option(
+                names = "--index-dir",
+                paramLabel = "DIR",
+                description = "Index location (default: $XDG_CACHE_HOME/magicode/index/<hash of the repo path>).")
+        Path indexDir;
+
+        @Option(names = "--json", description = "Print JSON (the only output format; accepted for the contract).")
+        boolean json;
+
+        @Option(names = "--mode", defaultValue = "hybrid", description = "hybrid (default) or bm25 (lexical baseline).")
+        String mode;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws IOException {
+            PrintWriter err = spec.commandLine().getErr();
+            if (!java.nio.file.Files.isRegularFile(queryFile)) {
+                err.println("No query file " + queryFile);
+                return FAILED;
+            }
+            if (top < 1) {
+                err.println("--top must be at least 1");
+                return BAD_CONFIG;
+            }
+            boolean hybrid = !"bm25".equals(mode);
+            String query = java.nio.file.Files.readString(queryFile, java.nio.charset.StandardCharsets.UTF_8);
+            try (GitRepository repository = GitRepository.open(repo)) {
+                String commit = repository.resolve(rev);
+                Embedder embedder = null;
+                if (hybrid) {
+                    Embeddings embeddings = Embeddings.create();
+                    embedder = new Embedder(Embeddings.MODEL, embeddings.dimension(), embeddings::embed);
+                }
+                Path dir = indexDir != null ? indexDir : CodeIndex.defaultDirectory(repo);
+                CodeIndex index = CodeIndex.open(
+                        hybrid ? dir : dir.resolve("bm25"), true, CodeIndex.DEFAULT_MAX_FILE_BYTES, embedder);
+                IndexStats stats = index.update(repository, commit);
+                err.printf(
+                        "index %s: %s, %d files, %d chunks, %d embedded, %d vectors reused, skipped %s, %.1f s%n",
+                        dir,
+                        stats.action(),
+                        stats.filesIndexed(),
+                        stats.chunksIndexed(),
+                        stats.chunksEmbedded(),
+                        stats.vectorsReused(),
+                        stats.skipped(),
+                        stats.totalSeconds());
+                List<FileScore> files = index.search(query, top, hybrid);
+                var out = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+                var array = out.putArray("files");
+                for (FileScore file : files) {
+                    array.addObject().put("path", file.path()).put("score", file.score());
+                }
+                spec.commandLine().getOut().println(out);
+                spec.commandLine().getOut().flush();
+            }
+            return OK;
+        }
     }
 
     @Command(name = "version", description = "Print the version.")

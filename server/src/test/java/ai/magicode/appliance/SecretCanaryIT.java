@@ -62,6 +62,11 @@ class SecretCanaryIT {
             Map.entry("magicode bench", "a group; its subcommands are listed"),
             Map.entry("magicode bench startup", "starts the jar several times for a minute; prints no secrets"),
             Map.entry("magicode audit", "a group; its subcommands are listed"),
+            Map.entry(
+                    "magicode localize",
+                    "reads a Git repository and its own index, never the store or vault; LocalizeIT"),
+            Map.entry("magicode bench localize", "needs the fetched benchmark repositories; touches no stored secret"),
+            Map.entry("magicode bench index", "needs a fetched repository; touches no stored secret"),
             Map.entry("magicode secrets", "a group; its subcommands are listed"),
             Map.entry("magicode tls", "a group; its subcommands are listed"));
 

@@ -31,7 +31,7 @@ import picocli.CommandLine.Option;
         name = "bench",
         description = "Benchmarks; see docs/performance.md.",
         mixinStandardHelpOptions = true,
-        subcommands = {StartupBenchmark.Startup.class, AuthBench.class})
+        subcommands = {StartupBenchmark.Startup.class, AuthBench.class, LocalizeBenchmark.class, IndexBenchmark.class})
 public final class StartupBenchmark implements Runnable {
     @Override
     public void run() {

@@ -1,0 +1,536 @@
+package ai.magicode.appliance.index;
+
+import ai.magicode.appliance.git.GitException;
+import ai.magicode.appliance.git.GitRepository;
+import ai.magicode.appliance.git.Snapshot;
+import ai.magicode.appliance.git.SourceFile;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.apache.lucene.analysis.core.WhitespaceAnalyzer;
+import org.apache.lucene.document.Document;
+import org.apache.lucene.document.Field;
+import org.apache.lucene.document.KnnFloatVectorField;
+import org.apache.lucene.document.StoredField;
+import org.apache.lucene.document.StringField;
+import org.apache.lucene.document.TextField;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.index.VectorSimilarityFunction;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.store.Directory;
+import org.apache.lucene.store.FSDirectory;
+import org.apache.lucene.store.LockObtainFailedException;
+import org.apache.lucene.util.BytesRef;
+
+/**
+ * A Lucene index of one repository at one commit: a document per file (identifier-aware BM25 over its terms, its path
+ * tokens and the symbols it defines) and a document per chunk (its line range and an HNSW vector). In privacy mode
+ * (the default) every indexed term is a keyed hash and no source text is stored; paths, line ranges, blob ids and
+ * vectors are. {@link #update} moves the index to another commit by re-indexing only the files that differ, inside
+ * one Lucene commit; a missing, corrupt or incompatible index is rebuilt in a temporary directory and renamed into
+ * place, so a reader never sees a half-written index.
+ */
+public final class CodeIndex {
+    /** Bumped whenever the document layout changes; an index with another version is rebuilt. */
+    static final String FORMAT_VERSION = "1";
+
+    /** Files larger than this are skipped (counted) unless the caller sets another cap. */
+    public static final long DEFAULT_MAX_FILE_BYTES = 1_000_000;
+
+    static final String KIND = "kind";
+    static final String PATH = "path";
+    static final String PATH_TOKENS = "pathtok";
+    static final String BODY = "body";
+    static final String DEFINES = "def";
+    static final String STEM = "stem";
+    static final String BLOB = "blob";
+    static final String START = "start";
+    static final String END = "end";
+    static final String VECTOR = "vec";
+    static final String VECTOR_BYTES = "vecb";
+    static final String CHUNK_HASH = "ch";
+    static final String SYMBOL = "sym";
+
+    private static final System.Logger LOG = System.getLogger(CodeIndex.class.getName());
+    private static final int EMBED_BATCH = 64;
+    private static final int EMBED_CHARS = 1000;
+
+    private final Path dir;
+    private final boolean privacy;
+    private final long maxFileBytes;
+    private final Embedder embedder;
+    private final byte[] key;
+
+    private CodeIndex(Path dir, boolean privacy, long maxFileBytes, Embedder embedder, byte[] key) {
+        this.dir = dir;
+        this.privacy = privacy;
+        this.maxFileBytes = maxFileBytes;
+        this.embedder = embedder;
+        this.key = key;
+    }
+
+    /**
+     * Opens (creating if needed) the index kept in {@code dir}. With privacy on, the term key is read from (or
+     * created in) {@code dir/index.key}; {@code embedder} may be null for a lexical-only index.
+     */
+    public static CodeIndex open(Path dir, boolean privacy, long maxFileBytes, Embedder embedder) {
+        try {
+            Files.createDirectories(dir);
+            try (Stream<Path> leftovers = Files.list(dir)) {
+                // temporary builds of a process that died; never read
+                leftovers
+                        .filter(p -> p.getFileName().toString().startsWith("lucene.tmp-"))
+                        .forEach(CodeIndex::deleteTree);
+            }
+            return new CodeIndex(
+                    dir.toAbsolutePath(),
+                    privacy,
+                    maxFileBytes,
+                    embedder,
+                    privacy ? loadKey(dir.resolve("index.key")) : null);
+        } catch (IOException e) {
+            throw new IndexException("Cannot use index directory " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Where {@code magicode localize} keeps the index of a repository when no {@code --index-dir} is given:
+     * {@code $XDG_CACHE_HOME/magicode/index/<hash of the repository's real path>} ({@code ~/.cache} when unset).
+     */
+    public static Path defaultDirectory(Path repo) {
+        String cache = System.getenv("XDG_CACHE_HOME");
+        Path base =
+                cache != null && !cache.isBlank() ? Path.of(cache) : Path.of(System.getProperty("user.home"), ".cache");
+        Path real;
+        try {
+            real = repo.toRealPath();
+        } catch (IOException e) {
+            real = repo.toAbsolutePath().normalize();
+        }
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(real.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return base.resolve("magicode")
+                    .resolve("index")
+                    .resolve(java.util.HexFormat.of().formatHex(digest, 0, 8));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The texts the embedder would see for the first {@code max} embeddable chunks of a commit (for benchmarks). */
+    public static List<String> embedTexts(GitRepository repo, String commit, int max) {
+        List<String> texts = new ArrayList<>();
+        for (SourceFile file : repo.snapshot(commit, DEFAULT_MAX_FILE_BYTES).files()) {
+            if (texts.size() >= max) {
+                break;
+            }
+            if (!RepoPaths.embeddable(file.path()) || RepoPaths.vendoredOrGenerated(file.path())) {
+                continue;
+            }
+            repo.text(file).ifPresent(text -> {
+                for (Chunk chunk : Chunker.chunk(file.path(), text)) {
+                    if (texts.size() < max) {
+                        texts.add(embedText(file.path(), chunk));
+                    }
+                }
+            });
+        }
+        return texts;
+    }
+
+    private static byte[] loadKey(Path file) throws IOException {
+        if (Files.exists(file)) {
+            byte[] key = Files.readAllBytes(file);
+            if (key.length == 32) {
+                return key;
+            }
+        }
+        byte[] key = new byte[32];
+        new SecureRandom().nextBytes(key);
+        Path tmp = file.resolveSibling("index.key.tmp");
+        Files.write(tmp, key);
+        try {
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system; the directory's permissions protect the key
+        }
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        return key;
+    }
+
+    TermHasher hasher() {
+        return privacy ? TermHasher.keyed(key) : TermHasher.identity();
+    }
+
+    Path luceneDir() {
+        return dir.resolve("lucene");
+    }
+
+    /** The commit the index holds, if it holds a readable, compatible one. */
+    public Optional<String> indexedCommit() {
+        return state().map(s -> s.get("commit"));
+    }
+
+    private Optional<Map<String, String>> state() {
+        if (!Files.isDirectory(luceneDir())) {
+            return Optional.empty();
+        }
+        try (Directory d = FSDirectory.open(luceneDir());
+                DirectoryReader reader = DirectoryReader.open(d)) {
+            Map<String, String> data = reader.getIndexCommit().getUserData();
+            if (!FORMAT_VERSION.equals(data.get("version"))
+                    || !String.valueOf(privacy).equals(data.get("privacy"))
+                    || !modelName().equals(data.get("model"))
+                    || data.get("commit") == null) {
+                LOG.log(System.Logger.Level.INFO, "Index at {0} is incompatible ({1}); rebuilding", dir, data);
+                return Optional.empty();
+            }
+            return Optional.of(data);
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "Index at {0} is unreadable ({1}); rebuilding", dir, e.toString());
+            return Optional.empty();
+        }
+    }
+
+    private String modelName() {
+        return embedder == null ? "none" : embedder.model();
+    }
+
+    /**
+     * Brings the index to {@code revision} of {@code repo}: nothing when it is already there, the changed files
+     * only when it holds an earlier (or later) commit of the same repository, else a full rebuild.
+     *
+     * @throws GitException when the revision is unknown
+     */
+    public IndexStats update(GitRepository repo, String revision) {
+        String commit = repo.resolve(revision);
+        long started = System.nanoTime();
+        Optional<Map<String, String>> state = state();
+        if (state.isPresent() && commit.equals(state.get().get("commit"))) {
+            return new IndexStats(commit, "reused", 0, 0, 0, 0, Map.of(), 0, seconds(started));
+        }
+        Set<String> changed = null;
+        if (state.isPresent()) {
+            try {
+                changed = repo.changedPaths(state.get().get("commit"), commit);
+            } catch (GitException e) {
+                LOG.log(System.Logger.Level.INFO, "Indexed commit not in {0}; rebuilding", repo.location());
+            }
+        }
+        Snapshot snapshot = repo.snapshot(commit, maxFileBytes);
+        try {
+            if (changed != null) {
+                return incremental(repo, snapshot, changed, started);
+            }
+            return rebuild(repo, snapshot, started);
+        } catch (LockObtainFailedException e) {
+            throw new IndexException("Index " + dir + " is being written by another process; try again later", e);
+        } catch (IOException e) {
+            throw new IndexException("Cannot write index " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private IndexStats rebuild(GitRepository repo, Snapshot snapshot, long started) throws IOException {
+        Path tmp = dir.resolve("lucene.tmp-" + Long.toHexString(System.nanoTime()));
+        Writer writer;
+        try (Directory d = FSDirectory.open(tmp);
+                IndexWriter w = new IndexWriter(d, config())) {
+            writer = new Writer(w, repo, null);
+            for (SourceFile file : snapshot.files()) {
+                writer.add(file);
+            }
+            writer.flushEmbeddings();
+            w.setLiveCommitData(commitData(snapshot.commit()).entrySet());
+            w.commit();
+        } catch (IOException | RuntimeException e) {
+            deleteTree(tmp);
+            throw e;
+        }
+        deleteTree(luceneDir());
+        try {
+            Files.move(tmp, luceneDir(), StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, luceneDir());
+        }
+        return writer.stats(snapshot, "rebuilt", started);
+    }
+
+    private IndexStats incremental(GitRepository repo, Snapshot snapshot, Set<String> changed, long started)
+            throws IOException {
+        Map<String, SourceFile> now = new HashMap<>();
+        for (SourceFile file : snapshot.files()) {
+            now.put(file.path(), file);
+        }
+        try (Directory d = FSDirectory.open(luceneDir());
+                IndexWriter w = new IndexWriter(d, config().setOpenMode(IndexWriterConfig.OpenMode.APPEND))) {
+            try (DirectoryReader before = DirectoryReader.open(w)) {
+                Writer writer = new Writer(w, repo, before);
+                for (String path : changed) {
+                    w.deleteDocuments(new Term(PATH, path));
+                    SourceFile file = now.get(path);
+                    if (file != null) {
+                        writer.add(file);
+                    }
+                }
+                writer.flushEmbeddings();
+                w.setLiveCommitData(commitData(snapshot.commit()).entrySet());
+                w.commit();
+                return writer.stats(snapshot, "incremental (" + changed.size() + " changed paths)", started);
+            }
+        }
+    }
+
+    private Map<String, String> commitData(String commit) {
+        return Map.of(
+                "version", FORMAT_VERSION, "commit", commit, "privacy", String.valueOf(privacy), "model", modelName());
+    }
+
+    private static IndexWriterConfig config() {
+        IndexWriterConfig config = new IndexWriterConfig(new WhitespaceAnalyzer());
+        config.setRAMBufferSizeMB(64);
+        config.setCommitOnClose(false);
+        return config;
+    }
+
+    /** Adds files' documents, batching chunk embeddings. */
+    private final class Writer {
+        private final IndexWriter w;
+        private final GitRepository repo;
+        private final DirectoryReader previous;
+        private final TermHasher hasher = hasher();
+        private final List<Document> pending = new ArrayList<>();
+        private final List<String> pendingTexts = new ArrayList<>();
+        private final Map<Snapshot.Skip, Integer> skipped = new EnumMap<>(Snapshot.Skip.class);
+        private int files;
+        private int chunks;
+        private int embedded;
+        private int reused;
+        private long embedNanos;
+
+        Writer(IndexWriter w, GitRepository repo, DirectoryReader previous) {
+            this.w = w;
+            this.repo = repo;
+            this.previous = previous;
+        }
+
+        /**
+         * The vector of an identical chunk in the index as it was before this update (any file: moved and renamed
+         * code keeps its vectors), so an incremental update embeds only chunks whose text is new.
+         */
+        private float[] previousVector(String chunkHash) throws IOException {
+            if (previous == null) {
+                return null;
+            }
+            IndexSearcher searcher = new IndexSearcher(previous);
+            ScoreDoc[] hits = searcher.search(new TermQuery(new Term(CHUNK_HASH, chunkHash)), 1).scoreDocs;
+            if (hits.length == 0) {
+                return null;
+            }
+            BytesRef bytes = previous.storedFields()
+                    .document(hits[0].doc, Set.of(VECTOR_BYTES))
+                    .getBinaryValue(VECTOR_BYTES);
+            return bytes == null ? null : decode(bytes);
+        }
+
+        void add(SourceFile file) throws IOException {
+            if (RepoPaths.vendoredOrGenerated(file.path())) {
+                skipped.merge(Snapshot.Skip.VENDORED_OR_GENERATED, 1, Integer::sum);
+                return;
+            }
+            Optional<String> text = repo.text(file);
+            if (text.isEmpty()) {
+                skipped.merge(Snapshot.Skip.BINARY, 1, Integer::sum);
+                return;
+            }
+            if (RepoPaths.looksGenerated(text.get())) {
+                skipped.merge(Snapshot.Skip.VENDORED_OR_GENERATED, 1, Integer::sum);
+                return;
+            }
+            files++;
+            List<Chunk> fileChunks = Chunker.chunk(file.path(), text.get());
+            Document doc = new Document();
+            doc.add(new StringField(KIND, "file", Field.Store.NO));
+            doc.add(new StringField(PATH, file.path(), Field.Store.YES));
+            doc.add(new StoredField(BLOB, file.blobId()));
+            doc.add(new Field(
+                    PATH_TOKENS, new TermStream(hashed(IdentifierTokens.of(file.path()))), TextField.TYPE_NOT_STORED));
+            doc.add(new Field(
+                    BODY, new TermStream(hashed(IdentifierTokens.of(text.get()))), TextField.TYPE_NOT_STORED));
+            doc.add(new StringField(STEM, hasher.hash(RepoPaths.stem(file.path())), Field.Store.NO));
+            Set<String> defined = new LinkedHashSet<>();
+            for (Chunk chunk : fileChunks) {
+                if (!chunk.name().isEmpty()) {
+                    for (String name : chunk.name().split("\\.")) {
+                        defined.add(name.toLowerCase(Locale.ROOT));
+                    }
+                }
+            }
+            for (String name : defined) {
+                doc.add(new StringField(DEFINES, hasher.hash(name), Field.Store.NO));
+            }
+            w.addDocument(doc);
+            boolean embed = embedder != null && RepoPaths.embeddable(file.path());
+            for (Chunk chunk : fileChunks) {
+                chunks++;
+                Document c = new Document();
+                c.add(new StringField(KIND, "chunk", Field.Store.NO));
+                c.add(new StringField(PATH, file.path(), Field.Store.YES));
+                c.add(new StoredField(START, chunk.startLine()));
+                c.add(new StoredField(END, chunk.endLine()));
+                c.add(new Field(
+                        SYMBOL,
+                        new TermStream(hashed(IdentifierTokens.of(chunk.qualifiedName()))),
+                        TextField.TYPE_NOT_STORED));
+                if (!embed) {
+                    w.addDocument(c);
+                    continue;
+                }
+                String embedText = embedText(file.path(), chunk);
+                String chunkHash = hasher.hash("chunk\u0000" + embedText);
+                c.add(new StringField(CHUNK_HASH, chunkHash, Field.Store.YES));
+                float[] vector = previousVector(chunkHash);
+                if (vector != null) {
+                    reused++;
+                    addVector(c, vector);
+                    w.addDocument(c);
+                } else {
+                    pending.add(c);
+                    pendingTexts.add(embedText);
+                    if (pending.size() >= EMBED_BATCH) {
+                        flushEmbeddings();
+                    }
+                }
+            }
+        }
+
+        private List<String> hashed(List<String> terms) {
+            return terms.stream().map(hasher::hash).toList();
+        }
+
+        void flushEmbeddings() throws IOException {
+            if (pending.isEmpty()) {
+                return;
+            }
+            long t = System.nanoTime();
+            float[][] vectors = embedder.embed().apply(List.copyOf(pendingTexts));
+            embedNanos += System.nanoTime() - t;
+            for (int i = 0; i < pending.size(); i++) {
+                addVector(pending.get(i), vectors[i]);
+                w.addDocument(pending.get(i));
+            }
+            embedded += pending.size();
+            pending.clear();
+            pendingTexts.clear();
+        }
+
+        private void addVector(Document c, float[] vector) {
+            c.add(new KnnFloatVectorField(VECTOR, vector, VectorSimilarityFunction.COSINE));
+            c.add(new StoredField(VECTOR_BYTES, encode(vector)));
+        }
+
+        IndexStats stats(Snapshot snapshot, String action, long started) {
+            Map<Snapshot.Skip, Integer> all = new EnumMap<>(Snapshot.Skip.class);
+            all.putAll(snapshot.skipped());
+            skipped.forEach((k, v) -> all.merge(k, v, Integer::sum));
+            return new IndexStats(
+                    snapshot.commit(),
+                    action,
+                    files,
+                    chunks,
+                    embedded,
+                    reused,
+                    Map.copyOf(all),
+                    embedNanos / 1e9,
+                    seconds(started));
+        }
+    }
+
+    /** The text a chunk is embedded from: where it is and what it is called, then its code, cut to the model's window. */
+    static String embedText(String path, Chunk chunk) {
+        StringBuilder s = new StringBuilder(path);
+        if (!chunk.name().isEmpty()) {
+            s.append(' ').append(chunk.qualifiedName());
+        }
+        s.append('\n').append(chunk.text().strip());
+        String text = s.length() > EMBED_CHARS ? s.substring(0, EMBED_CHARS) : s.toString();
+        return text.isBlank() ? path : text;
+    }
+
+    static byte[] encode(float[] vector) {
+        ByteBuffer buffer = ByteBuffer.allocate(vector.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        buffer.asFloatBuffer().put(vector);
+        return buffer.array();
+    }
+
+    static float[] decode(BytesRef bytes) {
+        float[] vector = new float[bytes.length / 4];
+        ByteBuffer.wrap(bytes.bytes, bytes.offset, bytes.length)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .asFloatBuffer()
+                .get(vector);
+        return vector;
+    }
+
+    /**
+     * Ranks the files of the indexed commit for an issue text; {@code hybrid} false gives the plain BM25 baseline
+     * (file documents, body terms only), true the fused ranking of {@link Localizer}.
+     */
+    public List<FileScore> search(String issue, int top, boolean hybrid) {
+        if (!Files.isDirectory(luceneDir())) {
+            throw new IndexException("No index in " + dir + "; update it first", null);
+        }
+        try (Directory d = FSDirectory.open(luceneDir());
+                DirectoryReader reader = DirectoryReader.open(d)) {
+            Localizer localizer = new Localizer(new IndexSearcher(reader), hasher(), embedder);
+            return hybrid ? localizer.hybrid(issue, top) : localizer.bm25(issue, top);
+        } catch (IOException e) {
+            throw new IndexException("Cannot read index " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static double seconds(long startedNanos) {
+        return (System.nanoTime() - startedNanos) / 1e9;
+    }
+
+    /** Deletes an index directory and everything in it. */
+    public static void deleteIndex(Path dir) {
+        deleteTree(dir);
+    }
+
+    static void deleteTree(Path path) {
+        if (!Files.exists(path)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(path)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot delete " + path, e);
+        }
+    }
+}
