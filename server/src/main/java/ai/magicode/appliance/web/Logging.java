@@ -103,30 +103,7 @@ public final class Logging {
         }
 
         private static StringBuilder field(StringBuilder line, String name, String value) {
-            return quote(quote(line, name).append(':'), value);
-        }
-
-        /** Appends {@code text} as a JSON string (RFC 8259 escaping, control characters as \\u escapes). */
-        static StringBuilder quote(StringBuilder out, String text) {
-            out.append('"');
-            for (int i = 0; i < text.length(); i++) {
-                char c = text.charAt(i);
-                switch (c) {
-                    case '"' -> out.append("\\\"");
-                    case '\\' -> out.append("\\\\");
-                    case '\n' -> out.append("\\n");
-                    case '\r' -> out.append("\\r");
-                    case '\t' -> out.append("\\t");
-                    default -> {
-                        if (c < 0x20 || c == 0x2028 || c == 0x2029) {
-                            out.append(String.format("\\u%04x", (int) c));
-                        } else {
-                            out.append(c);
-                        }
-                    }
-                }
-            }
-            return out.append('"');
+            return JsonStrings.quote(JsonStrings.quote(line, name).append(':'), value);
         }
     }
 
