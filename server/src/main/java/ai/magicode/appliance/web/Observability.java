@@ -29,8 +29,12 @@ public final class Observability {
      * @param problem what keeps the appliance from serving, or empty when all is well
      */
     public Observability ready(String name, Supplier<Optional<String>> problem) {
-        checks.add(check(name, HealthCheckType.READINESS, problem));
-        return this;
+        return add(name, HealthCheckType.READINESS, () -> {
+            Optional<String> wrong = problem.get();
+            HealthCheckResponse.Builder response = HealthCheckResponse.builder().status(wrong.isEmpty());
+            wrong.ifPresent(text -> response.detail("problem", text));
+            return response.build();
+        });
     }
 
     /**
@@ -43,26 +47,11 @@ public final class Observability {
      * @param problem what needs attention, or empty when all is well
      */
     public Observability warning(String name, Supplier<Optional<String>> problem) {
-        checks.add(new HealthCheck() {
-            @Override
-            public HealthCheckType type() {
-                return HealthCheckType.LIVENESS;
-            }
-
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public HealthCheckResponse call() {
-                HealthCheckResponse.Builder response =
-                        HealthCheckResponse.builder().status(true);
-                problem.get().ifPresent(text -> response.detail("warning", text));
-                return response.build();
-            }
+        return add(name, HealthCheckType.LIVENESS, () -> {
+            HealthCheckResponse.Builder response = HealthCheckResponse.builder().status(true);
+            problem.get().ifPresent(text -> response.detail("warning", text));
+            return response.build();
         });
-        return this;
     }
 
     /**
@@ -73,27 +62,13 @@ public final class Observability {
      * @param problem what is wrong with the dependency, or empty when it is reachable
      */
     public Observability detail(String name, Supplier<Optional<String>> problem) {
-        checks.add(new HealthCheck() {
-            @Override
-            public HealthCheckType type() {
-                return HealthCheckType.READINESS;
-            }
-
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public HealthCheckResponse call() {
-                Optional<String> wrong = problem.get();
-                HealthCheckResponse.Builder response =
-                        HealthCheckResponse.builder().status(true).detail("available", wrong.isEmpty());
-                wrong.ifPresent(text -> response.detail("problem", text));
-                return response.build();
-            }
+        return add(name, HealthCheckType.READINESS, () -> {
+            Optional<String> wrong = problem.get();
+            HealthCheckResponse.Builder response =
+                    HealthCheckResponse.builder().status(true).detail("available", wrong.isEmpty());
+            wrong.ifPresent(text -> response.detail("problem", text));
+            return response.build();
         });
-        return this;
     }
 
     /** Readiness fails when the file system holding {@code dir} has less than {@code minFreeBytes} free. */
@@ -124,8 +99,8 @@ public final class Observability {
                 .build();
     }
 
-    private static HealthCheck check(String name, HealthCheckType type, Supplier<Optional<String>> problem) {
-        return new HealthCheck() {
+    private Observability add(String name, HealthCheckType type, Supplier<HealthCheckResponse> call) {
+        checks.add(new HealthCheck() {
             @Override
             public HealthCheckType type() {
                 return type;
@@ -138,12 +113,9 @@ public final class Observability {
 
             @Override
             public HealthCheckResponse call() {
-                Optional<String> wrong = problem.get();
-                HealthCheckResponse.Builder response =
-                        HealthCheckResponse.builder().status(wrong.isEmpty());
-                wrong.ifPresent(text -> response.detail("problem", text));
-                return response.build();
+                return call.get();
             }
-        };
+        });
+        return this;
     }
 }
