@@ -5,14 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.magicode.appliance.store.ApplianceStore;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -22,9 +19,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -129,7 +124,7 @@ class ApplianceProcessIT {
 
     private record Finished(int exitCode, String output) {}
 
-    private record Running(Process process, Output output) {
+    private record Running(Process process, ProcessOutput output) {
         int port() throws InterruptedException {
             Matcher matcher =
                     READY.matcher(output.awaitLine(line -> READY.matcher(line).find(), DEADLINE));
@@ -138,75 +133,10 @@ class ApplianceProcessIT {
         }
     }
 
-    /** Collects a process's output lines and lets a test wait for one, with a deadline. */
-    private static final class Output {
-        private final List<String> lines = new ArrayList<>();
-        private boolean closed;
-
-        Output(Process process) {
-            Thread.ofVirtual().start(() -> {
-                try (BufferedReader in =
-                        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                    String line;
-                    while ((line = in.readLine()) != null) {
-                        add(line);
-                    }
-                } catch (IOException e) {
-                    // the process went away
-                } finally {
-                    close();
-                }
-            });
-        }
-
-        private synchronized void add(String line) {
-            lines.add(line);
-            notifyAll();
-        }
-
-        private synchronized void close() {
-            closed = true;
-            notifyAll();
-        }
-
-        synchronized String awaitLine(Predicate<String> wanted, Duration deadline) throws InterruptedException {
-            Instant end = Instant.now().plus(deadline);
-            while (true) {
-                Optional<String> found = lines.stream().filter(wanted).findFirst();
-                if (found.isPresent()) {
-                    return found.get();
-                }
-                long left = Duration.between(Instant.now(), end).toMillis();
-                if (closed || left <= 0) {
-                    throw new AssertionError("no such line " + (closed ? "before the process ended" : "in time") + ":\n"
-                            + String.join("\n", lines));
-                }
-                wait(left);
-            }
-        }
-
-        /** All lines, once the process closed its output. */
-        synchronized String awaitEnd(Duration deadline) throws InterruptedException {
-            Instant end = Instant.now().plus(deadline);
-            while (!closed) {
-                long left = Duration.between(Instant.now(), end).toMillis();
-                if (left <= 0) {
-                    throw new AssertionError("output did not end in time:\n" + String.join("\n", lines));
-                }
-                wait(left);
-            }
-            return text();
-        }
-
-        synchronized String text() {
-            return String.join("\n", lines);
-        }
-    }
-
     private Running start(Map<String, String> env, String... args) throws IOException {
         Process process = builder(env, args).start();
         started.add(process);
-        return new Running(process, new Output(process));
+        return new Running(process, new ProcessOutput(process));
     }
 
     private Finished run(Map<String, String> env, String... args) throws Exception {

@@ -10,12 +10,7 @@ import ai.magicode.appliance.web.Access;
 import ai.magicode.appliance.web.Role;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.helidon.http.Method;
 import io.helidon.webserver.WebServer;
-import io.helidon.webserver.http.Handler;
-import io.helidon.webserver.http.HttpRoute;
-import io.helidon.webserver.http.HttpRules;
-import io.helidon.webserver.http.HttpService;
 import java.net.HttpCookie;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -569,39 +564,7 @@ class IdentityIT {
 
     /** Every /api/v1 route the appliance registers, with its access rule. */
     private static Map<String, Access> routes() {
-        Map<String, Access> routes = new java.util.TreeMap<>();
-        appliance.api(new Recording("", routes));
-        return routes;
-    }
-
-    private record Recording(String prefix, Map<String, Access> routes) implements HttpRules {
-        @Override
-        public HttpRules register(HttpService... services) {
-            for (HttpService service : services) {
-                service.routing(this);
-            }
-            return this;
-        }
-
-        @Override
-        public HttpRules register(String pathPattern, HttpService... services) {
-            Recording nested = new Recording(prefix + pathPattern, routes);
-            for (HttpService service : services) {
-                service.routing(nested);
-            }
-            return this;
-        }
-
-        @Override
-        public HttpRules route(Method method, String pathPattern, Handler handler) {
-            routes.put(method.text() + " " + prefix + pathPattern, (Access) handler);
-            return this;
-        }
-
-        @Override
-        public HttpRules route(HttpRoute route) {
-            throw new AssertionError("API routes are registered with a method and a path");
-        }
+        return ApiRoutes.of(appliance);
     }
 
     // --- plumbing ---------------------------------------------------------------------------

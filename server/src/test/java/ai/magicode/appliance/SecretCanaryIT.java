@@ -4,10 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
@@ -19,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
@@ -344,7 +341,7 @@ class SecretCanaryIT {
 
     private record Finished(int exitCode, String output) {}
 
-    private record Running(Process process, Output output) {
+    private record Running(Process process, ProcessOutput output) {
         int port() throws InterruptedException {
             Matcher matcher =
                     READY.matcher(output.awaitLine(line -> READY.matcher(line).find(), DEADLINE));
@@ -366,7 +363,7 @@ class SecretCanaryIT {
         environment.putAll(env);
         Process process = builder.start();
         started.add(process);
-        return new Running(process, new Output(process));
+        return new Running(process, new ProcessOutput(process));
     }
 
     private Finished run(Map<String, String> env, String... args) throws Exception {
@@ -377,66 +374,5 @@ class SecretCanaryIT {
         String output = running.output().awaitEnd(DEADLINE);
         transcript.add(output);
         return new Finished(running.process().exitValue(), "magicode " + String.join(" ", args) + ":\n" + output);
-    }
-
-    /** Collects a process's output lines and lets the test wait for one, with a deadline. */
-    private static final class Output {
-        private final List<String> lines = new ArrayList<>();
-        private boolean closed;
-
-        Output(Process process) {
-            Thread.ofVirtual().start(() -> {
-                try (BufferedReader in =
-                        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                    String line;
-                    while ((line = in.readLine()) != null) {
-                        add(line);
-                    }
-                } catch (IOException e) {
-                    // the process went away
-                } finally {
-                    close();
-                }
-            });
-        }
-
-        private synchronized void add(String line) {
-            lines.add(line);
-            notifyAll();
-        }
-
-        private synchronized void close() {
-            closed = true;
-            notifyAll();
-        }
-
-        synchronized String awaitLine(java.util.function.Predicate<String> wanted, Duration deadline)
-                throws InterruptedException {
-            Instant end = Instant.now().plus(deadline);
-            while (true) {
-                Optional<String> found = lines.stream().filter(wanted).findFirst();
-                if (found.isPresent()) {
-                    return found.get();
-                }
-                long left = Duration.between(Instant.now(), end).toMillis();
-                if (closed || left <= 0) {
-                    throw new AssertionError("no such line " + (closed ? "before the process ended" : "in time") + ":\n"
-                            + String.join("\n", lines));
-                }
-                wait(left);
-            }
-        }
-
-        synchronized String awaitEnd(Duration deadline) throws InterruptedException {
-            Instant end = Instant.now().plus(deadline);
-            while (!closed) {
-                long left = Duration.between(Instant.now(), end).toMillis();
-                if (left <= 0) {
-                    throw new AssertionError("output did not end in time:\n" + String.join("\n", lines));
-                }
-                wait(left);
-            }
-            return String.join("\n", lines);
-        }
     }
 }
