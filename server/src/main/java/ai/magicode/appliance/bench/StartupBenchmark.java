@@ -1,8 +1,11 @@
 package ai.magicode.appliance.bench;
 
+import com.sun.net.httpserver.HttpServer;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -76,6 +79,7 @@ public final class StartupBenchmark implements Runnable {
             if (Files.isRegularFile(cache)) {
                 modes.add(List.of("-XX:AOTCache=" + cache));
             }
+            warmUpClient();
             List<List<Run>> results = new ArrayList<>();
             modes.forEach(mode -> results.add(new ArrayList<>()));
             // Modes alternate run by run so that background load hits both alike.
@@ -121,6 +125,34 @@ public final class StartupBenchmark implements Runnable {
 
         private record Run(long readyMillis, long rssKib) {}
 
+        /** Warmed up before the first run, so that no run pays for loading the client's own classes. */
+        private final HttpClient client =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+        private void warmUpClient() {
+            try {
+                HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+                server.createContext("/", exchange -> {
+                    exchange.sendResponseHeaders(204, -1);
+                    exchange.close();
+                });
+                server.start();
+                try {
+                    client.send(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                                            + server.getAddress().getPort() + "/"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.discarding());
+                } finally {
+                    server.stop(0);
+                }
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot warm up the HTTP client", e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
         private Run measure(Path target, List<String> jvmOptions) {
             Path dataDir;
             try {
@@ -129,8 +161,10 @@ public final class StartupBenchmark implements Runnable {
                 throw new IllegalStateException(e);
             }
             String java = ProcessHandle.current().info().command().orElse("java");
-            ProcessBuilder builder =
-                    new ProcessBuilder(java, "-jar", target.toString(), "serve").redirectErrorStream(true);
+            List<String> command = new ArrayList<>(List.of(java, "--sun-misc-unsafe-memory-access=allow"));
+            command.addAll(jvmOptions);
+            command.addAll(List.of("-jar", target.toString(), "serve"));
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
             builder.environment().put("MAGICODE_DATA_DIR", dataDir.toString());
             builder.environment().put("MAGICODE_PORT", "0");
             builder.environment().remove("MAGICODE_CONFIG");
@@ -145,9 +179,6 @@ public final class StartupBenchmark implements Runnable {
                 CompletableFuture<Integer> port = new CompletableFuture<>();
                 Thread.ofVirtual().start(() -> readPort(process, port));
                 int listening = port.get(60, TimeUnit.SECONDS);
-                HttpClient client = HttpClient.newBuilder()
-                        .connectTimeout(Duration.ofSeconds(2))
-                        .build();
                 HttpRequest ready = HttpRequest.newBuilder(
                                 URI.create("http://127.0.0.1:" + listening + "/observe/health/ready"))
                         .build();
