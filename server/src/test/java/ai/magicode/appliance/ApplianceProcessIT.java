@@ -3,6 +3,8 @@ package ai.magicode.appliance;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.magicode.appliance.ApplianceJar.Finished;
+import ai.magicode.appliance.ApplianceJar.Running;
 import ai.magicode.appliance.store.ApplianceStore;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -16,7 +18,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -31,9 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  * SIGTERM, and its store reopened afterwards.
  */
 class ApplianceProcessIT {
-    private static final Pattern READY = Pattern.compile("ready on port (\\d+)");
     private static final Pattern SETUP_TOKEN = Pattern.compile("one-time setup token ([A-Za-z0-9_-]+)");
-    private static final Duration DEADLINE = Duration.ofSeconds(90);
+    private static final Duration DEADLINE = ApplianceJar.DEADLINE;
 
     @TempDir
     Path dir;
@@ -122,41 +122,14 @@ class ApplianceProcessIT {
         assertTrue(finished.output().contains("Usage: magicode"), finished.output());
     }
 
-    private record Finished(int exitCode, String output) {}
-
-    private record Running(Process process, ProcessOutput output) {
-        int port() throws InterruptedException {
-            Matcher matcher =
-                    READY.matcher(output.awaitLine(line -> READY.matcher(line).find(), DEADLINE));
-            assertTrue(matcher.find());
-            return Integer.parseInt(matcher.group(1));
-        }
-    }
-
     private Running start(Map<String, String> env, String... args) throws IOException {
-        Process process = builder(env, args).start();
-        started.add(process);
-        return new Running(process, new ProcessOutput(process));
+        Running running = ApplianceJar.start(env, args);
+        started.add(running.process());
+        return running;
     }
 
     private Finished run(Map<String, String> env, String... args) throws Exception {
-        Running running = start(env, args);
-        assertTrue(running.process().waitFor(DEADLINE.toSeconds(), TimeUnit.SECONDS), "command did not finish");
-        return new Finished(running.process().exitValue(), running.output().awaitEnd(DEADLINE));
-    }
-
-    private static ProcessBuilder builder(Map<String, String> env, String... args) {
-        String jar = System.getProperty("magicode.jar");
-        assertTrue(jar != null && Files.isRegularFile(Path.of(jar)), "built jar not found: " + jar);
-        String java = ProcessHandle.current().info().command().orElseThrow();
-        List<String> command = new ArrayList<>(List.of(java, "-jar", jar));
-        command.addAll(List.of(args));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-        Map<String, String> environment = builder.environment();
-        new HashMap<>(environment)
-                .keySet().stream().filter(k -> k.startsWith("MAGICODE_")).forEach(environment::remove);
-        environment.putAll(env);
-        return builder;
+        return start(env, args).finish();
     }
 
     private void awaitStatus(URI uri, int status) throws Exception {

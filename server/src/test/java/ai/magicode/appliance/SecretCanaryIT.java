@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import ai.magicode.appliance.ApplianceJar.Finished;
+import ai.magicode.appliance.ApplianceJar.Running;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -19,7 +21,6 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,8 +30,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -45,8 +44,7 @@ import picocli.CommandLine;
  * {@link #cliRuns}; their routes are picked up from the OpenAPI document by themselves.
  */
 class SecretCanaryIT {
-    private static final Pattern READY = Pattern.compile("ready on port (\\d+)");
-    private static final Duration DEADLINE = Duration.ofSeconds(90);
+    private static final Duration DEADLINE = ApplianceJar.DEADLINE;
     private static final String TENANT = "acme";
 
     /**
@@ -339,40 +337,15 @@ class SecretCanaryIT {
         return finished.output();
     }
 
-    private record Finished(int exitCode, String output) {}
-
-    private record Running(Process process, ProcessOutput output) {
-        int port() throws InterruptedException {
-            Matcher matcher =
-                    READY.matcher(output.awaitLine(line -> READY.matcher(line).find(), DEADLINE));
-            assertTrue(matcher.find());
-            return Integer.parseInt(matcher.group(1));
-        }
-    }
-
     private Running start(Map<String, String> env, String... args) throws IOException {
-        String jar = System.getProperty("magicode.jar");
-        assertTrue(jar != null && Files.isRegularFile(Path.of(jar)), "built jar not found: " + jar);
-        String java = ProcessHandle.current().info().command().orElseThrow();
-        List<String> command = new ArrayList<>(List.of(java, "-jar", jar));
-        command.addAll(List.of(args));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-        Map<String, String> environment = builder.environment();
-        new HashMap<>(environment)
-                .keySet().stream().filter(k -> k.startsWith("MAGICODE_")).forEach(environment::remove);
-        environment.putAll(env);
-        Process process = builder.start();
-        started.add(process);
-        return new Running(process, new ProcessOutput(process));
+        Running running = ApplianceJar.start(env, args);
+        started.add(running.process());
+        return running;
     }
 
     private Finished run(Map<String, String> env, String... args) throws Exception {
-        Running running = start(env, args);
-        assertTrue(
-                running.process().waitFor(DEADLINE.toSeconds(), TimeUnit.SECONDS),
-                "magicode " + String.join(" ", args) + " did not finish");
-        String output = running.output().awaitEnd(DEADLINE);
-        transcript.add(output);
-        return new Finished(running.process().exitValue(), "magicode " + String.join(" ", args) + ":\n" + output);
+        Finished finished = start(env, args).finish();
+        transcript.add(finished.output());
+        return new Finished(finished.exitCode(), "magicode " + String.join(" ", args) + ":\n" + finished.output());
     }
 }
