@@ -8,14 +8,12 @@ import ai.magicode.appliance.audit.AuditEvent;
 import ai.magicode.appliance.audit.AuditException;
 import ai.magicode.appliance.audit.AuditLog;
 import ai.magicode.appliance.audit.AuditRoutes;
-import ai.magicode.appliance.audit.AuditSigningKey;
 import ai.magicode.appliance.auth.AuthException;
 import ai.magicode.appliance.auth.Identity;
 import ai.magicode.appliance.auth.SetupToken;
 import ai.magicode.appliance.config.ApplianceConfig;
 import ai.magicode.appliance.control.ControlException;
 import ai.magicode.appliance.control.ControlServer;
-import ai.magicode.appliance.secrets.MasterKeySource;
 import ai.magicode.appliance.secrets.SecretsRoutes;
 import ai.magicode.appliance.secrets.TlsCertificates;
 import ai.magicode.appliance.secrets.TlsKeyPair;
@@ -51,6 +49,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
@@ -62,6 +61,9 @@ public final class Appliance implements AutoCloseable {
 
     /** Store migrations, oldest first; each feature adds its steps here when its stored shape changes. */
     static final List<Migration> MIGRATIONS = List.of();
+
+    /** The audit log's directory in the data dir and in a backup ({@code magicode audit verify} reads it there). */
+    static final String AUDIT_DIR = "audit";
 
     private final ApplianceConfig config;
     private final ApplianceStore store;
@@ -75,17 +77,17 @@ public final class Appliance implements AutoCloseable {
     private ControlServer control;
     private boolean closed;
 
-    private Appliance(ApplianceConfig config, ApplianceStore store, AuditLog audit) {
+    private Appliance(ApplianceConfig config, DataDir data) {
         this.config = config;
-        this.store = store;
-        this.audit = audit;
+        this.store = data.store();
+        this.audit = data.audit();
+        this.vault = data.vault();
         this.setupToken = SetupToken.create(store);
         this.problems = new Problems(config.server().maxRequestBytes())
                 .map(StoreException.class, 503)
                 .map(AuditException.class, 503)
                 .map(AuthException.class, 401);
         this.tls = loadTls(config);
-        this.vault = Vault.open(store, MasterKeySource.from(config, System.getenv()), audit::append);
         this.identity = new Identity(
                 config.auth(), store, setupToken, config.server().publicUrl(), tls.isPresent(), audit::append);
     }
@@ -97,29 +99,13 @@ public final class Appliance implements AutoCloseable {
      */
     public static Appliance create(ApplianceConfig config) {
         createDataDir(config.dataDir());
-        ApplianceStore store = ApplianceStore.open(config.dataDir(), MIGRATIONS);
-        AuditLog audit = null;
+        DataDir data = DataDir.open(config);
         try {
-            audit = openAuditLog(config);
-            return new Appliance(config, store, audit);
+            return new Appliance(config, data);
         } catch (RuntimeException e) {
-            if (audit != null) {
-                audit.close();
-            }
-            store.close();
+            data.close();
             throw e;
         }
-    }
-
-    /**
-     * Opens the audit log under {@code DATA_DIR/audit}; the CLI uses it too when nothing serves.
-     *
-     * @throws AuditException when the log is in use or cannot be opened
-     */
-    static AuditLog openAuditLog(ApplianceConfig config) {
-        Path dir = config.dataDir().resolve("audit");
-        // The checkpoint signing key: a 0600 file until the vault holds it (then: vault's supplier here).
-        return AuditLog.open(dir, config.audit(), AuditSigningKey.file(dir.resolve("signing.key")));
     }
 
     /** The audit log every feature reports its actions to. */
@@ -230,17 +216,23 @@ public final class Appliance implements AutoCloseable {
         return server;
     }
 
-    /** Backs the store up, consistently, while serving; audited as {@code store.backup}. */
+    /** Backs the store and the audit log up, consistently, while serving; audited as {@code store.backup}. */
     public Backup backup(Path to) {
         return backup(store, audit, to);
     }
 
+    /** The store into {@code to/store}, a verified copy of the audit log into {@code to/audit}, one manifest. */
     static Backup backup(ApplianceStore store, AuditLog audit, Path to) {
         AuditEvent.Builder event = AuditEvent.of("store.backup", to.toString()).actor(Actor.system());
         try {
-            Backup backup = store.backup(to);
+            AtomicLong auditEntries = new AtomicLong();
+            Backup backup = store.backup(
+                    to,
+                    target -> auditEntries.set(
+                            audit.copyTo(target.resolve(AUDIT_DIR)).entries()));
             audit.append(event.field("bytes", backup.bytes())
                     .field("schemaVersion", backup.schemaVersion())
+                    .field("auditEntries", auditEntries.get())
                     .success());
             return backup;
         } catch (RuntimeException e) {

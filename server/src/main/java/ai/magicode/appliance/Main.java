@@ -2,7 +2,6 @@ package ai.magicode.appliance;
 
 import ai.magicode.appliance.audit.AuditEvent;
 import ai.magicode.appliance.audit.AuditException;
-import ai.magicode.appliance.audit.AuditLog;
 import ai.magicode.appliance.audit.AuditVerifier;
 import ai.magicode.appliance.bench.AuditBenchmark;
 import ai.magicode.appliance.bench.StartupBenchmark;
@@ -338,9 +337,8 @@ public final class Main implements Callable<Integer> {
                         + result.path("schemaVersion").asInt() + ")");
                 return OK;
             }
-            try (ApplianceStore store = ApplianceStore.open(config.dataDir(), Appliance.MIGRATIONS);
-                    AuditLog audit = Appliance.openAuditLog(config)) {
-                Backup backup = Appliance.backup(store, audit, target);
+            try (DataDir data = DataDir.open(config)) {
+                Backup backup = Appliance.backup(data.store(), data.audit(), target);
                 System.out.println("Backup written to " + backup.directory() + " (" + backup.bytes() + " bytes, schema "
                         + backup.schemaVersion() + ")");
             }
@@ -388,20 +386,28 @@ public final class Main implements Callable<Integer> {
                                     restore.previousStoreMovedTo()
                                             .map(Path::toString)
                                             .orElse("-"))
+                            .field("restoredAlongside", String.join(",", restore.restoredAlongside()))
+                            .field("keptCurrent", String.join(",", restore.keptCurrent()))
                             .success());
             System.out.println("Restored " + restore.restoredFrom() + " (schema " + restore.schemaVersion() + ") into "
                     + config.dataDir()
                     + restore.previousStoreMovedTo()
                             .map(p -> "; the previous store is kept at " + p)
-                            .orElse(""));
+                            .orElse("")
+                    + (restore.restoredAlongside().isEmpty()
+                            ? ""
+                            : "; also restored: " + String.join(", ", restore.restoredAlongside()))
+                    + (restore.keptCurrent().isEmpty()
+                            ? ""
+                            : "; kept the data dir's own (newer): " + String.join(", ", restore.keptCurrent())));
             return OK;
         }
     }
 
     /** Restore runs with nothing serving, so the CLI writes the audit entry itself. */
     private static void auditRestore(ApplianceConfig config, AuditEvent event) {
-        try (AuditLog audit = Appliance.openAuditLog(config)) {
-            audit.append(event);
+        try (DataDir data = DataDir.open(config)) {
+            data.audit().append(event);
         } catch (AuditException e) {
             if (event.outcome() == ai.magicode.appliance.audit.Outcome.SUCCESS) {
                 throw e;
@@ -451,7 +457,7 @@ public final class Main implements Callable<Integer> {
             Path dir = (dataDir != null ? dataDir : configOption.load().dataDir())
                     .toAbsolutePath()
                     .normalize()
-                    .resolve("audit");
+                    .resolve(Appliance.AUDIT_DIR);
             if (!java.nio.file.Files.isDirectory(dir)) {
                 System.err.println("No audit log at " + dir);
                 return FAILED;

@@ -1,7 +1,6 @@
 package ai.magicode.appliance;
 
 import ai.magicode.appliance.audit.Actor;
-import ai.magicode.appliance.audit.AuditLog;
 import ai.magicode.appliance.config.ApplianceConfig;
 import ai.magicode.appliance.control.ControlClient;
 import ai.magicode.appliance.control.ControlException;
@@ -10,7 +9,6 @@ import ai.magicode.appliance.secrets.MasterKeyRotation;
 import ai.magicode.appliance.secrets.MasterKeySource;
 import ai.magicode.appliance.secrets.SecretInfo;
 import ai.magicode.appliance.secrets.Vault;
-import ai.magicode.appliance.store.ApplianceStore;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -152,11 +150,9 @@ final class SecretsCommands implements Callable<Integer> {
         if (remote.isPresent()) {
             return new Result(remote.get(), true);
         }
-        try (ApplianceStore store = ApplianceStore.open(config.dataDir(), Appliance.MIGRATIONS);
-                AuditLog audit = Appliance.openAuditLog(config)) {
-            Vault vault = Vault.open(store, MasterKeySource.from(config, System.getenv()), audit::append);
+        try (DataDir data = DataDir.open(config)) {
             Function<Map<String, String>, Map<String, Object>> local =
-                    control(vault).get(command);
+                    control(data.vault()).get(command);
             return new Result(Main.JSON.valueToTree(local.apply(args)), false);
         }
     }

@@ -51,7 +51,9 @@ class ApplianceAuditIT {
                 Optional.empty(), Map.of("MAGICODE_DATA_DIR", dataDir.toString(), "MAGICODE_PORT", "0"));
         try (Appliance appliance = Appliance.create(config)) {
             WebServer server = appliance.start();
-            assertTrue(auditLines(dataDir).getFirst().contains("\"action\":\"appliance.start\""));
+            List<String> started = auditLines(dataDir);
+            assertTrue(started.getFirst().contains("\"target\":\"audit.signing-key\""), started.getFirst());
+            assertTrue(started.get(1).contains("\"action\":\"appliance.start\""), started.get(1));
             assertEquals(401, get(server, "/api/v1/audit").statusCode(), "no authentication yet: refused");
 
             String health = get(server, "/observe/health").body();
@@ -61,11 +63,11 @@ class ApplianceAuditIT {
             List<String> lines = auditLines(dataDir);
             Files.writeString(
                     dataDir.resolve("audit/segment-000001.jsonl"),
-                    lines.getFirst().replace("appliance.start", "appliance.START") + "\n");
+                    lines.get(0) + "\n" + lines.get(1).replace("appliance.start", "appliance.START") + "\n");
             assertFalse(appliance.audit().checkIntegrity().ok());
             HttpResponse<String> warned = get(server, "/observe/health");
             assertEquals(200, warned.statusCode(), "a damaged audit log is a warning, not an outage");
-            assertTrue(warned.body().contains("segment-000001.jsonl line 1"), warned.body());
+            assertTrue(warned.body().contains("segment-000001.jsonl line 2"), warned.body());
             assertEquals(200, get(server, "/observe/health/ready").statusCode());
             assertEquals(200, get(server, "/observe/health/live").statusCode());
             String metrics = get(server, "/observe/metrics").body();
@@ -86,7 +88,7 @@ class ApplianceAuditIT {
         }
         List<String> lines = auditLines(dataDir);
         assertEquals(
-                List.of("appliance.start", "store.backup", "appliance.stop"),
+                List.of("secret.create", "appliance.start", "store.backup", "appliance.stop"),
                 lines.stream()
                         .map(l -> l.replaceAll(".*\"action\":\"([^\"]+)\".*", "$1"))
                         .toList());

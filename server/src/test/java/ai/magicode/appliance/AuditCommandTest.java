@@ -57,17 +57,20 @@ class AuditCommandTest {
                 err.toString());
         Run verify = run("audit", "verify", "--data-dir", data.toString());
         assertEquals(0, verify.exit(), verify.out());
-        assertTrue(verify.out().startsWith("OK: 2 entries"), verify.out());
+        assertTrue(verify.out().startsWith("OK: 3 entries"), verify.out());
         List<String> lines = Files.readAllLines(data.resolve("audit/segment-000001.jsonl"));
-        assertTrue(lines.get(0).contains("\"action\":\"store.backup\""), lines.get(0));
-        assertTrue(lines.get(1).contains("\"action\":\"store.restore\""), lines.get(1));
-        assertTrue(lines.get(1).contains("\"outcome\":\"SUCCESS\""), lines.get(1));
+        assertTrue(lines.get(0).contains("\"target\":\"audit.signing-key\""), "first start: " + lines.get(0));
+        assertTrue(lines.get(1).contains("\"action\":\"store.backup\""), lines.get(1));
+        assertTrue(lines.get(2).contains("\"action\":\"store.restore\""), lines.get(2));
+        assertTrue(lines.get(2).contains("\"outcome\":\"SUCCESS\""), lines.get(2));
 
-        Files.writeString(data.resolve("audit/segment-000001.jsonl"), lines.get(1) + "\n" + lines.get(0) + "\n");
+        Files.writeString(
+                data.resolve("audit/segment-000001.jsonl"),
+                lines.get(0) + "\n" + lines.get(2) + "\n" + lines.get(1) + "\n");
         Run tampered = run("audit", "verify", "--data-dir", data.toString());
         assertEquals(1, tampered.exit());
         assertTrue(
-                tampered.out().startsWith("FAILED: segment-000001.jsonl line 1 (seq 2): reordered entry"),
+                tampered.out().startsWith("FAILED: segment-000001.jsonl line 2 (seq 3): reordered entry"),
                 tampered.out());
     }
 

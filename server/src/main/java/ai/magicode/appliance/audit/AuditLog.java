@@ -75,11 +75,16 @@ public final class AuditLog implements AutoCloseable {
     private long lastCheckpointSeq;
     private volatile IOException broken;
     private final AtomicLong syncs = new AtomicLong();
+    private long checkpointsBytes;
+    private volatile Durable durable;
     private boolean closed;
     private boolean keyTrusted;
     private final Object keyLock = new Object();
 
     private record Pending(AuditEvent event, CompletableFuture<AuditEntry> done) {}
+
+    /** Where the log's durable, complete content ended after the writer's last batch. */
+    private record Durable(long segmentNumber, long segmentSize, long checkpointsBytes) {}
 
     private static final Pending CLOSE = new Pending(null, null);
 
@@ -260,6 +265,62 @@ public final class AuditLog implements AutoCloseable {
         }
     }
 
+    /**
+     * Copies the log as it stands into {@code target}, a new directory, while appends go on: each segment up to
+     * the writer's last durable batch, the checkpoints signed by then, the anchor and the public keys (retention
+     * waits meanwhile). The copy is verified before this returns.
+     *
+     * @return the verification of the copy
+     * @throws AuditException when the copy cannot be written or does not verify
+     */
+    public AuditVerifier.Verification copyTo(Path target) {
+        synchronized (this) {
+            Durable at = durable;
+            try {
+                if (Files.exists(target)) {
+                    throw new AuditException("cannot copy the audit log to " + target + ": it exists already");
+                }
+                createPrivateDir(target);
+                for (AuditFiles.Segment segment : AuditFiles.segments(dir)) {
+                    if (segment.number() <= at.segmentNumber()) {
+                        long limit = segment.number() == at.segmentNumber() ? at.segmentSize() : Long.MAX_VALUE;
+                        copyPrefix(segment.path(), target, limit);
+                    }
+                }
+                copyPrefix(dir.resolve(AuditFiles.CHECKPOINTS), target, at.checkpointsBytes());
+                copyPrefix(dir.resolve(AuditFiles.ANCHOR), target, Long.MAX_VALUE);
+                synchronized (keyLock) {
+                    copyPrefix(dir.resolve(AuditFiles.PUBLIC_KEYS), target, Long.MAX_VALUE);
+                }
+                AuditFiles.forceDirectory(target);
+            } catch (IOException e) {
+                throw new AuditException("cannot copy the audit log to " + target, e);
+            }
+            AuditVerifier.Verification copy = AuditVerifier.verify(target, Optional.empty());
+            if (!copy.ok()) {
+                throw new AuditException("the copy of the audit log in " + target + " does not verify: "
+                        + copy.problem().map(Object::toString).orElse("unknown problem"));
+            }
+            return copy;
+        }
+    }
+
+    /** Copies the first {@code limit} bytes of {@code file} (when it exists) into {@code dir}, durably. */
+    private static void copyPrefix(Path file, Path dir, long limit) throws IOException {
+        if (!Files.exists(file)) {
+            return;
+        }
+        try (FileChannel from = FileChannel.open(file, StandardOpenOption.READ);
+                FileChannel to = FileChannel.open(
+                        dir.resolve(file.getFileName()), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            long length = Math.min(limit, from.size());
+            for (long done = 0; done < length; ) {
+                done += from.transferTo(done, length - done, to);
+            }
+            to.force(false);
+        }
+    }
+
     /** Entries matching {@code query}, oldest first, at most its limit. */
     AuditQuery.Page query(AuditQuery query) {
         return SegmentReader.query(dir, query);
@@ -312,6 +373,8 @@ public final class AuditLog implements AutoCloseable {
         lastHash = anchor.map(Checkpoint::hash).orElse(EntryCodec.GENESIS);
         Optional<AuditEvent> note = recover();
         openSegment();
+        checkpointsBytes = size(dir.resolve(AuditFiles.CHECKPOINTS));
+        durable = new Durable(segmentNumber, segmentSize, checkpointsBytes);
         writer.start();
         note.ifPresent(this::append);
         // Off the startup path: the signing key's first use and the metrics registry each cost a second or more.
@@ -553,6 +616,8 @@ public final class AuditLog implements AutoCloseable {
                     written.add(encoded.entry());
                 }
                 flush();
+                // Before the appenders return, so that a copy taken after an append holds it.
+                durable = new Durable(segmentNumber, segmentSize, checkpointsBytes);
                 // Queued for collectors before the appenders return: offer never blocks on I/O.
                 if (!written.isEmpty()) {
                     for (AuditForwarder forwarder : forwarders) {
@@ -566,6 +631,7 @@ public final class AuditLog implements AutoCloseable {
                         || (closing && lastSeq > lastCheckpointSeq)) {
                     checkpoint();
                 }
+                durable = new Durable(segmentNumber, segmentSize, checkpointsBytes);
             } catch (IOException | RuntimeException e) {
                 IOException failure = e instanceof IOException io ? io : new IOException(e.getMessage(), e);
                 broken = failure;
@@ -605,6 +671,7 @@ public final class AuditLog implements AutoCloseable {
         trustKey();
         Checkpoint checkpoint = Checkpoint.sign(signer, lastSeq, lastHash);
         AuditFiles.appendDurably(dir.resolve(AuditFiles.CHECKPOINTS), checkpoint.toJson());
+        checkpointsBytes = size(dir.resolve(AuditFiles.CHECKPOINTS));
         lastCheckpointSeq = lastSeq;
     }
 

@@ -1,58 +1,60 @@
 package ai.magicode.appliance.audit;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
-import java.util.function.Supplier;
+import java.util.Optional;
 
 /**
- * The checkpoint signing key kept in a file (32 raw bytes, mode 0600): the stand-in until the vault
- * holds it. Created atomically on first use (written to a temp file, forced, then renamed).
+ * The checkpoint signing key: a 32-byte Ed25519 seed that the vault keeps under {@link #NAME}. Appliances
+ * before the vault held it kept it in {@code DATA_DIR/audit/signing.key}; that file is imported once and
+ * then deleted ({@link #legacy}, {@link #deleteLegacy}).
  */
 public final class AuditSigningKey {
+    /** The key's name in the vault (in the appliance's own vault tenant). */
+    public static final String NAME = "audit.signing-key";
+
+    private static final String LEGACY_FILE = "signing.key";
+    private static final int SEED_BYTES = 32;
+
     private AuditSigningKey() {}
 
-    /** A supplier of the seed in {@code file}, creating the file with a fresh random seed when absent. */
-    public static Supplier<byte[]> file(Path file) {
-        return () -> {
-            try {
-                if (!Files.exists(file)) {
-                    create(file);
-                }
-                byte[] seed = Files.readAllBytes(file);
-                if (seed.length != 32) {
-                    throw new AuditException("the audit signing key " + file + " is not a 32-byte Ed25519 seed");
-                }
-                return seed;
-            } catch (IOException e) {
-                throw new AuditException("cannot read or create the audit signing key " + file, e);
-            }
-        };
+    /** A fresh random seed. */
+    public static byte[] generate() {
+        byte[] seed = new byte[SEED_BYTES];
+        new SecureRandom().nextBytes(seed);
+        return seed;
     }
 
-    private static void create(Path file) throws IOException {
-        Files.createDirectories(file.getParent());
-        byte[] seed = new byte[32];
-        new SecureRandom().nextBytes(seed);
-        Path temp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.deleteIfExists(temp);
-        Files.createFile(temp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-            channel.write(ByteBuffer.wrap(seed));
-            channel.force(true);
-        }
+    /**
+     * The seed an earlier version kept in {@code auditDir/signing.key}, when that file is still there.
+     *
+     * @throws AuditException when the file exists but is not a 32-byte seed, or cannot be read
+     */
+    public static Optional<byte[]> legacy(Path auditDir) {
+        Path file = auditDir.resolve(LEGACY_FILE);
         try {
-            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
-        } catch (FileAlreadyExistsException e) {
-            Files.deleteIfExists(temp);
+            byte[] seed = Files.readAllBytes(file);
+            if (seed.length != SEED_BYTES) {
+                throw new AuditException("the audit signing key " + file + " is not a 32-byte Ed25519 seed");
+            }
+            return Optional.of(seed);
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new AuditException("cannot read the audit signing key " + file, e);
         }
-        AuditFiles.forceDirectory(file.getParent());
+    }
+
+    /** Deletes the earlier version's key file once the vault holds the key. */
+    public static void deleteLegacy(Path auditDir) {
+        try {
+            Files.deleteIfExists(auditDir.resolve(LEGACY_FILE));
+            AuditFiles.forceDirectory(auditDir);
+        } catch (IOException e) {
+            throw new AuditException("cannot delete the imported audit signing key file in " + auditDir, e);
+        }
     }
 }

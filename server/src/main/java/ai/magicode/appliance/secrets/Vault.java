@@ -20,6 +20,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
@@ -35,6 +36,11 @@ public final class Vault {
     public static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,99}");
     /** The largest value accepted, in bytes. */
     public static final int MAX_VALUE_BYTES = 64 * 1024;
+    /**
+     * The vault tenant of the appliance's own keys (the audit signing key, …): no caller can have it, since
+     * tenant names start with a letter or a digit.
+     */
+    public static final String APPLIANCE = "_appliance";
 
     private static final System.Logger LOG = System.getLogger(Vault.class.getName());
 
@@ -175,6 +181,24 @@ public final class Vault {
                 .field("fingerprint", sealedVersion.fingerprint())
                 .success());
         return info(record);
+    }
+
+    /**
+     * The current value of a key the appliance makes itself, created on first use from {@code initial} (whose array
+     * the vault zeroes after sealing). The caller zeroes the returned array after use.
+     */
+    public synchronized byte[] readOrCreate(String tenant, String name, Supplier<byte[]> initial, Actor actor) {
+        Optional<byte[]> existing = read(tenant, name);
+        if (existing.isPresent()) {
+            return existing.get();
+        }
+        byte[] value = initial.get();
+        try {
+            put(tenant, name, value, actor, "-");
+            return value.clone();
+        } finally {
+            Arrays.fill(value, (byte) 0);
+        }
     }
 
     /**

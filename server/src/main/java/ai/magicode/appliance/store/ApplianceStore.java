@@ -22,6 +22,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.eclipse.serializer.persistence.types.Storer;
@@ -273,6 +274,15 @@ public final class ApplianceStore implements AutoCloseable {
      * @throws StoreException {@code BAD_BACKUP} when {@code to} is not empty, {@code IO} when writing fails
      */
     public Backup backup(Path to) {
+        return backup(to, target -> {});
+    }
+
+    /**
+     * A {@link #backup(Path)} that also holds what {@code alongside} writes into the backup directory (other
+     * directories of the data dir, such as the audit log) before the manifest lists and checksums every file.
+     * {@link #restore} puts those directories back where the data dir lacks them.
+     */
+    public Backup backup(Path to, Consumer<Path> alongside) {
         Path target = to.toAbsolutePath().normalize();
         lifecycle.readLock().lock();
         try {
@@ -295,6 +305,7 @@ public final class ApplianceStore implements AutoCloseable {
                         e);
             }
             writeVersionFile(storeCopy, version);
+            alongside.accept(target);
             BackupManifest manifest = BackupManifest.describe(target, version, appVersion(), createdAt.toString());
             manifest.write(target);
             LOG.log(
@@ -333,8 +344,10 @@ public final class ApplianceStore implements AutoCloseable {
      * Restores the backup in {@code from} into {@code dataDir} while no process holds that data dir. The backup is
      * validated first (manifest present, checksums match, schema version not newer than {@link #SCHEMA_VERSION}, the
      * store opens) on a copy next to the target; then the current {@code DATA_DIR/store} is moved aside to
-     * {@code DATA_DIR/store.before-restore-<timestamp>} and the copy renamed into place. A failed restore leaves the
-     * data dir as it was; the backup itself is never changed.
+     * {@code DATA_DIR/store.before-restore-<timestamp>} and the copy renamed into place. Other directories of the
+     * backup (such as the audit log) are put back only where the data dir lacks them or has them empty: a log that
+     * is still there is newer than any backup of it. A failed restore leaves the data dir as it was; the backup
+     * itself is never changed.
      *
      * @throws StoreException {@code BAD_BACKUP}, {@code NEWER_SCHEMA}, {@code LOCKED} or {@code IO}
      */
@@ -376,6 +389,9 @@ public final class ApplianceStore implements AutoCloseable {
                     }
                     throw e;
                 }
+                List<String> restored = new ArrayList<>();
+                List<String> kept = new ArrayList<>();
+                restoreAlongside(staging, dir, restored, kept);
                 deleteTreeQuietly(staging);
                 LOG.log(
                         Level.INFO,
@@ -384,7 +400,7 @@ public final class ApplianceStore implements AutoCloseable {
                         source,
                         manifest.schemaVersion(),
                         movedAside.map(Path::toString).orElse("absent"));
-                return new Restore(source, movedAside, manifest.schemaVersion());
+                return new Restore(source, movedAside, manifest.schemaVersion(), restored, kept);
             } catch (IOException e) {
                 deleteTreeQuietly(staging);
                 throw new StoreException(
@@ -393,6 +409,35 @@ public final class ApplianceStore implements AutoCloseable {
                 deleteTreeQuietly(staging);
                 throw e;
             }
+        }
+    }
+
+    /** Moves the backup's other directories into {@code dir} where it lacks them; lists what it did in each case. */
+    private static void restoreAlongside(Path staging, Path dir, List<String> restored, List<String> kept)
+            throws IOException {
+        List<Path> others;
+        try (Stream<Path> list = Files.list(staging)) {
+            others = list.filter(Files::isDirectory)
+                    .filter(p -> !p.getFileName().toString().equals(STORE_DIR))
+                    .sorted()
+                    .toList();
+        }
+        for (Path other : others) {
+            String name = other.getFileName().toString();
+            Path target = dir.resolve(name);
+            if (Files.isDirectory(target) && !isEmptyDirectory(target)) {
+                kept.add(name);
+                continue;
+            }
+            Files.deleteIfExists(target);
+            Files.move(other, target, StandardCopyOption.ATOMIC_MOVE);
+            restored.add(name);
+        }
+    }
+
+    private static boolean isEmptyDirectory(Path dir) throws IOException {
+        try (Stream<Path> list = Files.list(dir)) {
+            return list.findAny().isEmpty();
         }
     }
 

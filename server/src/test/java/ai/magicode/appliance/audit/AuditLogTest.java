@@ -1,5 +1,6 @@
 package ai.magicode.appliance.audit;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -313,15 +314,42 @@ class AuditLogTest {
     }
 
     @Test
-    void signingKeyFileIsCreatedPrivateAndReused() throws IOException {
-        Path file = dir.resolve("signing.key");
-        byte[] first = AuditSigningKey.file(file).get();
-        assertEquals(32, first.length);
-        assertEquals(
-                "rw-------",
-                java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
-        assertEquals(
-                java.util.HexFormat.of().formatHex(first),
-                java.util.HexFormat.of().formatHex(AuditSigningKey.file(file).get()));
+    void legacySigningKeyFileIsReadOnceAndThenDeleted() throws IOException {
+        byte[] seed = AuditSigningKey.generate();
+        Files.write(dir.resolve("signing.key"), seed);
+        assertArrayEquals(seed, AuditSigningKey.legacy(dir).orElseThrow());
+        AuditSigningKey.deleteLegacy(dir);
+        assertTrue(AuditSigningKey.legacy(dir).isEmpty());
+    }
+
+    @Test
+    void legacySigningKeyFileOfTheWrongLengthIsRefusedWithoutItsContent() throws IOException {
+        Files.write(dir.resolve("signing.key"), new byte[] {1, 2, 3});
+        AuditException e = assertThrows(AuditException.class, () -> AuditSigningKey.legacy(dir));
+        assertTrue(e.getMessage().contains("not a 32-byte Ed25519 seed"), e.getMessage());
+    }
+
+    @Test
+    void copyWhileAppendingVerifiesAndHoldsAPrefixOfTheLog() throws Exception {
+        Path copy = dir.resolveSibling(dir.getFileName() + "-copy");
+        try (AuditLog log = AuditLogs.open(dir, AuditLogs.config(8 * 1024, 50))) {
+            for (int i = 0; i < 300; i++) {
+                log.append(AuditEvent.of("test.before", "t" + i).success());
+            }
+            Thread appender = Thread.ofPlatform().start(() -> {
+                for (int i = 0; i < 300; i++) {
+                    log.append(AuditEvent.of("test.during", "t" + i).success());
+                }
+            });
+            AuditVerifier.Verification copied = log.copyTo(copy);
+            appender.join();
+            assertTrue(copied.ok(), String.valueOf(copied.problem()));
+            assertTrue(copied.entries() >= 300, "copied " + copied.entries());
+            assertTrue(copied.segments() > 1, "the copy should span several segments");
+            assertThrows(AuditException.class, () -> log.copyTo(copy), "a copy never overwrites");
+        }
+        AuditVerifier.Verification original = AuditVerifier.verify(dir, Optional.empty());
+        assertTrue(original.entries()
+                >= AuditVerifier.verify(copy, Optional.empty()).entries());
     }
 }
