@@ -12,8 +12,14 @@ import ai.magicode.appliance.auth.AuthException;
 import ai.magicode.appliance.auth.Identity;
 import ai.magicode.appliance.auth.SetupToken;
 import ai.magicode.appliance.config.ApplianceConfig;
+import ai.magicode.appliance.config.IndexConfig;
 import ai.magicode.appliance.control.ControlException;
 import ai.magicode.appliance.control.ControlServer;
+import ai.magicode.appliance.git.Workspaces;
+import ai.magicode.appliance.index.Embedder;
+import ai.magicode.appliance.index.IndexRoutes;
+import ai.magicode.appliance.index.RepoIndexes;
+import ai.magicode.appliance.llm.Embeddings;
 import ai.magicode.appliance.secrets.SecretsRoutes;
 import ai.magicode.appliance.secrets.TlsCertificates;
 import ai.magicode.appliance.secrets.TlsKeyPair;
@@ -50,6 +56,7 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
@@ -73,6 +80,8 @@ public final class Appliance implements AutoCloseable {
     private final Optional<TlsKeyPair> tls;
     private final Vault vault;
     private final Identity identity;
+    private final Workspaces workspaces;
+    private final RepoIndexes indexes;
     private WebServer server;
     private ControlServer control;
     private boolean closed;
@@ -90,6 +99,14 @@ public final class Appliance implements AutoCloseable {
         this.tls = loadTls(config);
         this.identity = new Identity(
                 config.auth(), store, setupToken, config.server().publicUrl(), tls.isPresent(), audit::append);
+        this.workspaces = Workspaces.open(config.dataDir().resolve("workspaces"));
+        this.indexes = new RepoIndexes(
+                config.dataDir().resolve("index"),
+                config.index().privacy(),
+                config.index().maxFileBytes(),
+                embedder(config.index()),
+                this::indexKey,
+                audit::append);
     }
 
     /**
@@ -106,6 +123,24 @@ public final class Appliance implements AutoCloseable {
             data.close();
             throw e;
         }
+    }
+
+    /** The embedding model of code search, loaded on its first use (it takes a second and ~100 MB). */
+    private static Embedder embedder(IndexConfig config) {
+        if (config.embeddings() == IndexConfig.Embeddings.NONE) {
+            return null;
+        }
+        AtomicReference<Embeddings> model = new AtomicReference<>();
+        return new Embedder(
+                Embeddings.MODEL,
+                Embeddings.DIMENSION,
+                texts -> model.updateAndGet(loaded -> loaded != null ? loaded : Embeddings.create())
+                        .embed(texts));
+    }
+
+    /** A tenant's key for hashing index terms: in the vault's own tenant, where the tenant's admins cannot touch it. */
+    private byte[] indexKey(String tenant) {
+        return vault.readOrCreate(Vault.APPLIANCE, "index.term-key." + tenant, Vault::newKey, Actor.system());
     }
 
     /** The audit log every feature reports its actions to. */
@@ -143,6 +178,8 @@ public final class Appliance implements AutoCloseable {
         rules.register("/api/v1", new SecretsRoutes(vault));
         rules.register("/api/v1", new AuditRoutes(audit));
         rules.register("/api/v1", identity.api());
+        // Repositories come from the GitHub installation mirror once the GitHub integration is wired.
+        rules.register("/api/v1", new IndexRoutes(indexes, (tenant, repo) -> Optional.empty()));
     }
 
     /** The listener, its limits, TLS and the server features (observe, OpenAPI) around {@link #routing}. */
@@ -276,6 +313,7 @@ public final class Appliance implements AutoCloseable {
                 LOG.log(WARNING, "Could not audit the shutdown: " + e.getMessage());
             }
         }
+        indexes.close();
         audit.close();
         store.close();
         LOG.log(INFO, "Store closed; MagiCode Appliance stopped");

@@ -512,6 +512,22 @@ class IdentityIT {
         cells.put(
                 "GET /api/v1/audit/export",
                 new Cell(auditors, (p, t, s) -> new Call("GET", "/api/v1/audit/export?format=jsonl", null, 200)));
+        // Code indexes: repositories exist per tenant (from its GitHub installation); none is installed here, so
+        // every caller allowed in learns that the repository is not in its tenant.
+        Set<Role> readers = EnumSet.of(Role.ADMIN, Role.OPERATOR, Role.MEMBER, Role.AUDITOR);
+        cells.put(
+                "GET /api/v1/repos/{id}/index",
+                new Cell(readers, (p, t, s) -> new Call("GET", "/api/v1/repos/r-" + t + "/index", null, 404)));
+        cells.put(
+                "POST /api/v1/repos/{id}/index",
+                new Cell(
+                        EnumSet.of(Role.ADMIN, Role.OPERATOR),
+                        (p, t, s) -> new Call("POST", "/api/v1/repos/r-" + t + "/index", null, 404)));
+        cells.put(
+                "GET /api/v1/repos/{id}/search",
+                new Cell(
+                        EnumSet.of(Role.ADMIN, Role.OPERATOR, Role.MEMBER),
+                        (p, t, s) -> new Call("GET", "/api/v1/repos/r-" + t + "/search?q=parser", null, 404)));
         return cells;
     }
 

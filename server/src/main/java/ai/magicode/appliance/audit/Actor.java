@@ -32,6 +32,13 @@ public record Actor(Kind kind, String id) {
         return new Actor(Kind.API_TOKEN, id);
     }
 
+    /** The authenticated caller of a request: the user or the API token (by id, never the token). */
+    public static Actor of(ai.magicode.appliance.web.Caller caller) {
+        return caller.kind() == ai.magicode.appliance.web.Caller.Kind.API_TOKEN
+                ? apiToken(caller.subject())
+                : user(caller.subject());
+    }
+
     public static Actor app(String id) {
         return new Actor(Kind.APP, id);
     }

@@ -136,7 +136,7 @@ final class AuthRoutes implements HttpService {
         Caller caller = Caller.of(req).orElseThrow();
         audit.accept(AuditEvent.of("auth.logout", caller.subject())
                 .tenant(caller.tenant())
-                .actor(actor(caller))
+                .actor(Actor.of(caller))
                 .requestId(RequestIds.of(req))
                 .success());
         res.status(Status.NO_CONTENT_204).send();
@@ -157,7 +157,7 @@ final class AuthRoutes implements HttpService {
         users.disableAtRunTime(!enabled);
         Caller caller = Caller.of(req).orElseThrow();
         audit.accept(AuditEvent.of("auth.local-login.set", "local-login")
-                .actor(actor(caller))
+                .actor(Actor.of(caller))
                 .requestId(RequestIds.of(req))
                 .field("enabled", enabled)
                 .success());
@@ -187,10 +187,6 @@ final class AuthRoutes implements HttpService {
                 "roles", caller.roles().stream().sorted().map(RoleNames::name).toList());
         csrf.ifPresent(token -> answer.put("csrfToken", token));
         return answer;
-    }
-
-    static Actor actor(Caller caller) {
-        return caller.kind() == Caller.Kind.API_TOKEN ? Actor.apiToken(caller.subject()) : Actor.user(caller.subject());
     }
 
     private static AuditEvent.Builder event(String action, String target, ServerRequest req, String tenant) {

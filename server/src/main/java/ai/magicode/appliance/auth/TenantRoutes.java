@@ -1,5 +1,6 @@
 package ai.magicode.appliance.auth;
 
+import ai.magicode.appliance.audit.Actor;
 import ai.magicode.appliance.audit.AuditEvent;
 import ai.magicode.appliance.web.Access;
 import ai.magicode.appliance.web.ApiException;
@@ -63,7 +64,7 @@ final class TenantRoutes implements HttpService {
     private void record(ServerRequest req, String action, String tenant) {
         Caller caller = Caller.of(req).orElseThrow();
         audit.accept(AuditEvent.of(action, tenant)
-                .actor(AuthRoutes.actor(caller))
+                .actor(Actor.of(caller))
                 .requestId(RequestIds.of(req))
                 .success());
     }

@@ -1,5 +1,6 @@
 package ai.magicode.appliance.auth;
 
+import ai.magicode.appliance.audit.Actor;
 import ai.magicode.appliance.audit.AuditEvent;
 import ai.magicode.appliance.web.Access;
 import ai.magicode.appliance.web.ApiException;
@@ -91,7 +92,7 @@ final class TokenRoutes implements HttpService {
                 tokens.create(caller.tenant(), kind, caller.subject(), name, scopes, Duration.ofDays(days));
         audit.accept(AuditEvent.of("auth.token.create", created.token().id())
                 .tenant(caller.tenant())
-                .actor(AuthRoutes.actor(caller))
+                .actor(Actor.of(caller))
                 .requestId(RequestIds.of(req))
                 .field("kind", kind.name().toLowerCase(java.util.Locale.ROOT))
                 .field("scopes", created.token().scopeNames())
@@ -112,7 +113,7 @@ final class TokenRoutes implements HttpService {
         tokens.revoke(token.id());
         audit.accept(AuditEvent.of("auth.token.revoke", token.id())
                 .tenant(caller.tenant())
-                .actor(AuthRoutes.actor(caller))
+                .actor(Actor.of(caller))
                 .requestId(RequestIds.of(req))
                 .success());
         res.status(Status.NO_CONTENT_204).send();

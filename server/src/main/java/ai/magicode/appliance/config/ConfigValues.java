@@ -141,12 +141,12 @@ final class ConfigValues {
     <E extends Enum<E>> E choice(String key, Class<E> type) {
         String text = string(key);
         for (E constant : type.getEnumConstants()) {
-            if (constant.name().equalsIgnoreCase(text)) {
+            if (constant.name().replace('_', '-').equalsIgnoreCase(text)) {
                 return constant;
             }
         }
         String allowed = List.of(type.getEnumConstants()).stream()
-                .map(e -> e.name().toLowerCase(Locale.ROOT))
+                .map(e -> e.name().replace('_', '-').toLowerCase(Locale.ROOT))
                 .collect(Collectors.joining(", "));
         throw invalid(key, "one of: " + allowed);
     }

@@ -20,6 +20,7 @@ import java.util.stream.Stream;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.errors.GitAPIException;
 import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.StoredConfig;
 import org.eclipse.jgit.transport.CredentialsProvider;
 import org.eclipse.jgit.transport.RefSpec;
 import org.eclipse.jgit.transport.UsernamePasswordCredentialsProvider;
@@ -100,11 +101,20 @@ public final class Workspaces {
         CredentialsProvider credentials = token.map(t -> new UsernamePasswordCredentialsProvider("x-access-token", t))
                 .orElse(null);
         try (Git git = Git.init().setBare(true).setDirectory(dir.toFile()).call()) {
+            // A workspace lives for one job: no background gc racing its deletion.
+            StoredConfig gitConfig = git.getRepository().getConfig();
+            gitConfig.setInt("gc", null, "auto", 0);
+            gitConfig.setBoolean("gc", null, "autoDetach", false);
+            gitConfig.save();
             String commit = fetchInto(git, remote, credentials, revision);
             LOG.log(INFO, "Fetched " + remote + " at " + commit + " into workspace " + dir.getFileName());
             return new Workspace(dir, commit, GitRepository.open(dir));
         } catch (GitAPIException | IOException | RuntimeException e) {
-            deleteTree(dir);
+            try {
+                deleteTree(dir);
+            } catch (GitException cleanup) {
+                e.addSuppressed(cleanup);
+            }
             if (e instanceof GitException known) {
                 throw known;
             }

@@ -18,12 +18,14 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.apache.lucene.analysis.core.WhitespaceAnalyzer;
 import org.apache.lucene.document.Document;
@@ -35,6 +37,7 @@ import org.apache.lucene.document.TextField;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.search.IndexSearcher;
@@ -97,6 +100,16 @@ public final class CodeIndex {
      * created in) {@code dir/index.key}; {@code embedder} may be null for a lexical-only index.
      */
     public static CodeIndex open(Path dir, boolean privacy, long maxFileBytes, Embedder embedder) {
+        return open(dir, privacy, maxFileBytes, embedder, Optional.empty());
+    }
+
+    /**
+     * Opens (creating if needed) the index kept in {@code dir}, hashing terms with {@code key} when privacy is on
+     * (the tenant's key from the vault; without one, {@code dir/index.key}). An index built under another key is
+     * rebuilt, since its hashes no longer match any query.
+     */
+    public static CodeIndex open(
+            Path dir, boolean privacy, long maxFileBytes, Embedder embedder, Optional<byte[]> key) {
         try {
             Files.createDirectories(dir);
             try (Stream<Path> leftovers = Files.list(dir)) {
@@ -105,12 +118,11 @@ public final class CodeIndex {
                         .filter(p -> p.getFileName().toString().startsWith("lucene.tmp-"))
                         .forEach(CodeIndex::deleteTree);
             }
-            return new CodeIndex(
-                    dir.toAbsolutePath(),
-                    privacy,
-                    maxFileBytes,
-                    embedder,
-                    privacy ? loadKey(dir.resolve("index.key")) : null);
+            byte[] termKey = null;
+            if (privacy) {
+                termKey = key.isPresent() ? key.get().clone() : loadKey(dir.resolve("index.key"));
+            }
+            return new CodeIndex(dir.toAbsolutePath(), privacy, maxFileBytes, embedder, termKey);
         } catch (IOException e) {
             throw new IndexException("Cannot use index directory " + dir + ": " + e.getMessage(), e);
         }
@@ -205,6 +217,7 @@ public final class CodeIndex {
             if (!FORMAT_VERSION.equals(data.get("version"))
                     || !String.valueOf(privacy).equals(data.get("privacy"))
                     || !modelName().equals(data.get("model"))
+                    || !keyId().equals(data.getOrDefault("key", keyId()))
                     || data.get("commit") == null) {
                 LOG.log(System.Logger.Level.INFO, "Index at {0} is incompatible ({1}); rebuilding", dir, data);
                 return Optional.empty();
@@ -214,6 +227,11 @@ public final class CodeIndex {
             LOG.log(System.Logger.Level.WARNING, "Index at {0} is unreadable ({1}); rebuilding", dir, e.toString());
             return Optional.empty();
         }
+    }
+
+    /** Names the term key without revealing it: the first bytes of its hash of a fixed label. */
+    private String keyId() {
+        return privacy ? hasher().hash("magicode-index-key-id") : "none";
     }
 
     private String modelName() {
@@ -227,26 +245,39 @@ public final class CodeIndex {
      * @throws GitException when the revision is unknown
      */
     public IndexStats update(GitRepository repo, String revision) {
+        return update(repo, revision, progress -> {});
+    }
+
+    /**
+     * {@link #update(GitRepository, String)}, reporting after each file. When the indexed commit is not in
+     * {@code repo} (a workspace fetched at depth 1 holds only the new one), the files whose blob differs from the
+     * indexed one are the changed ones.
+     */
+    public IndexStats update(GitRepository repo, String revision, Consumer<Progress> progress) {
         String commit = repo.resolve(revision);
         long started = System.nanoTime();
         Optional<Map<String, String>> state = state();
         if (state.isPresent() && commit.equals(state.get().get("commit"))) {
             return new IndexStats(commit, "reused", 0, 0, 0, 0, Map.of(), 0, seconds(started));
         }
+        Snapshot snapshot = repo.snapshot(commit, maxFileBytes);
         Set<String> changed = null;
         if (state.isPresent()) {
             try {
                 changed = repo.changedPaths(state.get().get("commit"), commit);
             } catch (GitException e) {
-                LOG.log(System.Logger.Level.INFO, "Indexed commit not in {0}; rebuilding", repo.location());
+                LOG.log(
+                        System.Logger.Level.INFO,
+                        "Indexed commit not in {0}; comparing blobs with the index",
+                        repo.location());
+                changed = changedBlobs(snapshot);
             }
         }
-        Snapshot snapshot = repo.snapshot(commit, maxFileBytes);
         try {
             if (changed != null) {
-                return incremental(repo, snapshot, changed, started);
+                return incremental(repo, snapshot, changed, started, progress);
             }
-            return rebuild(repo, snapshot, started);
+            return rebuild(repo, snapshot, started, progress);
         } catch (LockObtainFailedException e) {
             throw new IndexException("Index " + dir + " is being written by another process; try again later", e);
         } catch (IOException e) {
@@ -254,14 +285,57 @@ public final class CodeIndex {
         }
     }
 
-    private IndexStats rebuild(GitRepository repo, Snapshot snapshot, long started) throws IOException {
+    /**
+     * Progress of an update.
+     *
+     * @param filesDone files looked at so far (indexed or skipped)
+     * @param filesTotal files to look at
+     * @param chunks chunks indexed so far
+     */
+    public record Progress(int filesDone, int filesTotal, int chunks) {}
+
+    /** The paths whose blob differs between {@code snapshot} and the index (added, changed or deleted). */
+    private Set<String> changedBlobs(Snapshot snapshot) {
+        Map<String, String> indexed = new HashMap<>();
+        try (Directory d = FSDirectory.open(luceneDir());
+                DirectoryReader reader = DirectoryReader.open(d)) {
+            IndexSearcher searcher = new IndexSearcher(reader);
+            StoredFields stored = reader.storedFields();
+            ScoreDoc[] hits = searcher.search(new TermQuery(new Term(KIND, "file")), Integer.MAX_VALUE).scoreDocs;
+            for (ScoreDoc hit : hits) {
+                Document doc = stored.document(hit.doc, Set.of(PATH, BLOB));
+                indexed.put(doc.get(PATH), doc.get(BLOB));
+            }
+        } catch (IOException e) {
+            throw new IndexException("Cannot read index " + dir + ": " + e.getMessage(), e);
+        }
+        Set<String> changed = new LinkedHashSet<>();
+        Set<String> present = new HashSet<>();
+        for (SourceFile file : snapshot.files()) {
+            present.add(file.path());
+            if (!file.blobId().equals(indexed.get(file.path()))) {
+                changed.add(file.path());
+            }
+        }
+        for (String path : indexed.keySet()) {
+            if (!present.contains(path)) {
+                changed.add(path);
+            }
+        }
+        return changed;
+    }
+
+    private IndexStats rebuild(GitRepository repo, Snapshot snapshot, long started, Consumer<Progress> progress)
+            throws IOException {
         Path tmp = dir.resolve("lucene.tmp-" + Long.toHexString(System.nanoTime()));
         Writer writer;
         try (Directory d = FSDirectory.open(tmp);
                 IndexWriter w = new IndexWriter(d, config())) {
             writer = new Writer(w, repo, null);
+            int done = 0;
             for (SourceFile file : snapshot.files()) {
                 writer.add(file);
+                progress.accept(new Progress(++done, snapshot.files().size(), writer.chunks));
             }
             writer.flushEmbeddings();
             w.setLiveCommitData(commitData(snapshot.commit()).entrySet());
@@ -279,7 +353,8 @@ public final class CodeIndex {
         return writer.stats(snapshot, "rebuilt", started);
     }
 
-    private IndexStats incremental(GitRepository repo, Snapshot snapshot, Set<String> changed, long started)
+    private IndexStats incremental(
+            GitRepository repo, Snapshot snapshot, Set<String> changed, long started, Consumer<Progress> progress)
             throws IOException {
         Map<String, SourceFile> now = new HashMap<>();
         for (SourceFile file : snapshot.files()) {
@@ -289,12 +364,14 @@ public final class CodeIndex {
                 IndexWriter w = new IndexWriter(d, config().setOpenMode(IndexWriterConfig.OpenMode.APPEND))) {
             try (DirectoryReader before = DirectoryReader.open(w)) {
                 Writer writer = new Writer(w, repo, before);
+                int done = 0;
                 for (String path : changed) {
                     w.deleteDocuments(new Term(PATH, path));
                     SourceFile file = now.get(path);
                     if (file != null) {
                         writer.add(file);
                     }
+                    progress.accept(new Progress(++done, changed.size(), writer.chunks));
                 }
                 writer.flushEmbeddings();
                 w.setLiveCommitData(commitData(snapshot.commit()).entrySet());
@@ -306,7 +383,16 @@ public final class CodeIndex {
 
     private Map<String, String> commitData(String commit) {
         return Map.of(
-                "version", FORMAT_VERSION, "commit", commit, "privacy", String.valueOf(privacy), "model", modelName());
+                "version",
+                FORMAT_VERSION,
+                "commit",
+                commit,
+                "privacy",
+                String.valueOf(privacy),
+                "model",
+                modelName(),
+                "key",
+                keyId());
     }
 
     private static IndexWriterConfig config() {

@@ -14,6 +14,8 @@ import java.util.List;
 public final class Embeddings {
     /** Name recorded by indexes built with this model, so a model change forces a rebuild. */
     public static final String MODEL = "all-minilm-l6-v2";
+    /** The model's vector length. */
+    public static final int DIMENSION = 384;
 
     private final EmbeddingModel model;
 

@@ -57,7 +57,7 @@ public final class SecretsRoutes implements HttpService {
         String name = name(req);
         byte[] value = value(req);
         try {
-            SecretInfo info = vault.put(caller.tenant(), name, value, actor(caller), RequestIds.of(req));
+            SecretInfo info = vault.put(caller.tenant(), name, value, Actor.of(caller), RequestIds.of(req));
             res.status(info.version() == 1 ? Status.CREATED_201 : Status.OK_200);
             res.send(json(info));
         } finally {
@@ -68,7 +68,7 @@ public final class SecretsRoutes implements HttpService {
     private void delete(ServerRequest req, ServerResponse res) {
         Caller caller = caller(req);
         String name = name(req);
-        if (!vault.delete(caller.tenant(), name, actor(caller), RequestIds.of(req))) {
+        if (!vault.delete(caller.tenant(), name, Actor.of(caller), RequestIds.of(req))) {
             throw notFound(name);
         }
         res.status(Status.NO_CONTENT_204).send();
@@ -77,7 +77,7 @@ public final class SecretsRoutes implements HttpService {
     private void prune(ServerRequest req, ServerResponse res) {
         Caller caller = caller(req);
         String name = name(req);
-        OptionalInt removed = vault.prune(caller.tenant(), name, actor(caller), RequestIds.of(req));
+        OptionalInt removed = vault.prune(caller.tenant(), name, Actor.of(caller), RequestIds.of(req));
         if (removed.isEmpty()) {
             throw notFound(name);
         }
@@ -88,10 +88,6 @@ public final class SecretsRoutes implements HttpService {
 
     private static Caller caller(ServerRequest req) {
         return Caller.of(req).orElseThrow(() -> new ApiException(401, "Unauthorized", "Authentication is required."));
-    }
-
-    private static Actor actor(Caller caller) {
-        return caller.kind() == Caller.Kind.API_TOKEN ? Actor.apiToken(caller.subject()) : Actor.user(caller.subject());
     }
 
     private static String name(ServerRequest req) {

@@ -183,6 +183,13 @@ public final class Vault {
         return info(record);
     }
 
+    /** A fresh random 256-bit key, for {@link #readOrCreate}. */
+    public static byte[] newKey() {
+        byte[] key = new byte[32];
+        new SecureRandom().nextBytes(key);
+        return key;
+    }
+
     /**
      * The current value of a key the appliance makes itself, created on first use from {@code initial} (whose array
      * the vault zeroes after sealing). The caller zeroes the returned array after use.

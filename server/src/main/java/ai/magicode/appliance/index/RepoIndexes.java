@@ -1,0 +1,242 @@
+package ai.magicode.appliance.index;
+
+import static java.lang.System.Logger.Level.INFO;
+import static java.lang.System.Logger.Level.WARNING;
+
+import ai.magicode.appliance.audit.Actor;
+import ai.magicode.appliance.audit.AuditEvent;
+import ai.magicode.appliance.git.GitException;
+import ai.magicode.appliance.git.Workspaces.Workspace;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+
+/**
+ * The code indexes of the repositories the appliance serves, one per tenant and repository under
+ * {@code ROOT/<tenant>/<repository>}: updated in the background (one repository at a time, from a workspace
+ * fetched for the update and deleted after it), with status and live progress for the console, and
+ * searched by the API and the agent. Terms are hashed with the tenant's key (privacy mode).
+ */
+public final class RepoIndexes implements AutoCloseable {
+    /** What a repository id may look like (GitHub's numeric ids, or {@code owner.name} style names). */
+    public static final Pattern REPO_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
+
+    private static final System.Logger LOG = System.getLogger(RepoIndexes.class.getName());
+    private static final Pattern TENANT = Pattern.compile("[a-z0-9-]{1,63}");
+
+    private final Path root;
+    private final boolean privacy;
+    private final long maxFileBytes;
+    private final Embedder embedder;
+    private final Function<String, byte[]> tenantKey;
+    private final Consumer<AuditEvent> audit;
+    private final ExecutorService worker;
+    private final Map<String, IndexStatus> statuses = new ConcurrentHashMap<>();
+
+    /**
+     * @param root where the indexes live ({@code DATA_DIR/index})
+     * @param privacy whether terms are stored as keyed hashes only (no source text)
+     * @param maxFileBytes files larger than this are skipped and counted
+     * @param embedder the embedding model, or null for lexical-only indexes
+     * @param tenantKey the tenant's 32-byte term key (from the vault)
+     * @param audit receives an entry for every update and deletion
+     */
+    public RepoIndexes(
+            Path root,
+            boolean privacy,
+            long maxFileBytes,
+            Embedder embedder,
+            Function<String, byte[]> tenantKey,
+            Consumer<AuditEvent> audit) {
+        this.root = root.toAbsolutePath().normalize();
+        this.privacy = privacy;
+        this.maxFileBytes = maxFileBytes;
+        this.embedder = embedder;
+        this.tenantKey = tenantKey;
+        this.audit = audit;
+        this.worker = Executors.newSingleThreadExecutor(
+                Thread.ofPlatform().name("index").daemon().factory());
+    }
+
+    /** The repository's index status: live while an update runs, else read from its index on disk. */
+    public IndexStatus status(String tenant, String repo) {
+        IndexStatus live = statuses.get(key(tenant, repo));
+        if (live != null) {
+            return live;
+        }
+        Path dir = dir(tenant, repo);
+        if (!Files.isDirectory(dir)) {
+            return IndexStatus.none();
+        }
+        return open(tenant, dir).indexedCommit().map(IndexStatus::ready).orElseGet(IndexStatus::none);
+    }
+
+    /**
+     * Queues an update of the repository's index to the commit {@code source} fetches; a repository already
+     * queued or being indexed is not queued twice.
+     *
+     * @param source fetches the workspace when the update starts; the update closes (deletes) it
+     * @return the status right after queueing
+     */
+    public IndexStatus request(String tenant, String repo, Supplier<Workspace> source, Actor actor) {
+        String key = key(tenant, repo);
+        IndexStatus queued = IndexStatus.queued(Instant.now());
+        IndexStatus current;
+        synchronized (this) {
+            current = statuses.compute(key, (k, status) -> status != null && status.busy() ? status : queued);
+            notifyAll();
+        }
+        if (current == queued) {
+            worker.execute(
+                    () -> run(tenant, repo, source, actor, queued.requestedAt().orElseThrow()));
+        }
+        return current;
+    }
+
+    private void run(String tenant, String repo, Supplier<Workspace> source, Actor actor, Instant requested) {
+        String key = key(tenant, repo);
+        long started = System.nanoTime();
+        Instant startedAt = Instant.now();
+        set(key, IndexStatus.indexing(requested, startedAt, 0, 0, 0, 0));
+        AuditEvent.Builder event =
+                AuditEvent.of("index.update", repo).tenant(tenant).actor(actor);
+        try (Workspace workspace = source.get()) {
+            CodeIndex index = open(tenant, dir(tenant, repo));
+            IndexStats stats = index.update(workspace.repository(), workspace.commit(), progress -> {
+                double seconds = (System.nanoTime() - started) / 1e9;
+                set(
+                        key,
+                        IndexStatus.indexing(
+                                requested,
+                                startedAt,
+                                progress.filesDone(),
+                                progress.filesTotal(),
+                                progress.chunks(),
+                                seconds > 0 ? progress.chunks() / seconds : 0));
+            });
+            audit.accept(event.field("commit", stats.commit())
+                    .field("action", stats.action())
+                    .field("files", stats.filesIndexed())
+                    .field("chunks", stats.chunksIndexed())
+                    .field("seconds", Math.round(stats.totalSeconds() * 1000) / 1000.0)
+                    .success());
+            // Audited before the status says ready, so whoever waits for it finds the entry.
+            set(key, IndexStatus.done(requested, startedAt, Instant.now(), stats));
+            LOG.log(INFO, "Indexed " + tenant + "/" + repo + " at " + stats.commit() + ": " + stats.action());
+        } catch (GitException | IndexException e) {
+            fail(key, requested, startedAt, event, e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.log(WARNING, "Indexing " + tenant + "/" + repo + " failed", e);
+            fail(
+                    key,
+                    requested,
+                    startedAt,
+                    event,
+                    "internal error (" + e.getClass().getSimpleName() + ")");
+        }
+    }
+
+    private void fail(String key, Instant requested, Instant startedAt, AuditEvent.Builder event, String message) {
+        audit.accept(event.field("error", message).failure());
+        set(key, IndexStatus.failed(requested, startedAt, Instant.now(), message));
+    }
+
+    private synchronized void set(String key, IndexStatus status) {
+        statuses.put(key, status);
+        notifyAll();
+    }
+
+    /**
+     * Waits until no update of the repository is queued or running, at most {@code timeout} (the agent waits
+     * for a fresh index before it localizes).
+     *
+     * @return the status then, busy when the time ran out
+     */
+    public IndexStatus await(String tenant, String repo, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (this) {
+            IndexStatus status = status(tenant, repo);
+            while (status.busy()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+                status = status(tenant, repo);
+            }
+            return status;
+        }
+    }
+
+    /**
+     * The files of the repository that best match {@code query}, best first (hybrid search).
+     *
+     * @throws IndexException when the repository has no index yet
+     */
+    public List<FileScore> search(String tenant, String repo, String query, int top) {
+        Path dir = dir(tenant, repo);
+        if (!Files.isDirectory(dir.resolve("lucene"))) {
+            throw new IndexException("Repository " + repo + " is not indexed yet", null);
+        }
+        return open(tenant, dir).search(query, top, embedder != null);
+    }
+
+    /** Deletes the repository's index (privacy deletion, or a repository removed from the installation). */
+    public boolean delete(String tenant, String repo, Actor actor) {
+        Path dir = dir(tenant, repo);
+        statuses.remove(key(tenant, repo));
+        if (!Files.exists(dir)) {
+            return false;
+        }
+        CodeIndex.deleteIndex(dir);
+        audit.accept(
+                AuditEvent.of("index.delete", repo).tenant(tenant).actor(actor).success());
+        return true;
+    }
+
+    private CodeIndex open(String tenant, Path dir) {
+        Optional<byte[]> key = privacy ? Optional.of(tenantKey.apply(tenant)) : Optional.empty();
+        try {
+            return CodeIndex.open(dir, privacy, maxFileBytes, embedder, key);
+        } finally {
+            key.ifPresent(k -> java.util.Arrays.fill(k, (byte) 0));
+        }
+    }
+
+    private Path dir(String tenant, String repo) {
+        if (tenant == null || !TENANT.matcher(tenant).matches()) {
+            throw new IndexException("Not a tenant: " + tenant, null);
+        }
+        if (repo == null || !REPO_ID.matcher(repo).matches()) {
+            throw new IndexException("Not a repository id: " + repo, null);
+        }
+        return root.resolve(tenant).resolve(repo);
+    }
+
+    private static String key(String tenant, String repo) {
+        return tenant + "/" + repo;
+    }
+
+    /** Stops the update in progress (its index stays as it was: updates commit atomically). */
+    @Override
+    public void close() {
+        worker.shutdownNow();
+        try {
+            worker.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

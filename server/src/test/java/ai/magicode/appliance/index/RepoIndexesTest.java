@@ -1,0 +1,173 @@
+package ai.magicode.appliance.index;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.magicode.appliance.audit.Actor;
+import ai.magicode.appliance.audit.AuditEvent;
+import ai.magicode.appliance.git.GitFixture;
+import ai.magicode.appliance.git.Workspaces;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Repository indexes: background updates from fetched workspaces, status and progress, search, per-tenant keys. */
+class RepoIndexesTest {
+    @TempDir
+    Path dir;
+
+    private final List<AuditEvent> audited = new CopyOnWriteArrayList<>();
+    private Workspaces workspaces;
+    private RepoIndexes indexes;
+    private GitFixture origin;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        origin = GitFixture.create(dir.resolve("origin.git"), true);
+        for (int i = 0; i < 30; i++) {
+            origin.file("src/pkg/Module" + i + ".java", "class Module" + i + " { void run" + i + "() {} }");
+        }
+        origin.file("src/billing/InvoiceCalculator.java", "class InvoiceCalculator { long computeTaxTotal() {} }");
+        origin.commit("first");
+        workspaces = Workspaces.open(dir.resolve("workspaces"));
+        indexes = new RepoIndexes(dir.resolve("index"), true, 1_000_000, null, tenant -> key(tenant), audited::add);
+    }
+
+    @AfterEach
+    void tearDown() {
+        indexes.close();
+        origin.close();
+    }
+
+    private static byte[] key(String tenant) {
+        byte[] key = new byte[32];
+        Arrays.fill(key, (byte) tenant.hashCode());
+        return key;
+    }
+
+    private Supplier<Workspaces.Workspace> source() {
+        return () -> workspaces.fetch("index-test", dir.resolve("origin.git").toUri(), Optional.empty(), "main");
+    }
+
+    private IndexStatus awaitIdle(String tenant, String repo) throws InterruptedException {
+        IndexStatus status = indexes.await(tenant, repo, Duration.ofSeconds(60));
+        assertTrue(!status.busy(), "still busy at the deadline: " + status);
+        return status;
+    }
+
+    @Test
+    void indexesInTheBackgroundThenSearchesAndLeavesNoWorkspace() throws Exception {
+        assertEquals(IndexStatus.State.NONE, indexes.status("acme", "42").state());
+        IndexStatus queued = indexes.request("acme", "42", source(), Actor.user("u"));
+        assertTrue(queued.busy());
+        IndexStatus done = awaitIdle("acme", "42");
+        assertEquals(IndexStatus.State.READY, done.state(), done.toString());
+        assertEquals(31, done.filesTotal());
+        assertTrue(done.chunks() >= 31, done.toString());
+        assertEquals(
+                "src/billing/InvoiceCalculator.java",
+                indexes.search("acme", "42", "tax total is wrong in the invoice calculator", 3)
+                        .getFirst()
+                        .path());
+        assertEquals(List.of(), workspaces.present(), "the workspace is deleted after the update");
+        AuditEvent event = audited.getLast();
+        assertEquals("index.update", event.action());
+        assertEquals("acme", event.tenant());
+    }
+
+    @Test
+    void anotherTenantSeesNoIndexOfTheSameRepositoryId() throws Exception {
+        indexes.request("acme", "42", source(), Actor.user("u"));
+        awaitIdle("acme", "42");
+        assertEquals(IndexStatus.State.NONE, indexes.status("globex", "42").state());
+        assertThrows(IndexException.class, () -> indexes.search("globex", "42", "invoice", 3));
+    }
+
+    @Test
+    void aSecondRequestWhileOneIsQueuedIsNotQueuedTwice() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch fetching = new CountDownLatch(1);
+        Supplier<Workspaces.Workspace> slow = () -> {
+            fetching.countDown();
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return source().get();
+        };
+        indexes.request("acme", "7", slow, Actor.user("u"));
+        assertTrue(fetching.await(30, TimeUnit.SECONDS));
+        IndexStatus again = indexes.request("acme", "7", source(), Actor.user("u"));
+        assertEquals(IndexStatus.State.INDEXING, again.state(), "the running update is reported, not a new one");
+        release.countDown();
+        awaitIdle("acme", "7");
+        assertEquals(
+                1,
+                audited.stream().filter(e -> e.action().equals("index.update")).count(),
+                "one update ran");
+    }
+
+    @Test
+    void aFailedFetchIsReportedAndAudited() throws Exception {
+        Supplier<Workspaces.Workspace> missing =
+                () -> workspaces.fetch("index-test", dir.resolve("nowhere.git").toUri(), Optional.empty(), "main");
+        indexes.request("acme", "9", missing, Actor.user("u"));
+        IndexStatus failed = awaitIdle("acme", "9");
+        assertEquals(IndexStatus.State.FAILED, failed.state());
+        assertTrue(failed.error().orElseThrow().contains("nowhere.git"), failed.toString());
+        assertEquals("index.update", audited.getLast().action());
+        assertEquals(List.of(), workspaces.present());
+    }
+
+    @Test
+    void aOneFileChangeUpdatesOnlyThatFileFromADepthOneWorkspace() throws Exception {
+        indexes.request("acme", "42", source(), Actor.user("u"));
+        awaitIdle("acme", "42");
+        origin.file("src/pkg/Module3.java", "class Module3 { void refundLedgerEntries() {} }");
+        origin.commit("second");
+        indexes.request("acme", "42", source(), Actor.user("u"));
+        IndexStatus updated = awaitIdle("acme", "42");
+        assertEquals(IndexStatus.State.READY, updated.state(), updated.toString());
+        assertEquals(1, updated.filesDone(), "only the changed file is re-indexed: " + updated);
+        assertEquals(
+                "src/pkg/Module3.java",
+                indexes.search("acme", "42", "refund ledger entries", 1)
+                        .getFirst()
+                        .path());
+    }
+
+    @Test
+    void theIndexHoldsNoSourceTextAndDeleteRemovesIt() throws Exception {
+        indexes.request("acme", "42", source(), Actor.user("u"));
+        awaitIdle("acme", "42");
+        try (Stream<Path> files = Files.walk(dir.resolve("index"))) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                String content = new String(Files.readAllBytes(file), java.nio.charset.StandardCharsets.ISO_8859_1);
+                assertTrue(!content.contains("computeTaxTotal"), "source text in " + file);
+            }
+        }
+        assertTrue(indexes.delete("acme", "42", Actor.user("u")));
+        assertEquals(IndexStatus.State.NONE, indexes.status("acme", "42").state());
+        assertTrue(!Files.exists(dir.resolve("index/acme/42")));
+    }
+
+    @Test
+    void badTenantOrRepositoryIdsAreRefusedBeforeTouchingTheDisk() {
+        assertThrows(IndexException.class, () -> indexes.status("acme", "../etc"));
+        assertThrows(IndexException.class, () -> indexes.status("../x", "42"));
+    }
+}
