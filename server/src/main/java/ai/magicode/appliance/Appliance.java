@@ -15,6 +15,11 @@ import ai.magicode.appliance.auth.SetupToken;
 import ai.magicode.appliance.config.ApplianceConfig;
 import ai.magicode.appliance.control.ControlException;
 import ai.magicode.appliance.control.ControlServer;
+import ai.magicode.appliance.github.GitHub;
+import ai.magicode.appliance.github.GitHubApp;
+import ai.magicode.appliance.github.GitHubException;
+import ai.magicode.appliance.github.GitHubRoutes;
+import ai.magicode.appliance.github.PushGuard;
 import ai.magicode.appliance.secrets.MasterKeySource;
 import ai.magicode.appliance.secrets.SecretsRoutes;
 import ai.magicode.appliance.secrets.TlsCertificates;
@@ -71,6 +76,9 @@ public final class Appliance implements AutoCloseable {
     private final Optional<TlsKeyPair> tls;
     private final Vault vault;
     private final Identity identity;
+    private final GitHubApp gitHubApp;
+    private final GitHub gitHub;
+    private final PushGuard pushGuard;
     private WebServer server;
     private ControlServer control;
     private boolean closed;
@@ -83,11 +91,16 @@ public final class Appliance implements AutoCloseable {
         this.problems = new Problems(config.server().maxRequestBytes())
                 .map(StoreException.class, 503)
                 .map(AuditException.class, 503)
-                .map(AuthException.class, 401);
+                .map(AuthException.class, 401)
+                .map(GitHubException.class, 502);
         this.tls = loadTls(config);
         this.vault = Vault.open(store, MasterKeySource.from(config, System.getenv()), audit::append);
         this.identity = new Identity(
                 config.auth(), store, setupToken, config.server().publicUrl(), tls.isPresent(), audit::append);
+        this.gitHubApp = new GitHubApp(config.github(), vault);
+        gitHubApp.importConfiguredKey();
+        this.gitHub = new GitHub(config.github(), gitHubApp, audit::append);
+        this.pushGuard = new PushGuard(config.github().branchPrefix(), store, audit::append);
     }
 
     /**
@@ -127,6 +140,16 @@ public final class Appliance implements AutoCloseable {
         return audit;
     }
 
+    /** The GitHub client (as the App); the agent's way to GitHub. */
+    public GitHub gitHub() {
+        return gitHub;
+    }
+
+    /** The guard every push goes through. */
+    public PushGuard pushGuard() {
+        return pushGuard;
+    }
+
     /** The build's version, from the jar. */
     public static String version() {
         try (InputStream in = Appliance.class.getResourceAsStream("/magicode-version.properties")) {
@@ -157,6 +180,7 @@ public final class Appliance implements AutoCloseable {
         rules.register("/api/v1", new SecretsRoutes(vault));
         rules.register("/api/v1", new AuditRoutes(audit));
         rules.register("/api/v1", identity.api());
+        rules.register("/api/v1", new GitHubRoutes(gitHub, gitHubApp, vault, this::consoleUrl, audit::append));
     }
 
     /** The listener, its limits, TLS and the server features (observe, OpenAPI) around {@link #routing}. */

@@ -512,6 +512,16 @@ class IdentityIT {
         cells.put(
                 "GET /api/v1/audit/export",
                 new Cell(auditors, (p, t, s) -> new Call("GET", "/api/v1/audit/export?format=jsonl", null, 200)));
+        // The GitHub App manifest flow: platform-level, superadmins only; an unknown state is refused before GitHub.
+        cells.put(
+                "GET /api/v1/github/app-manifest",
+                new Cell(superadmin, (p, t, s) -> new Call("GET", "/api/v1/github/app-manifest", null, 200)));
+        cells.put(
+                "GET /api/v1/github/app-manifest/callback",
+                new Cell(
+                        superadmin,
+                        (p, t, s) -> new Call(
+                                "GET", "/api/v1/github/app-manifest/callback?code=c0de&state=unknown", null, 400)));
         return cells;
     }
 
