@@ -5,6 +5,7 @@ import ai.magicode.appliance.audit.AuditEvent;
 import ai.magicode.appliance.config.GitHubConfig;
 import ai.magicode.appliance.secrets.RsaKeys;
 import ai.magicode.appliance.secrets.Vault;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -79,6 +80,41 @@ public final class GitHubApp {
         }
     }
 
+    /**
+     * Stores what GitHub's manifest conversion answered: the App id, private key, webhook secret and client
+     * credentials go into the vault (platform tenant); nothing of it is logged or kept elsewhere. The key is checked
+     * first, so a bad answer leaves nothing half-written.
+     *
+     * @return the new App's id
+     */
+    public long register(JsonNode registration, Actor actor, String requestId) {
+        long id = registration.path("id").asLong(0);
+        String pem = registration.path("pem").asText("");
+        if (id <= 0 || pem.isEmpty()) {
+            throw new GitHubException("GitHub's manifest conversion answered without an App id or key");
+        }
+        RsaKeys.parse("The new App's private key", pem.getBytes(StandardCharsets.US_ASCII));
+        put(PRIVATE_KEY_SECRET, pem, actor, requestId);
+        put(APP_ID_SECRET, Long.toString(id), actor, requestId);
+        put(WEBHOOK_SECRET, registration.path("webhook_secret").asText(""), actor, requestId);
+        put(CLIENT_ID_SECRET, registration.path("client_id").asText(""), actor, requestId);
+        put(CLIENT_SECRET_SECRET, registration.path("client_secret").asText(""), actor, requestId);
+        forgetJwt();
+        return id;
+    }
+
+    private void put(String name, String value, Actor actor, String requestId) {
+        if (value.isEmpty()) {
+            return;
+        }
+        byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+        try {
+            vault.put(TENANT, name, bytes, actor, requestId);
+        } finally {
+            Arrays.fill(bytes, (byte) 0);
+        }
+    }
+
     /** Whether an App id and a key are known, i.e. the appliance can talk to GitHub as the App. */
     public boolean registered() {
         return appId().isPresent() && vault.info(TENANT, PRIVATE_KEY_SECRET).isPresent();
@@ -116,7 +152,7 @@ public final class GitHubApp {
     }
 
     /** Forgets the cached JWT (after the key changed). */
-    synchronized void forgetJwt() {
+    private synchronized void forgetJwt() {
         jwt = null;
     }
 }

@@ -2,7 +2,6 @@ package ai.magicode.appliance.github;
 
 import ai.magicode.appliance.audit.Actor;
 import ai.magicode.appliance.audit.AuditEvent;
-import ai.magicode.appliance.secrets.RsaKeys;
 import ai.magicode.appliance.secrets.Vault;
 import ai.magicode.appliance.web.Access;
 import ai.magicode.appliance.web.ApiException;
@@ -21,7 +20,6 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -115,28 +113,7 @@ public final class GitHubRoutes implements HttpService {
                 : Actor.user(caller.subject());
         String requestId = RequestIds.of(req);
         JsonNode registration = github.convertManifest(code);
-        long id = registration.path("id").asLong(0);
-        String pem = registration.path("pem").asText("");
-        String webhookSecret = registration.path("webhook_secret").asText("");
-        String clientId = registration.path("client_id").asText("");
-        String clientSecret = registration.path("client_secret").asText("");
-        if (id <= 0 || pem.isEmpty()) {
-            throw new GitHubException("GitHub's manifest conversion answered without an App id or key");
-        }
-        // Check the key before storing anything, so a bad answer leaves nothing half-written.
-        RsaKeys.parse("The new App's private key", pem.getBytes(StandardCharsets.US_ASCII));
-        put(GitHubApp.PRIVATE_KEY_SECRET, pem, actor, requestId);
-        put(GitHubApp.APP_ID_SECRET, Long.toString(id), actor, requestId);
-        if (!webhookSecret.isEmpty()) {
-            put(GitHubApp.WEBHOOK_SECRET, webhookSecret, actor, requestId);
-        }
-        if (!clientId.isEmpty()) {
-            put(GitHubApp.CLIENT_ID_SECRET, clientId, actor, requestId);
-        }
-        if (!clientSecret.isEmpty()) {
-            put(GitHubApp.CLIENT_SECRET_SECRET, clientSecret, actor, requestId);
-        }
-        app.forgetJwt();
+        long id = app.register(registration, actor, requestId);
         audit.accept(AuditEvent.of("github.app.register", Long.toString(id))
                 .actor(actor)
                 .requestId(requestId)
@@ -148,15 +125,6 @@ public final class GitHubRoutes implements HttpService {
         body.put("name", registration.path("name").asText(""));
         body.put("htmlUrl", registration.path("html_url").asText(""));
         res.send(body);
-    }
-
-    private void put(String name, String value, Actor actor, String requestId) {
-        byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
-        try {
-            vault.put(GitHubApp.TENANT, name, bytes, actor, requestId);
-        } finally {
-            Arrays.fill(bytes, (byte) 0);
-        }
     }
 
     private static byte[] random() {

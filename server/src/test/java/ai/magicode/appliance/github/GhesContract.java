@@ -86,7 +86,8 @@ final class GhesContract {
         List<String> errors = new ArrayList<>();
         for (ValidationReport.Message message : report.getMessages()) {
             if (message.getLevel() == ValidationReport.Level.ERROR) {
-                errors.add(method + " " + path + " -> " + status + ": " + message.getKey() + ": " + message.getMessage());
+                errors.add(
+                        method + " " + path + " -> " + status + ": " + message.getKey() + ": " + message.getMessage());
             }
         }
         return errors;
@@ -94,7 +95,8 @@ final class GhesContract {
 
     /** A body satisfying {@code #/components/schemas/<name>}, with {@code overlay}'s fields laid over it. */
     ObjectNode shape(String name, Map<String, ?> overlay) {
-        ObjectNode node = (ObjectNode) example(spec.path("components").path("schemas").path(name), false, 0);
+        ObjectNode node =
+                (ObjectNode) example(spec.path("components").path("schemas").path(name), false, 0);
         merge(node, JSON.valueToTree(overlay));
         return node;
     }
@@ -175,16 +177,18 @@ final class GhesContract {
                 }
                 yield array;
             }
-            case "integer", "number" -> NODES.numberNode(Math.max(1, schema.path("minimum").asLong(1)));
+            case "integer", "number" ->
+                NODES.numberNode(Math.max(1, schema.path("minimum").asLong(1)));
             case "boolean" -> NODES.booleanNode(false);
-            default -> NODES.textNode(
-                    switch (schema.path("format").asText("")) {
-                        case "date-time" -> "2026-01-01T00:00:00Z";
-                        case "date" -> "2026-01-01";
-                        case "uri", "url", "uri-template" -> "https://ghe.example.com/x";
-                        case "email" -> "bot@example.com";
-                        default -> "x";
-                    });
+            default ->
+                NODES.textNode(
+                        switch (schema.path("format").asText("")) {
+                            case "date-time" -> "2026-01-01T00:00:00Z";
+                            case "date" -> "2026-01-01";
+                            case "uri", "url", "uri-template" -> "https://ghe.example.com/x";
+                            case "email" -> "bot@example.com";
+                            default -> "x";
+                        });
         };
     }
 }

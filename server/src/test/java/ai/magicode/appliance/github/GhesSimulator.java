@@ -13,7 +13,6 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -28,7 +27,6 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -68,7 +66,8 @@ public final class GhesSimulator implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Pattern REPO_PATH = Pattern.compile("/repos/([^/]+)/([^/]+)(/.*)?");
-    private static final Pattern GIT_PATH = Pattern.compile("/([^/]+)/([^/]+?)\\.git/(info/refs|git-upload-pack|git-receive-pack)");
+    private static final Pattern GIT_PATH =
+            Pattern.compile("/([^/]+)/([^/]+?)\\.git/(info/refs|git-upload-pack|git-receive-pack)");
 
     /** A request as received, for assertions. */
     public record Recorded(String method, String path, String query, Map<String, String> headers, String body) {
@@ -82,7 +81,8 @@ public final class GhesSimulator implements AutoCloseable {
     }
 
     /** An issued installation token. */
-    record IssuedToken(long installationId, Set<String> repositories, Map<String, String> permissions, Instant expiresAt) {}
+    record IssuedToken(
+            long installationId, Set<String> repositories, Map<String, String> permissions, Instant expiresAt) {}
 
     /** A scripted failure answered instead of the next API request. */
     private record Fault(int status, Map<String, String> headers, String message) {}
@@ -140,7 +140,9 @@ public final class GhesSimulator implements AutoCloseable {
         /** Adds a review comment to a pull request (a new thread); returns its id. */
         public long reviewComment(long pull, String path, int line, String body) {
             long id = ids.incrementAndGet();
-            reviewComments.computeIfAbsent(pull, k -> new CopyOnWriteArrayList<>()).add(reviewCommentShape(pull, id, path, line, body, 0));
+            reviewComments
+                    .computeIfAbsent(pull, k -> new CopyOnWriteArrayList<>())
+                    .add(reviewCommentShape(pull, id, path, line, body, 0));
             String thread = "PRRT_" + id;
             threads.put(thread, false);
             threadFirstComment.put(thread, id);
@@ -150,9 +152,21 @@ public final class GhesSimulator implements AutoCloseable {
         /** Adds a completed check run on a commit. */
         public long checkRun(String sha, String name, String conclusion) {
             long id = ids.incrementAndGet();
-            checkRuns.computeIfAbsent(sha, k -> new CopyOnWriteArrayList<>())
-                    .add(contract.shape("check-run", Map.of(
-                            "id", id, "name", name, "head_sha", sha, "status", "completed", "conclusion", conclusion)));
+            checkRuns
+                    .computeIfAbsent(sha, k -> new CopyOnWriteArrayList<>())
+                    .add(contract.shape(
+                            "check-run",
+                            Map.of(
+                                    "id",
+                                    id,
+                                    "name",
+                                    name,
+                                    "head_sha",
+                                    sha,
+                                    "status",
+                                    "completed",
+                                    "conclusion",
+                                    conclusion)));
             logs.put(id, "##[group]Run tests\n" + name + " " + conclusion + "\n");
             return id;
         }
@@ -326,15 +340,27 @@ public final class GhesSimulator implements AutoCloseable {
 
     /** Records a webhook delivery attempt as GitHub lists it under {@code /app/hook/deliveries}. */
     public GhesSimulator withDelivery(String guid, String event, int statusCode, Instant at) {
-        deliveries.add(0, contract.shape("hook-delivery-item", Map.of(
-                "id", ids.incrementAndGet(),
-                "guid", guid,
-                "delivered_at", at.truncatedTo(ChronoUnit.SECONDS).toString(),
-                "redelivery", false,
-                "status_code", statusCode,
-                "status", statusCode >= 200 && statusCode < 300 ? "OK" : "Invalid HTTP Response: " + statusCode,
-                "event", event,
-                "duration", 0.1)));
+        deliveries.add(
+                0,
+                contract.shape(
+                        "hook-delivery-item",
+                        Map.of(
+                                "id",
+                                ids.incrementAndGet(),
+                                "guid",
+                                guid,
+                                "delivered_at",
+                                at.truncatedTo(ChronoUnit.SECONDS).toString(),
+                                "redelivery",
+                                false,
+                                "status_code",
+                                statusCode,
+                                "status",
+                                statusCode >= 200 && statusCode < 300 ? "OK" : "Invalid HTTP Response: " + statusCode,
+                                "event",
+                                event,
+                                "duration",
+                                0.1)));
         return this;
     }
 
@@ -374,7 +400,8 @@ public final class GhesSimulator implements AutoCloseable {
 
     /** Expires every issued token now (as if an hour passed). */
     public void expireTokens() {
-        tokens.replaceAll((k, t) -> new IssuedToken(t.installationId(), t.repositories(), t.permissions(), Instant.EPOCH));
+        tokens.replaceAll(
+                (k, t) -> new IssuedToken(t.installationId(), t.repositories(), t.permissions(), Instant.EPOCH));
     }
 
     @Override
@@ -401,7 +428,9 @@ public final class GhesSimulator implements AutoCloseable {
     private record Reply(int status, Map<String, String> headers, byte[] body) {
         static Reply json(int status, Object body) {
             try {
-                return new Reply(status, new LinkedHashMap<>(Map.of("content-type", "application/json; charset=utf-8")),
+                return new Reply(
+                        status,
+                        new LinkedHashMap<>(Map.of("content-type", "application/json; charset=utf-8")),
                         JSON.writeValueAsBytes(body));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
@@ -453,20 +482,27 @@ public final class GhesSimulator implements AutoCloseable {
         Reply reply;
         boolean validateResponse = true;
         if (fault != null) {
-            reply = Reply.json(fault.status(), Map.of("message", fault.message(), "documentation_url", "https://docs.github.com/rest"));
+            reply = Reply.json(
+                    fault.status(),
+                    Map.of("message", fault.message(), "documentation_url", "https://docs.github.com/rest"));
             reply.headers().putAll(fault.headers());
             validateResponse = false;
         } else {
             try {
                 reply = route(method, apiPath, headers, body);
             } catch (Refusal refusal) {
-                reply = Reply.json(refusal.status, Map.of("message", refusal.getMessage(), "documentation_url", "https://docs.github.com/rest"));
+                reply = Reply.json(
+                        refusal.status,
+                        Map.of("message", refusal.getMessage(), "documentation_url", "https://docs.github.com/rest"));
             }
         }
         if (!reply.headers().containsKey("x-ratelimit-remaining")) {
             reply.headers().put("x-ratelimit-limit", "5000");
             reply.headers().put("x-ratelimit-remaining", Integer.toString(rateRemaining));
-            reply.headers().put("x-ratelimit-reset", Long.toString(Instant.now().plusSeconds(3600).getEpochSecond()));
+            reply.headers()
+                    .put(
+                            "x-ratelimit-reset",
+                            Long.toString(Instant.now().plusSeconds(3600).getEpochSecond()));
             reply.headers().put("x-ratelimit-used", Integer.toString(5000 - rateRemaining));
             reply.headers().put("x-ratelimit-resource", "core");
         }
@@ -486,7 +522,9 @@ public final class GhesSimulator implements AutoCloseable {
                 validateResponse ? reply.body() : null);
         if (!validateResponse) {
             // Only the request side is checked for scripted faults; GitHub documents them globally, not per operation.
-            errors = errors.stream().filter(e -> e.contains("validation.request")).toList();
+            errors = errors.stream()
+                    .filter(e -> e.contains("validation.request"))
+                    .toList();
         }
         violations.addAll(errors);
         send(res, reply);
@@ -549,7 +587,9 @@ public final class GhesSimulator implements AutoCloseable {
                 ObjectNode again = original.deepCopy();
                 again.put("id", ids.incrementAndGet());
                 again.put("redelivery", true);
-                again.put("delivered_at", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+                again.put(
+                        "delivered_at",
+                        Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
                 deliveries.add(0, again);
                 return Reply.json(202, Map.of());
             }
@@ -560,7 +600,8 @@ public final class GhesSimulator implements AutoCloseable {
             ArrayNode list = JSON.createArrayNode();
             repos.values().stream()
                     .filter(r -> r.installationId == token.installationId())
-                    .filter(r -> token.repositories().isEmpty() || token.repositories().contains(r.name))
+                    .filter(r -> token.repositories().isEmpty()
+                            || token.repositories().contains(r.name))
                     .forEach(r -> list.add(repository(r)));
             return Reply.json(200, Map.of("total_count", list.size(), "repositories", list));
         }
@@ -603,12 +644,16 @@ public final class GhesSimulator implements AutoCloseable {
                 return page(fullPath, repo.comments.getOrDefault(issue, List.of()));
             }
             need(token, "issues", "write");
-            ObjectNode comment = contract.shape("issue-comment", Map.of(
-                    "id", ids.incrementAndGet(),
-                    "body", json.path("body").asText(),
-                    "user", user("magicode[bot]"),
-                    "issue_url", api() + "/repos/" + repo.fullName() + "/issues/" + issue));
-            repo.comments.computeIfAbsent(issue, k -> new CopyOnWriteArrayList<>()).add(comment);
+            ObjectNode comment = contract.shape(
+                    "issue-comment",
+                    Map.of(
+                            "id", ids.incrementAndGet(),
+                            "body", json.path("body").asText(),
+                            "user", user("magicode[bot]"),
+                            "issue_url", api() + "/repos/" + repo.fullName() + "/issues/" + issue));
+            repo.comments
+                    .computeIfAbsent(issue, k -> new CopyOnWriteArrayList<>())
+                    .add(comment);
             return Reply.json(201, comment);
         }
         if ((m = match(route, "POST /issues/(\\d+)/reactions")) != null) {
@@ -619,7 +664,8 @@ public final class GhesSimulator implements AutoCloseable {
         }
         if ((m = match(route, "POST /issues/comments/(\\d+)/reactions")) != null) {
             need(token, "issues", "write");
-            repo.reactions.add("comment:" + m.group(1) + ":" + json.path("content").asText());
+            repo.reactions.add(
+                    "comment:" + m.group(1) + ":" + json.path("content").asText());
             return Reply.json(201, reaction(json.path("content").asText()));
         }
         if (route.equals("POST /pulls")) {
@@ -630,8 +676,15 @@ public final class GhesSimulator implements AutoCloseable {
                 throw new Refusal(422, "Validation Failed");
             }
             long number = numbers.incrementAndGet();
-            ObjectNode pr = pullRequest(repo, number, json.path("title").asText(), json.path("body").asText(""), head,
-                    sha.get(), json.path("base").asText(), json.path("draft").asBoolean());
+            ObjectNode pr = pullRequest(
+                    repo,
+                    number,
+                    json.path("title").asText(),
+                    json.path("body").asText(""),
+                    head,
+                    sha.get(),
+                    json.path("base").asText(),
+                    json.path("draft").asBoolean());
             repo.pulls.put(number, pr);
             return Reply.json(201, pr);
         }
@@ -641,7 +694,8 @@ public final class GhesSimulator implements AutoCloseable {
             List<ObjectNode> list = new ArrayList<>();
             for (ObjectNode pr : repo.pulls.values()) {
                 String label = repo.owner + ":" + pr.path("head").path("ref").asText();
-                if ((headFilter == null || headFilter.equals(label)) && pr.path("state").asText().equals("open")) {
+                if ((headFilter == null || headFilter.equals(label))
+                        && pr.path("state").asText().equals("open")) {
                     list.add(pullRequestSimple(pr));
                 }
             }
@@ -670,10 +724,17 @@ public final class GhesSimulator implements AutoCloseable {
             long pull = Long.parseLong(m.group(1));
             long to = Long.parseLong(m.group(2));
             List<ObjectNode> list = repo.reviewComments.getOrDefault(pull, List.of());
-            ObjectNode first = list.stream().filter(c -> c.path("id").asLong() == to).findFirst()
+            ObjectNode first = list.stream()
+                    .filter(c -> c.path("id").asLong() == to)
+                    .findFirst()
                     .orElseThrow(() -> new Refusal(404, "Not Found"));
-            ObjectNode reply = repo.reviewCommentShape(pull, ids.incrementAndGet(), first.path("path").asText(),
-                    first.path("line").asInt(), json.path("body").asText(), to);
+            ObjectNode reply = repo.reviewCommentShape(
+                    pull,
+                    ids.incrementAndGet(),
+                    first.path("path").asText(),
+                    first.path("line").asInt(),
+                    json.path("body").asText(),
+                    to);
             reply.set("user", JSON.valueToTree(user("magicode[bot]")));
             repo.reviewComments.get(pull).add(reply);
             return Reply.json(201, reply);
@@ -698,11 +759,25 @@ public final class GhesSimulator implements AutoCloseable {
             need(token, "metadata", "read");
             String branch = decodePath(m.group(1));
             String sha = refSha(repo, branch).orElseThrow(() -> new Refusal(404, "Branch not found"));
-            return Reply.json(200, contract.shape("branch-with-protection", Map.of(
-                    "name", branch,
-                    "protected", repo.protectedBranches.contains(branch),
-                    "commit", contract.shape("commit", Map.of("sha", sha, "url", api() + "/repos/" + repo.fullName() + "/commits/" + sha)),
-                    "protection_url", api() + "/repos/" + repo.fullName() + "/branches/" + branch + "/protection")));
+            return Reply.json(
+                    200,
+                    contract.shape(
+                            "branch-with-protection",
+                            Map.of(
+                                    "name",
+                                    branch,
+                                    "protected",
+                                    repo.protectedBranches.contains(branch),
+                                    "commit",
+                                    contract.shape(
+                                            "commit",
+                                            Map.of(
+                                                    "sha",
+                                                    sha,
+                                                    "url",
+                                                    api() + "/repos/" + repo.fullName() + "/commits/" + sha)),
+                                    "protection_url",
+                                    api() + "/repos/" + repo.fullName() + "/branches/" + branch + "/protection")));
         }
         if ((m = match(route, "GET /rules/branches/(.+)")) != null) {
             need(token, "metadata", "read");
@@ -710,8 +785,15 @@ public final class GhesSimulator implements AutoCloseable {
             List<Object> rules = new ArrayList<>();
             for (int i = 0; i < repo.rulesets.size(); i++) {
                 if (glob(repo.rulesets.get(i)).matches(Path.of(branch))) {
-                    rules.add(Map.of("type", "non_fast_forward", "ruleset_source_type", "Repository",
-                            "ruleset_source", repo.fullName(), "ruleset_id", i + 1));
+                    rules.add(Map.of(
+                            "type",
+                            "non_fast_forward",
+                            "ruleset_source_type",
+                            "Repository",
+                            "ruleset_source",
+                            repo.fullName(),
+                            "ruleset_id",
+                            i + 1));
                 }
             }
             return page(fullPath, rules);
@@ -722,18 +804,19 @@ public final class GhesSimulator implements AutoCloseable {
             String ref = Optional.ofNullable(queryValue(fullPath, "ref")).orElse("HEAD");
             byte[] content = readFile(repo, ref, file).orElseThrow(() -> new Refusal(404, "Not Found"));
             String url = api() + "/repos/" + repo.fullName() + "/contents/" + file;
-            return Reply.json(200, contract.shape("content-file", Map.of(
-                    "type", "file",
-                    "encoding", "base64",
-                    "size", content.length,
-                    "name", Path.of(file).getFileName().toString(),
-                    "path", file,
-                    "content", Base64.getMimeEncoder().encodeToString(content),
-                    "sha", ObjectId.zeroId().name(),
-                    "url", url,
-                    "git_url", url,
-                    "html_url", url,
-                    "download_url", url)));
+            Map<String, Object> fields = new LinkedHashMap<>();
+            fields.put("type", "file");
+            fields.put("encoding", "base64");
+            fields.put("size", content.length);
+            fields.put("name", Path.of(file).getFileName().toString());
+            fields.put("path", file);
+            fields.put("content", Base64.getMimeEncoder().encodeToString(content));
+            fields.put("sha", ObjectId.zeroId().name());
+            fields.put("url", url);
+            fields.put("git_url", url);
+            fields.put("html_url", url);
+            fields.put("download_url", url);
+            return Reply.json(200, contract.shape("content-file", fields));
         }
         throw new Refusal(404, "Not Found");
     }
@@ -774,8 +857,12 @@ public final class GhesSimulator implements AutoCloseable {
 
     /** Pages a list by {@code per_page}/{@code page} with a {@code Link} header, as GitHub does. */
     private Reply page(String fullPath, List<?> items) {
-        int perPage = Optional.ofNullable(queryValue(fullPath, "per_page")).map(Integer::parseInt).orElse(30);
-        int page = Optional.ofNullable(queryValue(fullPath, "page")).map(Integer::parseInt).orElse(1);
+        int perPage = Optional.ofNullable(queryValue(fullPath, "per_page"))
+                .map(Integer::parseInt)
+                .orElse(30);
+        int page = Optional.ofNullable(queryValue(fullPath, "page"))
+                .map(Integer::parseInt)
+                .orElse(1);
         int from = Math.min(items.size(), (page - 1) * perPage);
         int to = Math.min(items.size(), from + perPage);
         Reply reply = Reply.json(200, items.subList(from, to));
@@ -788,12 +875,20 @@ public final class GhesSimulator implements AutoCloseable {
     }
 
     private Reply hookDeliveries(String fullPath) {
-        int perPage = Optional.ofNullable(queryValue(fullPath, "per_page")).map(Integer::parseInt).orElse(30);
-        int from = Optional.ofNullable(queryValue(fullPath, "cursor")).map(Integer::parseInt).orElse(0);
+        int perPage = Optional.ofNullable(queryValue(fullPath, "per_page"))
+                .map(Integer::parseInt)
+                .orElse(30);
+        int from = Optional.ofNullable(queryValue(fullPath, "cursor"))
+                .map(Integer::parseInt)
+                .orElse(0);
         int to = Math.min(deliveries.size(), from + perPage);
         Reply reply = Reply.json(200, deliveries.subList(Math.min(from, to), to));
         if (to < deliveries.size()) {
-            reply.headers().put("link", "<" + api() + "/app/hook/deliveries?per_page=" + perPage + "&cursor=" + to + ">; rel=\"next\"");
+            reply.headers()
+                    .put(
+                            "link",
+                            "<" + api() + "/app/hook/deliveries?per_page=" + perPage + "&cursor=" + to
+                                    + ">; rel=\"next\"");
         }
         return reply;
     }
@@ -812,10 +907,23 @@ public final class GhesSimulator implements AutoCloseable {
             }
         }
         Map<String, String> permissions = new LinkedHashMap<>();
-        json.path("permissions").fields().forEachRemaining(e -> permissions.put(e.getKey(), e.getValue().asText()));
+        json.path("permissions")
+                .fields()
+                .forEachRemaining(e -> permissions.put(e.getKey(), e.getValue().asText()));
         if (permissions.isEmpty()) {
-            permissions.putAll(Map.of("metadata", "read", "contents", "write", "issues", "write",
-                    "pull_requests", "write", "checks", "read", "actions", "read"));
+            permissions.putAll(Map.of(
+                    "metadata",
+                    "read",
+                    "contents",
+                    "write",
+                    "issues",
+                    "write",
+                    "pull_requests",
+                    "write",
+                    "checks",
+                    "read",
+                    "actions",
+                    "read"));
         }
         // Opaque tokens of varying length, so no client can get away with assuming GitHub's current format.
         byte[] random = new byte[20 + RANDOM.nextInt(40)];
@@ -854,37 +962,59 @@ public final class GhesSimulator implements AutoCloseable {
     // --- shapes --------------------------------------------------------------------------------
 
     private ObjectNode user(String login) {
-        return contract.shape("simple-user", Map.of("login", login, "id", Math.abs(login.hashCode()) % 100000 + 1, "type", "User"));
+        return contract.shape(
+                "simple-user", Map.of("login", login, "id", Math.abs(login.hashCode()) % 100000 + 1, "type", "User"));
     }
 
     private ObjectNode installation(long id, String account) {
-        return contract.shape("installation", Map.of(
-                "id", id,
-                "account", user(account),
-                "target_type", "Organization",
-                "app_id", appId == 0 ? 1 : appId,
-                "access_tokens_url", api() + "/app/installations/" + id + "/access_tokens",
-                "repositories_url", api() + "/installation/repositories",
-                "html_url", web() + "/organizations/" + account + "/settings/installations/" + id));
+        return contract.shape(
+                "installation",
+                Map.of(
+                        "id",
+                        id,
+                        "account",
+                        user(account),
+                        "target_type",
+                        "Organization",
+                        "app_id",
+                        appId == 0 ? 1 : appId,
+                        "access_tokens_url",
+                        api() + "/app/installations/" + id + "/access_tokens",
+                        "repositories_url",
+                        api() + "/installation/repositories",
+                        "html_url",
+                        web() + "/organizations/" + account + "/settings/installations/" + id));
     }
 
     private ObjectNode repository(Repo repo) {
-        return contract.shape("repository", Map.of(
-                "id", repo.id,
-                "name", repo.name,
-                "full_name", repo.fullName(),
-                "private", true,
-                "default_branch", "main",
-                "owner", user(repo.owner),
-                "html_url", web() + "/" + repo.fullName(),
-                "url", api() + "/repos/" + repo.fullName()));
+        return contract.shape(
+                "repository",
+                Map.of(
+                        "id",
+                        repo.id,
+                        "name",
+                        repo.name,
+                        "full_name",
+                        repo.fullName(),
+                        "private",
+                        true,
+                        "default_branch",
+                        "main",
+                        "owner",
+                        user(repo.owner),
+                        "html_url",
+                        web() + "/" + repo.fullName(),
+                        "url",
+                        api() + "/repos/" + repo.fullName()));
     }
 
     private ObjectNode reaction(String content) {
-        return contract.shape("reaction", Map.of("id", ids.incrementAndGet(), "content", content, "user", user("magicode[bot]")));
+        return contract.shape(
+                "reaction", Map.of("id", ids.incrementAndGet(), "content", content, "user", user("magicode[bot]")));
     }
 
-    private ObjectNode pullRequest(Repo repo, long number, String title, String body, String head, String sha, String base, boolean draft) {
+    private ObjectNode pullRequest(
+            Repo repo, long number, String title, String body, String head, String sha, String base, boolean draft) {
         Map<String, Object> fields = new LinkedHashMap<>();
         fields.put("id", ids.incrementAndGet());
         fields.put("node_id", "PR_" + number);
@@ -895,14 +1025,39 @@ public final class GhesSimulator implements AutoCloseable {
         fields.put("draft", draft);
         fields.put("user", user("magicode[bot]"));
         fields.put("html_url", web() + "/" + repo.fullName() + "/pull/" + number);
-        fields.put("head", Map.of("ref", head, "sha", sha, "label", repo.owner + ":" + head, "user", user(repo.owner), "repo", repository(repo)));
-        fields.put("base", Map.of("ref", base, "sha", refSha(repo, base).orElse(sha), "label", repo.owner + ":" + base, "user", user(repo.owner), "repo", repository(repo)));
+        fields.put(
+                "head",
+                Map.of(
+                        "ref",
+                        head,
+                        "sha",
+                        sha,
+                        "label",
+                        repo.owner + ":" + head,
+                        "user",
+                        user(repo.owner),
+                        "repo",
+                        repository(repo)));
+        fields.put(
+                "base",
+                Map.of(
+                        "ref",
+                        base,
+                        "sha",
+                        refSha(repo, base).orElse(sha),
+                        "label",
+                        repo.owner + ":" + base,
+                        "user",
+                        user(repo.owner),
+                        "repo",
+                        repository(repo)));
         return contract.shape("pull-request", fields);
     }
 
     private ObjectNode pullRequestSimple(ObjectNode pr) {
         Map<String, Object> fields = new LinkedHashMap<>();
-        for (String field : List.of("id", "node_id", "number", "state", "title", "body", "draft", "user", "html_url", "head", "base")) {
+        for (String field : List.of(
+                "id", "node_id", "number", "state", "title", "body", "draft", "user", "html_url", "head", "base")) {
             fields.put(field, pr.get(field));
         }
         return contract.shape("pull-request-simple", fields);
@@ -924,7 +1079,11 @@ public final class GhesSimulator implements AutoCloseable {
                 if (repo.threads.containsKey(id)) {
                     need(token, "pull_requests", "write");
                     repo.threads.put(id, true);
-                    return Reply.json(200, Map.of("data", Map.of("resolveReviewThread", Map.of("thread", Map.of("isResolved", true)))));
+                    return Reply.json(
+                            200,
+                            Map.of(
+                                    "data",
+                                    Map.of("resolveReviewThread", Map.of("thread", Map.of("isResolved", true)))));
                 }
             } else if (query.contains("markPullRequestReadyForReview") || query.contains("convertPullRequestToDraft")) {
                 boolean draft = query.contains("convertPullRequestToDraft");
@@ -932,11 +1091,17 @@ public final class GhesSimulator implements AutoCloseable {
                     if (pr.path("node_id").asText().equals(variables.path("id").asText())) {
                         need(token, "pull_requests", "write");
                         pr.put("draft", draft);
-                        return Reply.json(200, Map.of("data", Map.of(draft ? "convertPullRequestToDraft" : "markPullRequestReadyForReview",
-                                Map.of("pullRequest", Map.of("isDraft", draft)))));
+                        return Reply.json(
+                                200,
+                                Map.of(
+                                        "data",
+                                        Map.of(
+                                                draft ? "convertPullRequestToDraft" : "markPullRequestReadyForReview",
+                                                Map.of("pullRequest", Map.of("isDraft", draft)))));
                     }
                 }
-            } else if (query.contains("reviewThreads") && repo.owner.equals(variables.path("owner").asText())
+            } else if (query.contains("reviewThreads")
+                    && repo.owner.equals(variables.path("owner").asText())
                     && repo.name.equals(variables.path("name").asText())) {
                 List<Object> nodes = new ArrayList<>();
                 long pull = variables.path("number").asLong();
@@ -944,12 +1109,22 @@ public final class GhesSimulator implements AutoCloseable {
                     boolean inPull = repo.reviewComments.getOrDefault(pull, List.of()).stream()
                             .anyMatch(c -> c.path("id").asLong() == thread.getValue());
                     if (inPull) {
-                        nodes.add(Map.of("id", thread.getKey(), "isResolved", repo.threads.get(thread.getKey()),
-                                "comments", Map.of("nodes", List.of(Map.of("databaseId", thread.getValue())))));
+                        nodes.add(Map.of(
+                                "id",
+                                thread.getKey(),
+                                "isResolved",
+                                repo.threads.get(thread.getKey()),
+                                "comments",
+                                Map.of("nodes", List.of(Map.of("databaseId", thread.getValue())))));
                     }
                 }
-                return Reply.json(200, Map.of("data", Map.of("repository", Map.of("pullRequest",
-                        Map.of("reviewThreads", Map.of("nodes", nodes))))));
+                return Reply.json(
+                        200,
+                        Map.of(
+                                "data",
+                                Map.of(
+                                        "repository",
+                                        Map.of("pullRequest", Map.of("reviewThreads", Map.of("nodes", nodes))))));
             }
         }
         return Reply.json(200, Map.of("errors", List.of(Map.of("message", "Could not resolve to a node"))));
@@ -972,7 +1147,8 @@ public final class GhesSimulator implements AutoCloseable {
             Signature signature = Signature.getInstance("SHA256withRSA");
             signature.initVerify(appKey);
             signature.update((parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII));
-            if (!"RS256".equals(header.path("alg").asText()) || !signature.verify(Base64.getUrlDecoder().decode(parts[2]))) {
+            if (!"RS256".equals(header.path("alg").asText())
+                    || !signature.verify(Base64.getUrlDecoder().decode(parts[2]))) {
                 throw refuse(401, "A JSON web token could not be decoded");
             }
             long now = Instant.now().getEpochSecond();
@@ -991,7 +1167,8 @@ public final class GhesSimulator implements AutoCloseable {
 
     private IssuedToken requireToken(Map<String, String> headers) {
         String authorization = headers.getOrDefault("authorization", "");
-        String value = authorization.startsWith("token ") ? authorization.substring(6)
+        String value = authorization.startsWith("token ")
+                ? authorization.substring(6)
                 : authorization.startsWith("Bearer ") ? authorization.substring(7) : "";
         return valid(value).orElseThrow(() -> refuse(401, "Bad credentials"));
     }
@@ -1023,18 +1200,26 @@ public final class GhesSimulator implements AutoCloseable {
 
     private void git(ServerRequest req, ServerResponse res, String fullName, String endpoint) throws IOException {
         Repo repo = repos.get(fullName);
-        String service = endpoint.equals("info/refs") ? req.query().first("service").orElse("") : endpoint;
-        Optional<IssuedToken> token = basicToken(req.headers().value(HeaderNames.AUTHORIZATION).orElse(""));
+        String service =
+                endpoint.equals("info/refs") ? req.query().first("service").orElse("") : endpoint;
+        Optional<IssuedToken> token =
+                basicToken(req.headers().value(HeaderNames.AUTHORIZATION).orElse(""));
         boolean write = service.equals("git-receive-pack");
-        if (repo == null || token.isEmpty() || token.get().installationId() != repo.installationId
-                || (!token.get().repositories().isEmpty() && !token.get().repositories().contains(repo.name))
+        if (repo == null
+                || token.isEmpty()
+                || token.get().installationId() != repo.installationId
+                || (!token.get().repositories().isEmpty()
+                        && !token.get().repositories().contains(repo.name))
                 || (write && !"write".equals(token.get().permissions().get("contents")))) {
             res.status(Status.UNAUTHORIZED_401)
                     .header(HeaderNames.WWW_AUTHENTICATE, "Basic realm=\"GitHub\"")
                     .send();
             return;
         }
-        try (Repository db = new FileRepositoryBuilder().setGitDir(repo.gitDir.toFile()).setMustExist(true).build()) {
+        try (Repository db = new FileRepositoryBuilder()
+                .setGitDir(repo.gitDir.toFile())
+                .setMustExist(true)
+                .build()) {
             if (endpoint.equals("info/refs")) {
                 res.header(HeaderNames.CONTENT_TYPE, "application/x-" + service + "-advertisement");
                 res.header(HeaderNames.CACHE_CONTROL, "no-cache");
@@ -1069,14 +1254,16 @@ public final class GhesSimulator implements AutoCloseable {
                         String branch = command.getRefName().replaceFirst("^refs/heads/", "");
                         boolean ruled = repo.rulesets.stream().anyMatch(p -> glob(p).matches(Path.of(branch)));
                         if (repo.protectedBranches.contains(branch) || ruled) {
-                            command.setResult(ReceiveCommand.Result.REJECTED_OTHER_REASON, "protected branch hook declined");
+                            command.setResult(
+                                    ReceiveCommand.Result.REJECTED_OTHER_REASON, "protected branch hook declined");
                         }
                     }
                 });
                 pack.setPostReceiveHook((rp, commands) -> {
                     for (ReceiveCommand command : commands) {
                         if (command.getResult() == ReceiveCommand.Result.OK) {
-                            repo.pushes.add(command.getRefName().replaceFirst("^refs/heads/", "") + "=" + command.getNewId().name());
+                            repo.pushes.add(command.getRefName().replaceFirst("^refs/heads/", "") + "="
+                                    + command.getNewId().name());
                         }
                     }
                 });
@@ -1105,7 +1292,10 @@ public final class GhesSimulator implements AutoCloseable {
     }
 
     private static Optional<String> refSha(Repo repo, String branch) {
-        try (Repository db = new FileRepositoryBuilder().setGitDir(repo.gitDir.toFile()).setMustExist(true).build()) {
+        try (Repository db = new FileRepositoryBuilder()
+                .setGitDir(repo.gitDir.toFile())
+                .setMustExist(true)
+                .build()) {
             Ref ref = db.exactRef("refs/heads/" + branch);
             return Optional.ofNullable(ref).map(r -> r.getObjectId().name());
         } catch (IOException e) {
@@ -1114,7 +1304,10 @@ public final class GhesSimulator implements AutoCloseable {
     }
 
     private static Optional<byte[]> readFile(Repo repo, String ref, String path) {
-        try (Repository db = new FileRepositoryBuilder().setGitDir(repo.gitDir.toFile()).setMustExist(true).build()) {
+        try (Repository db = new FileRepositoryBuilder()
+                .setGitDir(repo.gitDir.toFile())
+                .setMustExist(true)
+                .build()) {
             ObjectId commit = db.resolve(ref + "^{commit}");
             if (commit == null) {
                 return Optional.empty();
