@@ -431,16 +431,12 @@ public final class RepoClient {
         return URLEncoder.encode(text, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
-    /** Encodes each segment of a slash-separated path (branch names and file paths keep their slashes). */
+    /**
+     * Encodes a branch name or file path as one path segment: slashes too ({@code %2F}), which GitHub decodes, so the
+     * request matches its API description's single-segment {@code {branch}} and {@code {path}} parameters.
+     */
     private static String encodePath(String path) {
-        StringBuilder out = new StringBuilder();
-        for (String segment : path.split("/", -1)) {
-            if (!out.isEmpty()) {
-                out.append('/');
-            }
-            out.append(encode(segment));
-        }
-        return out.toString();
+        return encode(path);
     }
 
     static Issue issue(JsonNode json) {

@@ -260,6 +260,8 @@ final class RestClient {
                             null);
                 }
                 waited = waited.plus(pause(wait));
+                // The wait covered this limit; do not wait for the same reset again before the retry.
+                limits.remove(call.scope());
                 continue;
             }
             if (status >= 500 && idempotent && attempt < config.maxRetries()) {
@@ -293,9 +295,11 @@ final class RestClient {
     }
 
     private Answer exchange(Call call, Cached cached) {
+        // The URL is already encoded (branch names and paths carry %2F); the client must send it as it is.
         HttpClientRequest request = client.method(Method.create(call.method()))
-                .uri(call.url())
-                .header(HeaderNames.ACCEPT, "application/vnd.github+json")
+                .skipUriEncoding(true)
+                .uri(call.url().toString())
+                .header(HeaderNames.ACCEPT, "application/vnd.github+json, application/json")
                 .header(API_VERSION, "2022-11-28")
                 .header(HeaderNames.USER_AGENT, "magicode-appliance");
         if (call.authorization() != null) {
