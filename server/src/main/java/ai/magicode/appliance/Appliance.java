@@ -16,6 +16,11 @@ import ai.magicode.appliance.config.IndexConfig;
 import ai.magicode.appliance.control.ControlException;
 import ai.magicode.appliance.control.ControlServer;
 import ai.magicode.appliance.git.Workspaces;
+import ai.magicode.appliance.github.GitHub;
+import ai.magicode.appliance.github.GitHubApp;
+import ai.magicode.appliance.github.GitHubException;
+import ai.magicode.appliance.github.GitHubRoutes;
+import ai.magicode.appliance.github.PushGuard;
 import ai.magicode.appliance.index.Embedder;
 import ai.magicode.appliance.index.IndexRoutes;
 import ai.magicode.appliance.index.RepoIndexes;
@@ -82,6 +87,9 @@ public final class Appliance implements AutoCloseable {
     private final Identity identity;
     private final Workspaces workspaces;
     private final RepoIndexes indexes;
+    private final GitHubApp gitHubApp;
+    private final GitHub gitHub;
+    private final PushGuard pushGuard;
     private WebServer server;
     private ControlServer control;
     private boolean closed;
@@ -95,7 +103,8 @@ public final class Appliance implements AutoCloseable {
         this.problems = new Problems(config.server().maxRequestBytes())
                 .map(StoreException.class, 503)
                 .map(AuditException.class, 503)
-                .map(AuthException.class, 401);
+                .map(AuthException.class, 401)
+                .map(GitHubException.class, 502);
         this.tls = loadTls(config);
         this.identity = new Identity(
                 config.auth(), store, setupToken, config.server().publicUrl(), tls.isPresent(), audit::append);
@@ -107,6 +116,10 @@ public final class Appliance implements AutoCloseable {
                 embedder(config.index()),
                 this::indexKey,
                 audit::append);
+        this.gitHubApp = new GitHubApp(config.github(), vault);
+        gitHubApp.importConfiguredKey();
+        this.gitHub = new GitHub(config.github(), gitHubApp, audit::append);
+        this.pushGuard = new PushGuard(config.github().branchPrefix(), store, audit::append);
     }
 
     /**
@@ -148,6 +161,16 @@ public final class Appliance implements AutoCloseable {
         return audit;
     }
 
+    /** The GitHub client (as the App); the agent's way to GitHub. */
+    public GitHub gitHub() {
+        return gitHub;
+    }
+
+    /** The guard every push goes through. */
+    public PushGuard pushGuard() {
+        return pushGuard;
+    }
+
     /** The build's version, from the jar. */
     public static String version() {
         try (InputStream in = Appliance.class.getResourceAsStream("/magicode-version.properties")) {
@@ -180,6 +203,7 @@ public final class Appliance implements AutoCloseable {
         rules.register("/api/v1", identity.api());
         // Repositories come from the GitHub installation mirror once the GitHub integration is wired.
         rules.register("/api/v1", new IndexRoutes(indexes, (tenant, repo) -> Optional.empty()));
+        rules.register("/api/v1", new GitHubRoutes(gitHub, gitHubApp, vault, this::consoleUrl, audit::append));
     }
 
     /** The listener, its limits, TLS and the server features (observe, OpenAPI) around {@link #routing}. */

@@ -528,6 +528,16 @@ class IdentityIT {
                 new Cell(
                         EnumSet.of(Role.ADMIN, Role.OPERATOR, Role.MEMBER),
                         (p, t, s) -> new Call("GET", "/api/v1/repos/r-" + t + "/search?q=parser", null, 404)));
+        // The GitHub App manifest flow: platform-level, superadmins only; an unknown state is refused before GitHub.
+        cells.put(
+                "GET /api/v1/github/app-manifest",
+                new Cell(superadmin, (p, t, s) -> new Call("GET", "/api/v1/github/app-manifest", null, 200)));
+        cells.put(
+                "GET /api/v1/github/app-manifest/callback",
+                new Cell(
+                        superadmin,
+                        (p, t, s) -> new Call(
+                                "GET", "/api/v1/github/app-manifest/callback?code=c0de&state=unknown", null, 400)));
         return cells;
     }
 

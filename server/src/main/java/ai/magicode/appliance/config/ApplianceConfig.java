@@ -20,6 +20,7 @@ import java.util.Optional;
  * @param audit the audit log
  * @param auth identity: OIDC provider, role mapping, local login
  * @param index code indexes: privacy mode, file size cap, embedding model
+ * @param github the GitHub App: server, App id and key, proxy, branch prefix
  */
 public record ApplianceConfig(
         Path dataDir,
@@ -29,7 +30,8 @@ public record ApplianceConfig(
         SecretsConfig secrets,
         AuditConfig audit,
         AuthConfig auth,
-        IndexConfig index) {
+        IndexConfig index,
+        GitHubConfig github) {
     /** Environment variable naming an operator configuration file (same as {@code --config}). */
     public static final String CONFIG_FILE_ENV = "MAGICODE_CONFIG";
 
@@ -52,7 +54,8 @@ public record ApplianceConfig(
                 SecretsConfig.from(values),
                 AuditConfig.from(values),
                 AuthConfig.from(values),
-                IndexConfig.from(values));
+                IndexConfig.from(values),
+                GitHubConfig.from(values));
     }
 
     /** Every configuration key with the environment variable that overrides it, for the docs and their test. */

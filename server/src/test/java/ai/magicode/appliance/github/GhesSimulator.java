@@ -1,0 +1,1336 @@
+package ai.magicode.appliance.github;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
+import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.security.GeneralSecurityException;
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.security.Signature;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.GZIPInputStream;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.Ref;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
+import org.eclipse.jgit.transport.PacketLineOut;
+import org.eclipse.jgit.transport.ReceiveCommand;
+import org.eclipse.jgit.transport.ReceivePack;
+import org.eclipse.jgit.transport.RefAdvertiser;
+import org.eclipse.jgit.transport.UploadPack;
+
+/**
+ * A GitHub Enterprise Server stand-in for tests: a real HTTP server with the REST endpoints the appliance uses under
+ * {@code /api/v3}, GraphQL at {@code /api/graphql}, and Git smart HTTP over real repositories (JGit's {@code
+ * UploadPack}/{@code ReceivePack}, authenticated as {@code x-access-token:<installation token>}). It checks App JWTs
+ * with the App's public key, issues opaque installation tokens of varying length, keeps issues, comments, reactions,
+ * pull requests, review threads, branches with protection and rulesets, check runs and hook deliveries, answers
+ * rate-limit headers and scripted 403/429 limits, and validates every REST request and response against GitHub's
+ * GHES 3.19 OpenAPI description ({@link #violations()} must stay empty).
+ *
+ * <pre>{@code
+ * GhesSimulator ghes = GhesSimulator.start().withApp(42, publicKey).withRepo("acme/shop", bareDir);
+ * }</pre>
+ */
+public final class GhesSimulator implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final Pattern REPO_PATH = Pattern.compile("/repos/([^/]+)/([^/]+)(/.*)?");
+    private static final Pattern GIT_PATH =
+            Pattern.compile("/([^/]+)/([^/]+?)\\.git/(info/refs|git-upload-pack|git-receive-pack)");
+
+    /** A request as received, for assertions. */
+    public record Recorded(String method, String path, String query, Map<String, String> headers, String body) {
+        public JsonNode json() {
+            try {
+                return JSON.readTree(body);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    /** An issued installation token. */
+    record IssuedToken(
+            long installationId, Set<String> repositories, Map<String, String> permissions, Instant expiresAt) {}
+
+    /** A scripted failure answered instead of the next API request. */
+    private record Fault(int status, Map<String, String> headers, String message) {}
+
+    /** One repository's state. */
+    public final class Repo {
+        final String owner;
+        final String name;
+        final long id;
+        final Path gitDir;
+        final long installationId;
+        final Set<String> protectedBranches = ConcurrentHashMap.newKeySet();
+        final List<String> rulesets = new CopyOnWriteArrayList<>();
+        final Map<Long, ObjectNode> issues = new ConcurrentHashMap<>();
+        final Map<Long, List<ObjectNode>> comments = new ConcurrentHashMap<>();
+        final Map<Long, ObjectNode> pulls = new ConcurrentHashMap<>();
+        final Map<Long, List<ObjectNode>> reviewComments = new ConcurrentHashMap<>();
+        final Map<String, Boolean> threads = new ConcurrentHashMap<>();
+        final Map<String, Long> threadFirstComment = new ConcurrentHashMap<>();
+        final Map<String, List<ObjectNode>> checkRuns = new ConcurrentHashMap<>();
+        final List<String> reactions = new CopyOnWriteArrayList<>();
+        final List<String> pushes = new CopyOnWriteArrayList<>();
+
+        Repo(String owner, String name, Path gitDir, long installationId) {
+            this.owner = owner;
+            this.name = name;
+            this.id = ids.incrementAndGet();
+            this.gitDir = gitDir;
+            this.installationId = installationId;
+        }
+
+        String fullName() {
+            return owner + "/" + name;
+        }
+
+        /** Marks a branch protected (its {@code protected} flag; pushes to it are declined). */
+        public Repo protect(String branch) {
+            protectedBranches.add(branch);
+            return this;
+        }
+
+        /** Adds a branch ruleset matching {@code pattern} (a glob such as {@code release/*}). */
+        public Repo ruleset(String pattern) {
+            rulesets.add(pattern);
+            return this;
+        }
+
+        /** Opens an issue; returns its number. */
+        public long issue(String title, String body) {
+            long number = numbers.incrementAndGet();
+            issues.put(number, contract.shape("issue", issueFields(number, title, body)));
+            return number;
+        }
+
+        /** Adds a review comment to a pull request (a new thread); returns its id. */
+        public long reviewComment(long pull, String path, int line, String body) {
+            long id = ids.incrementAndGet();
+            reviewComments
+                    .computeIfAbsent(pull, k -> new CopyOnWriteArrayList<>())
+                    .add(reviewCommentShape(pull, id, path, line, body, 0));
+            String thread = "PRRT_" + id;
+            threads.put(thread, false);
+            threadFirstComment.put(thread, id);
+            return id;
+        }
+
+        /** Adds a completed check run on a commit. */
+        public long checkRun(String sha, String name, String conclusion) {
+            long id = ids.incrementAndGet();
+            checkRuns
+                    .computeIfAbsent(sha, k -> new CopyOnWriteArrayList<>())
+                    .add(contract.shape(
+                            "check-run",
+                            Map.of(
+                                    "id",
+                                    id,
+                                    "name",
+                                    name,
+                                    "head_sha",
+                                    sha,
+                                    "status",
+                                    "completed",
+                                    "conclusion",
+                                    conclusion)));
+            logs.put(id, "##[group]Run tests\n" + name + " " + conclusion + "\n");
+            return id;
+        }
+
+        /** Whether a review thread is resolved. */
+        public boolean resolved(String thread) {
+            return threads.getOrDefault(thread, false);
+        }
+
+        /** Refs pushed, as {@code branch=sha}, in order. */
+        public List<String> pushes() {
+            return List.copyOf(pushes);
+        }
+
+        /** The comments of an issue, as stored. */
+        public List<ObjectNode> comments(long issue) {
+            return List.copyOf(comments.getOrDefault(issue, List.of()));
+        }
+
+        public Map<Long, ObjectNode> pulls() {
+            return Map.copyOf(pulls);
+        }
+
+        public List<String> reactions() {
+            return List.copyOf(reactions);
+        }
+
+        private Map<String, Object> issueFields(long number, String title, String body) {
+            Map<String, Object> fields = new LinkedHashMap<>();
+            fields.put("id", ids.incrementAndGet());
+            fields.put("number", number);
+            fields.put("title", title);
+            fields.put("body", body);
+            fields.put("state", "open");
+            fields.put("user", user("octocat"));
+            fields.put("labels", List.of());
+            fields.put("url", api() + "/repos/" + fullName() + "/issues/" + number);
+            fields.put("html_url", web() + "/" + fullName() + "/issues/" + number);
+            return fields;
+        }
+
+        private ObjectNode reviewCommentShape(long pull, long id, String path, int line, String body, long inReplyTo) {
+            Map<String, Object> fields = new LinkedHashMap<>();
+            fields.put("id", id);
+            fields.put("body", body);
+            fields.put("path", path);
+            fields.put("line", line);
+            fields.put("user", user("reviewer"));
+            fields.put("pull_request_url", api() + "/repos/" + fullName() + "/pulls/" + pull);
+            if (inReplyTo > 0) {
+                fields.put("in_reply_to_id", inReplyTo);
+            }
+            return contract.shape("pull-request-review-comment", fields);
+        }
+    }
+
+    private final GhesContract contract = GhesContract.load();
+    private final AtomicLong ids = new AtomicLong(1000);
+    private final AtomicLong numbers = new AtomicLong(0);
+    private final Map<String, Repo> repos = new ConcurrentHashMap<>();
+    private final Map<Long, String> installations = new ConcurrentHashMap<>();
+    private final Map<String, IssuedToken> tokens = new ConcurrentHashMap<>();
+    private final Map<Long, String> logs = new ConcurrentHashMap<>();
+    private final List<ObjectNode> deliveries = new CopyOnWriteArrayList<>();
+    private final List<Long> redeliveryRequests = new CopyOnWriteArrayList<>();
+    private final Map<String, String> manifestCodes = new ConcurrentHashMap<>();
+    private final Queue faults = new Queue();
+    private final List<Recorded> requests = new CopyOnWriteArrayList<>();
+    private final List<String> violations = new CopyOnWriteArrayList<>();
+    private final Map<String, String> etags = new ConcurrentHashMap<>();
+    private volatile long appId;
+    private volatile PublicKey appKey;
+    private volatile int rateRemaining = 5000;
+    private WebServer server;
+
+    /** A FIFO of scripted faults (a tiny wrapper, so the field reads well). */
+    private static final class Queue {
+        private final ConcurrentLinkedQueue<Fault> items = new ConcurrentLinkedQueue<>();
+    }
+
+    private GhesSimulator() {}
+
+    /** Starts a simulator on a free local port. */
+    public static GhesSimulator start() {
+        GhesSimulator simulator = new GhesSimulator();
+        simulator.server = WebServer.builder()
+                .host("127.0.0.1")
+                .port(0)
+                .routing(routing -> routing.any(simulator::handle))
+                .build()
+                .start();
+        return simulator;
+    }
+
+    /** The App whose JWTs are accepted: its id and public key. */
+    public GhesSimulator withApp(long id, PublicKey publicKey) {
+        this.appId = id;
+        this.appKey = publicKey;
+        return this;
+    }
+
+    /** Installs the App on an account; returns this. */
+    public GhesSimulator withInstallation(long id, String account) {
+        installations.put(id, account);
+        return this;
+    }
+
+    /** Adds a repository backed by the (bare) Git repository at {@code gitDir}, in the owner's installation. */
+    public GhesSimulator withRepo(String fullName, Path gitDir) {
+        String[] parts = fullName.split("/");
+        long installation = installations.entrySet().stream()
+                .filter(e -> e.getValue().equals(parts[0]))
+                .map(Map.Entry::getKey)
+                .findFirst()
+                .orElseGet(() -> {
+                    long id = ids.incrementAndGet();
+                    installations.put(id, parts[0]);
+                    return id;
+                });
+        repos.put(fullName, new Repo(parts[0], parts[1], gitDir, installation));
+        return this;
+    }
+
+    /** A repository's state, to arrange and to assert on. */
+    public Repo repo(String fullName) {
+        return Optional.ofNullable(repos.get(fullName)).orElseThrow(() -> new IllegalArgumentException(fullName));
+    }
+
+    /** The installation id that covers a repository. */
+    public long installationOf(String fullName) {
+        return repo(fullName).installationId;
+    }
+
+    /** {@code https://HOST/api/v3} of this simulator (plain HTTP here). */
+    public URI apiUrl() {
+        return URI.create(api());
+    }
+
+    /** The next {@code count} API requests are answered with a secondary rate limit ({@code status} 403 or 429). */
+    public GhesSimulator secondaryLimit(int count, int status, Optional<Integer> retryAfter) {
+        for (int i = 0; i < count; i++) {
+            Map<String, String> headers = new LinkedHashMap<>();
+            retryAfter.ifPresent(seconds -> headers.put("retry-after", Integer.toString(seconds)));
+            faults.items.add(new Fault(status, headers, "You have exceeded a secondary rate limit."));
+        }
+        return this;
+    }
+
+    /** The next API request is answered 403 with the primary rate limit spent ({@code x-ratelimit-remaining: 0}). */
+    public GhesSimulator primaryLimitSpent(long resetEpochSecond) {
+        faults.items.add(new Fault(
+                403,
+                Map.of("x-ratelimit-remaining", "0", "x-ratelimit-reset", Long.toString(resetEpochSecond)),
+                "API rate limit exceeded for installation."));
+        return this;
+    }
+
+    /** The next {@code count} API requests fail with a 502. */
+    public GhesSimulator serverErrors(int count) {
+        for (int i = 0; i < count; i++) {
+            faults.items.add(new Fault(502, Map.of(), "Server Error"));
+        }
+        return this;
+    }
+
+    /** Sets the {@code x-ratelimit-remaining} the next answers report. */
+    public GhesSimulator rateRemaining(int remaining) {
+        this.rateRemaining = remaining;
+        return this;
+    }
+
+    /** Records a webhook delivery attempt as GitHub lists it under {@code /app/hook/deliveries}. */
+    public GhesSimulator withDelivery(String guid, String event, int statusCode, Instant at) {
+        deliveries.add(
+                0,
+                contract.shape(
+                        "hook-delivery-item",
+                        Map.of(
+                                "id",
+                                ids.incrementAndGet(),
+                                "guid",
+                                guid,
+                                "delivered_at",
+                                at.truncatedTo(ChronoUnit.SECONDS).toString(),
+                                "redelivery",
+                                false,
+                                "status_code",
+                                statusCode,
+                                "status",
+                                statusCode >= 200 && statusCode < 300 ? "OK" : "Invalid HTTP Response: " + statusCode,
+                                "event",
+                                event,
+                                "duration",
+                                0.1)));
+        return this;
+    }
+
+    /** The ids of delivery attempts whose redelivery was requested, in order. */
+    public List<Long> redeliveryRequests() {
+        return List.copyOf(redeliveryRequests);
+    }
+
+    /** The attempt ids of a delivery guid. */
+    public List<Long> deliveryIds(String guid) {
+        return deliveries.stream()
+                .filter(d -> d.path("guid").asText().equals(guid))
+                .map(d -> d.path("id").asLong())
+                .toList();
+    }
+
+    /** Registers a manifest conversion code answering a new App with this key PEM. */
+    public GhesSimulator withManifestCode(String code, String pem) {
+        manifestCodes.put(code, pem);
+        return this;
+    }
+
+    /** Every request received, in order. */
+    public List<Recorded> requests() {
+        return List.copyOf(requests);
+    }
+
+    /** Contract violations and refused credentials seen so far; a test fails when any is there. */
+    public List<String> violations() {
+        return List.copyOf(violations);
+    }
+
+    /** The installation tokens issued, for assertions on their narrowing. */
+    Map<String, IssuedToken> issuedTokens() {
+        return Map.copyOf(tokens);
+    }
+
+    /** Expires every issued token now (as if an hour passed). */
+    public void expireTokens() {
+        tokens.replaceAll(
+                (k, t) -> new IssuedToken(t.installationId(), t.repositories(), t.permissions(), Instant.EPOCH));
+    }
+
+    @Override
+    public void close() {
+        if (server != null) {
+            server.stop();
+        }
+    }
+
+    // --- dispatch ------------------------------------------------------------------------------
+
+    private String base() {
+        return "http://127.0.0.1:" + server.port();
+    }
+
+    private String api() {
+        return base() + "/api/v3";
+    }
+
+    private String web() {
+        return base();
+    }
+
+    private record Reply(int status, Map<String, String> headers, byte[] body) {
+        static Reply json(int status, Object body) {
+            try {
+                return new Reply(
+                        status,
+                        new LinkedHashMap<>(Map.of("content-type", "application/json; charset=utf-8")),
+                        JSON.writeValueAsBytes(body));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        static Reply empty(int status) {
+            return new Reply(status, new LinkedHashMap<>(), new byte[0]);
+        }
+    }
+
+    private static final class Refusal extends RuntimeException {
+        final int status;
+
+        Refusal(int status, String message) {
+            super(message);
+            this.status = status;
+        }
+    }
+
+    private void handle(ServerRequest req, ServerResponse res) throws Exception {
+        String path = req.path().rawPath();
+        String method = req.prologue().method().text();
+        Matcher git = GIT_PATH.matcher(path);
+        if (git.matches()) {
+            git(req, res, git.group(1) + "/" + git.group(2), git.group(3));
+            return;
+        }
+        byte[] body = req.content().hasEntity() ? req.content().as(byte[].class) : new byte[0];
+        Map<String, String> headers = new LinkedHashMap<>();
+        req.headers().forEach(h -> headers.put(h.name().toLowerCase(java.util.Locale.ROOT), h.get()));
+        String query = req.query().rawValue();
+        requests.add(new Recorded(method, path, query, headers, new String(body, StandardCharsets.UTF_8)));
+        if (path.startsWith("/_logs/")) {
+            String log = logs.get(Long.parseLong(path.substring("/_logs/".length())));
+            res.header(HeaderNames.CONTENT_TYPE, "text/plain").send(log == null ? "" : log);
+            return;
+        }
+        if (path.equals("/api/graphql")) {
+            send(res, graphql(headers, body));
+            return;
+        }
+        if (!path.startsWith("/api/v3/")) {
+            res.status(Status.NOT_FOUND_404).send();
+            return;
+        }
+        String apiPath = path.substring("/api/v3".length());
+        Fault fault = faults.items.poll();
+        Reply reply;
+        boolean validateResponse = true;
+        if (fault != null) {
+            reply = Reply.json(
+                    fault.status(),
+                    Map.of("message", fault.message(), "documentation_url", "https://docs.github.com/rest"));
+            reply.headers().putAll(fault.headers());
+            validateResponse = false;
+        } else {
+            try {
+                reply = route(method, apiPath + (query.isEmpty() ? "" : "?" + query), headers, body);
+            } catch (Refusal refusal) {
+                reply = Reply.json(
+                        refusal.status,
+                        Map.of("message", refusal.getMessage(), "documentation_url", "https://docs.github.com/rest"));
+            }
+        }
+        if (!reply.headers().containsKey("x-ratelimit-remaining")) {
+            reply.headers().put("x-ratelimit-limit", "5000");
+            reply.headers().put("x-ratelimit-remaining", Integer.toString(rateRemaining));
+            reply.headers()
+                    .put(
+                            "x-ratelimit-reset",
+                            Long.toString(Instant.now().plusSeconds(3600).getEpochSecond()));
+            reply.headers().put("x-ratelimit-used", Integer.toString(5000 - rateRemaining));
+            reply.headers().put("x-ratelimit-resource", "core");
+        }
+        reply = conditional(method, apiPath + (query.isEmpty() ? "" : "?" + query), headers, reply);
+        Map<String, List<String>> queryParams = new LinkedHashMap<>();
+        for (String name : req.query().names()) {
+            queryParams.put(name, req.query().all(name));
+        }
+        List<String> errors = contract.validate(
+                method,
+                apiPath,
+                queryParams,
+                headers,
+                body,
+                validateResponse ? reply.status() : 200,
+                validateResponse ? reply.headers() : Map.of("content-type", "application/json"),
+                validateResponse ? reply.body() : null);
+        if (!validateResponse) {
+            // Only the request side is checked for scripted faults; GitHub documents them globally, not per operation.
+            errors = errors.stream()
+                    .filter(e -> e.contains("validation.request"))
+                    .toList();
+        } else if (reply.status() == 304) {
+            // GitHub answers any conditional GET with 304; the description lists it for some operations only.
+            errors = errors.stream()
+                    .filter(e -> !e.contains("validation.response.status.unknown"))
+                    .toList();
+        }
+        violations.addAll(errors);
+        send(res, reply);
+    }
+
+    private Reply conditional(String method, String key, Map<String, String> headers, Reply reply) {
+        if (!method.equals("GET") || reply.status() != 200) {
+            return reply;
+        }
+        String etag = "\"" + Integer.toHexString(java.util.Arrays.hashCode(reply.body())) + "\"";
+        etags.put(key, etag);
+        reply.headers().put("etag", etag);
+        if (etag.equals(headers.get("if-none-match"))) {
+            Reply notModified = Reply.empty(304);
+            notModified.headers().putAll(reply.headers());
+            notModified.headers().remove("content-type");
+            return notModified;
+        }
+        return reply;
+    }
+
+    private static void send(ServerResponse res, Reply reply) {
+        res.status(Status.create(reply.status()));
+        reply.headers().forEach((name, value) -> res.header(HeaderNames.create(name), value));
+        if (reply.status() == 304) {
+            res.send();
+        } else {
+            res.send(reply.body());
+        }
+    }
+
+    // --- REST ----------------------------------------------------------------------------------
+
+    private Reply route(String method, String path, Map<String, String> headers, byte[] body) throws IOException {
+        String route = method + " " + path.replaceAll("\\?.*", "");
+        Matcher m;
+        if ((m = match(route, "POST /app-manifests/([^/]+)/conversions")) != null) {
+            return manifestConversion(m.group(1));
+        }
+        if (route.startsWith("GET /app/") || route.startsWith("POST /app/")) {
+            requireAppJwt(headers);
+            if (route.equals("GET /app/installations")) {
+                ArrayNode list = JSON.createArrayNode();
+                installations.forEach((id, account) -> list.add(installation(id, account)));
+                return Reply.json(200, list);
+            }
+            if ((m = match(route, "POST /app/installations/(\\d+)/access_tokens")) != null) {
+                return accessToken(Long.parseLong(m.group(1)), body);
+            }
+            if (route.equals("GET /app/hook/deliveries")) {
+                return hookDeliveries(path);
+            }
+            if ((m = match(route, "POST /app/hook/deliveries/(\\d+)/attempts")) != null) {
+                long id = Long.parseLong(m.group(1));
+                ObjectNode original = deliveries.stream()
+                        .filter(d -> d.path("id").asLong() == id)
+                        .findFirst()
+                        .orElseThrow(() -> new Refusal(404, "Not Found"));
+                redeliveryRequests.add(id);
+                ObjectNode again = original.deepCopy();
+                again.put("id", ids.incrementAndGet());
+                again.put("redelivery", true);
+                again.put(
+                        "delivered_at",
+                        Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+                deliveries.add(0, again);
+                return Reply.json(202, Map.of());
+            }
+            throw new Refusal(404, "Not Found");
+        }
+        if (route.equals("GET /installation/repositories")) {
+            IssuedToken token = requireToken(headers);
+            ArrayNode list = JSON.createArrayNode();
+            repos.values().stream()
+                    .filter(r -> r.installationId == token.installationId())
+                    .filter(r -> token.repositories().isEmpty()
+                            || token.repositories().contains(r.name))
+                    .forEach(r -> list.add(repository(r)));
+            return Reply.json(200, Map.of("total_count", list.size(), "repositories", list));
+        }
+        m = REPO_PATH.matcher(path.replaceAll("\\?.*", ""));
+        if (m.matches()) {
+            Repo repo = repos.get(m.group(1) + "/" + m.group(2));
+            String rest = m.group(3) == null ? "" : m.group(3);
+            if (rest.equals("/installation") && method.equals("GET")) {
+                requireAppJwt(headers);
+                if (repo == null) {
+                    throw new Refusal(404, "Not Found");
+                }
+                return Reply.json(200, installation(repo.installationId, repo.owner));
+            }
+            IssuedToken token = requireToken(headers);
+            if (repo == null
+                    || repo.installationId != token.installationId()
+                    || (!token.repositories().isEmpty() && !token.repositories().contains(repo.name))) {
+                throw new Refusal(404, "Not Found");
+            }
+            return repoRoute(repo, token, method, rest, path, body);
+        }
+        throw new Refusal(404, "Not Found");
+    }
+
+    private Reply repoRoute(Repo repo, IssuedToken token, String method, String rest, String fullPath, byte[] body)
+            throws IOException {
+        String route = method + " " + rest;
+        JsonNode json = body.length == 0 ? JSON.createObjectNode() : JSON.readTree(body);
+        Matcher m;
+        if ((m = match(route, "GET /issues/(\\d+)")) != null) {
+            need(token, "issues", "read");
+            return Reply.json(200, found(repo.issues.get(Long.parseLong(m.group(1)))));
+        }
+        if ((m = match(route, "(GET|POST) /issues/(\\d+)/comments")) != null) {
+            long issue = Long.parseLong(m.group(2));
+            found(repo.issues.get(issue));
+            if (m.group(1).equals("GET")) {
+                need(token, "issues", "read");
+                return page(fullPath, repo.comments.getOrDefault(issue, List.of()));
+            }
+            need(token, "issues", "write");
+            ObjectNode comment = contract.shape(
+                    "issue-comment",
+                    Map.of(
+                            "id", ids.incrementAndGet(),
+                            "body", json.path("body").asText(),
+                            "user", user("magicode[bot]"),
+                            "issue_url", api() + "/repos/" + repo.fullName() + "/issues/" + issue));
+            repo.comments
+                    .computeIfAbsent(issue, k -> new CopyOnWriteArrayList<>())
+                    .add(comment);
+            return Reply.json(201, comment);
+        }
+        if ((m = match(route, "POST /issues/(\\d+)/reactions")) != null) {
+            need(token, "issues", "write");
+            found(repo.issues.get(Long.parseLong(m.group(1))));
+            repo.reactions.add("#" + m.group(1) + ":" + json.path("content").asText());
+            return Reply.json(201, reaction(json.path("content").asText()));
+        }
+        if ((m = match(route, "POST /issues/comments/(\\d+)/reactions")) != null) {
+            need(token, "issues", "write");
+            repo.reactions.add(
+                    "comment:" + m.group(1) + ":" + json.path("content").asText());
+            return Reply.json(201, reaction(json.path("content").asText()));
+        }
+        if (route.equals("POST /pulls")) {
+            need(token, "pull_requests", "write");
+            String head = json.path("head").asText();
+            Optional<String> sha = refSha(repo, head);
+            if (sha.isEmpty()) {
+                throw new Refusal(422, "Validation Failed");
+            }
+            long number = numbers.incrementAndGet();
+            ObjectNode pr = pullRequest(
+                    repo,
+                    number,
+                    json.path("title").asText(),
+                    json.path("body").asText(""),
+                    head,
+                    sha.get(),
+                    json.path("base").asText(),
+                    json.path("draft").asBoolean());
+            repo.pulls.put(number, pr);
+            return Reply.json(201, pr);
+        }
+        if (route.equals("GET /pulls")) {
+            need(token, "pull_requests", "read");
+            String headFilter = queryValue(fullPath, "head");
+            List<ObjectNode> list = new ArrayList<>();
+            for (ObjectNode pr : repo.pulls.values()) {
+                String label = repo.owner + ":" + pr.path("head").path("ref").asText();
+                if ((headFilter == null || headFilter.equals(label))
+                        && pr.path("state").asText().equals("open")) {
+                    list.add(pullRequestSimple(pr));
+                }
+            }
+            return page(fullPath, list);
+        }
+        if ((m = match(route, "(GET|PATCH) /pulls/(\\d+)")) != null) {
+            ObjectNode pr = found(repo.pulls.get(Long.parseLong(m.group(2))));
+            if (m.group(1).equals("PATCH")) {
+                need(token, "pull_requests", "write");
+                for (String field : List.of("title", "body", "state")) {
+                    if (json.has(field)) {
+                        pr.set(field, json.get(field));
+                    }
+                }
+            } else {
+                need(token, "pull_requests", "read");
+            }
+            return Reply.json(200, pr);
+        }
+        if ((m = match(route, "GET /pulls/(\\d+)/comments")) != null) {
+            need(token, "pull_requests", "read");
+            return page(fullPath, repo.reviewComments.getOrDefault(Long.parseLong(m.group(1)), List.of()));
+        }
+        if ((m = match(route, "POST /pulls/(\\d+)/comments/(\\d+)/replies")) != null) {
+            need(token, "pull_requests", "write");
+            long pull = Long.parseLong(m.group(1));
+            long to = Long.parseLong(m.group(2));
+            List<ObjectNode> list = repo.reviewComments.getOrDefault(pull, List.of());
+            ObjectNode first = list.stream()
+                    .filter(c -> c.path("id").asLong() == to)
+                    .findFirst()
+                    .orElseThrow(() -> new Refusal(404, "Not Found"));
+            ObjectNode reply = repo.reviewCommentShape(
+                    pull,
+                    ids.incrementAndGet(),
+                    first.path("path").asText(),
+                    first.path("line").asInt(),
+                    json.path("body").asText(),
+                    to);
+            reply.set("user", JSON.valueToTree(user("magicode[bot]")));
+            repo.reviewComments.get(pull).add(reply);
+            return Reply.json(201, reply);
+        }
+        if ((m = match(route, "GET /commits/([^/]+)/check-runs")) != null) {
+            need(token, "checks", "read");
+            String ref = java.net.URLDecoder.decode(m.group(1), StandardCharsets.UTF_8);
+            String sha = refSha(repo, ref).orElse(ref);
+            List<ObjectNode> runs = repo.checkRuns.getOrDefault(sha, List.of());
+            return Reply.json(200, Map.of("total_count", runs.size(), "check_runs", runs));
+        }
+        if ((m = match(route, "GET /actions/jobs/(\\d+)/logs")) != null) {
+            need(token, "actions", "read");
+            if (!logs.containsKey(Long.parseLong(m.group(1)))) {
+                throw new Refusal(404, "Not Found");
+            }
+            Reply reply = Reply.empty(302);
+            reply.headers().put("location", base() + "/_logs/" + m.group(1));
+            return reply;
+        }
+        if ((m = match(route, "GET /branches/(.+)")) != null) {
+            need(token, "metadata", "read");
+            String branch = decodePath(m.group(1));
+            String sha = refSha(repo, branch).orElseThrow(() -> new Refusal(404, "Branch not found"));
+            return Reply.json(
+                    200,
+                    contract.shape(
+                            "branch-with-protection",
+                            Map.of(
+                                    "name",
+                                    branch,
+                                    "protected",
+                                    repo.protectedBranches.contains(branch),
+                                    "commit",
+                                    contract.shape(
+                                            "commit",
+                                            Map.of(
+                                                    "sha",
+                                                    sha,
+                                                    "url",
+                                                    api() + "/repos/" + repo.fullName() + "/commits/" + sha,
+                                                    "author",
+                                                    user("octocat"),
+                                                    "committer",
+                                                    user("octocat"))),
+                                    "protection_url",
+                                    api() + "/repos/" + repo.fullName() + "/branches/" + branch + "/protection")));
+        }
+        if ((m = match(route, "GET /rules/branches/(.+)")) != null) {
+            need(token, "metadata", "read");
+            String branch = decodePath(m.group(1));
+            List<Object> rules = new ArrayList<>();
+            for (int i = 0; i < repo.rulesets.size(); i++) {
+                if (glob(repo.rulesets.get(i)).matches(Path.of(branch))) {
+                    rules.add(Map.of(
+                            "type",
+                            "non_fast_forward",
+                            "ruleset_source_type",
+                            "Repository",
+                            "ruleset_source",
+                            repo.fullName(),
+                            "ruleset_id",
+                            i + 1));
+                }
+            }
+            return page(fullPath, rules);
+        }
+        if ((m = match(route, "GET /contents/(.+)")) != null) {
+            need(token, "contents", "read");
+            String file = decodePath(m.group(1));
+            String ref = Optional.ofNullable(queryValue(fullPath, "ref")).orElse("HEAD");
+            byte[] content = readFile(repo, ref, file).orElseThrow(() -> new Refusal(404, "Not Found"));
+            String url = api() + "/repos/" + repo.fullName() + "/contents/" + file;
+            Map<String, Object> fields = new LinkedHashMap<>();
+            fields.put("type", "file");
+            fields.put("encoding", "base64");
+            fields.put("size", content.length);
+            fields.put("name", Path.of(file).getFileName().toString());
+            fields.put("path", file);
+            fields.put("content", Base64.getMimeEncoder().encodeToString(content));
+            fields.put("sha", ObjectId.zeroId().name());
+            fields.put("url", url);
+            fields.put("git_url", url);
+            fields.put("html_url", url);
+            fields.put("download_url", url);
+            return Reply.json(200, contract.shape("content-file", fields));
+        }
+        throw new Refusal(404, "Not Found");
+    }
+
+    private static Matcher match(String route, String pattern) {
+        Matcher m = Pattern.compile(pattern).matcher(route);
+        return m.matches() ? m : null;
+    }
+
+    private static <T> T found(T value) {
+        if (value == null) {
+            throw new Refusal(404, "Not Found");
+        }
+        return value;
+    }
+
+    private static String decodePath(String path) {
+        return java.net.URLDecoder.decode(path.replace("+", "%2B"), StandardCharsets.UTF_8);
+    }
+
+    private static PathMatcher glob(String pattern) {
+        return FileSystems.getDefault().getPathMatcher("glob:" + pattern);
+    }
+
+    private static String queryValue(String path, String name) {
+        int q = path.indexOf('?');
+        if (q < 0) {
+            return null;
+        }
+        for (String pair : path.substring(q + 1).split("&")) {
+            int eq = pair.indexOf('=');
+            if (eq > 0 && pair.substring(0, eq).equals(name)) {
+                return java.net.URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            }
+        }
+        return null;
+    }
+
+    /** Pages a list by {@code per_page}/{@code page} with a {@code Link} header, as GitHub does. */
+    private Reply page(String fullPath, List<?> items) {
+        int perPage = Optional.ofNullable(queryValue(fullPath, "per_page"))
+                .map(Integer::parseInt)
+                .orElse(30);
+        int page = Optional.ofNullable(queryValue(fullPath, "page"))
+                .map(Integer::parseInt)
+                .orElse(1);
+        int from = Math.min(items.size(), (page - 1) * perPage);
+        int to = Math.min(items.size(), from + perPage);
+        Reply reply = Reply.json(200, items.subList(from, to));
+        if (to < items.size()) {
+            String path = fullPath.replaceAll("([?&])page=\\d+&?", "$1").replaceAll("[?&]$", "");
+            String next = api() + path + (path.contains("?") ? "&" : "?") + "page=" + (page + 1);
+            reply.headers().put("link", "<" + next + ">; rel=\"next\", <" + api() + path + "&page=1>; rel=\"first\"");
+        }
+        return reply;
+    }
+
+    private Reply hookDeliveries(String fullPath) {
+        int perPage = Optional.ofNullable(queryValue(fullPath, "per_page"))
+                .map(Integer::parseInt)
+                .orElse(30);
+        int from = Optional.ofNullable(queryValue(fullPath, "cursor"))
+                .map(Integer::parseInt)
+                .orElse(0);
+        int to = Math.min(deliveries.size(), from + perPage);
+        Reply reply = Reply.json(200, deliveries.subList(Math.min(from, to), to));
+        if (to < deliveries.size()) {
+            reply.headers()
+                    .put(
+                            "link",
+                            "<" + api() + "/app/hook/deliveries?per_page=" + perPage + "&cursor=" + to
+                                    + ">; rel=\"next\"");
+        }
+        return reply;
+    }
+
+    private Reply accessToken(long installationId, byte[] body) throws IOException {
+        if (!installations.containsKey(installationId)) {
+            throw new Refusal(404, "Not Found");
+        }
+        JsonNode json = body.length == 0 ? JSON.createObjectNode() : JSON.readTree(body);
+        Set<String> names = new java.util.TreeSet<>();
+        json.path("repositories").forEach(n -> names.add(n.asText()));
+        for (String name : names) {
+            Repo repo = repos.get(installations.get(installationId) + "/" + name);
+            if (repo == null || repo.installationId != installationId) {
+                throw new Refusal(422, "There is at least one repository that does not exist or is not accessible");
+            }
+        }
+        Map<String, String> permissions = new LinkedHashMap<>();
+        json.path("permissions")
+                .fields()
+                .forEachRemaining(e -> permissions.put(e.getKey(), e.getValue().asText()));
+        if (permissions.isEmpty()) {
+            permissions.putAll(Map.of(
+                    "metadata",
+                    "read",
+                    "contents",
+                    "write",
+                    "issues",
+                    "write",
+                    "pull_requests",
+                    "write",
+                    "checks",
+                    "read",
+                    "actions",
+                    "read"));
+        }
+        // Opaque tokens of varying length, so no client can get away with assuming GitHub's current format.
+        byte[] random = new byte[20 + RANDOM.nextInt(40)];
+        RANDOM.nextBytes(random);
+        String token = "ghs_" + Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+        Instant expires = Instant.now().plus(1, ChronoUnit.HOURS).truncatedTo(ChronoUnit.SECONDS);
+        tokens.put(token, new IssuedToken(installationId, Set.copyOf(names), Map.copyOf(permissions), expires));
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("token", token);
+        answer.put("expires_at", expires.toString());
+        answer.put("permissions", permissions);
+        answer.put("repository_selection", names.isEmpty() ? "all" : "selected");
+        return Reply.json(201, contract.shape("installation-token", answer));
+    }
+
+    private Reply manifestConversion(String code) {
+        String pem = manifestCodes.remove(code);
+        if (pem == null) {
+            throw new Refusal(404, "Not Found");
+        }
+        long id = ids.incrementAndGet();
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("id", id);
+        fields.put("slug", "magicode");
+        fields.put("name", "MagiCode");
+        fields.put("html_url", web() + "/apps/magicode");
+        fields.put("client_id", "Iv1.sim" + id);
+        fields.put("client_secret", "simsecret-" + id + "-" + Long.toHexString(RANDOM.nextLong()));
+        fields.put("webhook_secret", "whsec-" + Long.toHexString(RANDOM.nextLong()));
+        fields.put("pem", pem);
+        fields.put("owner", user("acme"));
+        ObjectNode integration = contract.shape("integration", fields);
+        return Reply.json(201, integration);
+    }
+
+    // --- shapes --------------------------------------------------------------------------------
+
+    private ObjectNode user(String login) {
+        return contract.shape(
+                "simple-user", Map.of("login", login, "id", Math.abs(login.hashCode()) % 100000 + 1, "type", "User"));
+    }
+
+    private ObjectNode installation(long id, String account) {
+        return contract.shape(
+                "installation",
+                Map.of(
+                        "id",
+                        id,
+                        "account",
+                        user(account),
+                        "target_type",
+                        "Organization",
+                        "app_id",
+                        appId == 0 ? 1 : appId,
+                        "access_tokens_url",
+                        api() + "/app/installations/" + id + "/access_tokens",
+                        "repositories_url",
+                        api() + "/installation/repositories",
+                        "html_url",
+                        web() + "/organizations/" + account + "/settings/installations/" + id));
+    }
+
+    private ObjectNode repository(Repo repo) {
+        return contract.shape(
+                "repository",
+                Map.of(
+                        "id",
+                        repo.id,
+                        "name",
+                        repo.name,
+                        "full_name",
+                        repo.fullName(),
+                        "private",
+                        true,
+                        "default_branch",
+                        "main",
+                        "owner",
+                        user(repo.owner),
+                        "html_url",
+                        web() + "/" + repo.fullName(),
+                        "url",
+                        api() + "/repos/" + repo.fullName()));
+    }
+
+    private ObjectNode reaction(String content) {
+        return contract.shape(
+                "reaction", Map.of("id", ids.incrementAndGet(), "content", content, "user", user("magicode[bot]")));
+    }
+
+    private ObjectNode pullRequest(
+            Repo repo, long number, String title, String body, String head, String sha, String base, boolean draft) {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("id", ids.incrementAndGet());
+        fields.put("node_id", "PR_" + number);
+        fields.put("number", number);
+        fields.put("state", "open");
+        fields.put("title", title);
+        fields.put("body", body);
+        fields.put("draft", draft);
+        fields.put("user", user("magicode[bot]"));
+        fields.put("html_url", web() + "/" + repo.fullName() + "/pull/" + number);
+        fields.put(
+                "head",
+                Map.of(
+                        "ref",
+                        head,
+                        "sha",
+                        sha,
+                        "label",
+                        repo.owner + ":" + head,
+                        "user",
+                        user(repo.owner),
+                        "repo",
+                        repository(repo)));
+        fields.put(
+                "base",
+                Map.of(
+                        "ref",
+                        base,
+                        "sha",
+                        refSha(repo, base).orElse(sha),
+                        "label",
+                        repo.owner + ":" + base,
+                        "user",
+                        user(repo.owner),
+                        "repo",
+                        repository(repo)));
+        return contract.shape("pull-request", fields);
+    }
+
+    private ObjectNode pullRequestSimple(ObjectNode pr) {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        for (String field : List.of(
+                "id", "node_id", "number", "state", "title", "body", "draft", "user", "html_url", "head", "base")) {
+            fields.put(field, pr.get(field));
+        }
+        return contract.shape("pull-request-simple", fields);
+    }
+
+    // --- GraphQL -------------------------------------------------------------------------------
+
+    private Reply graphql(Map<String, String> headers, byte[] body) throws IOException {
+        IssuedToken token = requireToken(headers);
+        JsonNode request = JSON.readTree(body);
+        String query = request.path("query").asText();
+        JsonNode variables = request.path("variables");
+        for (Repo repo : repos.values()) {
+            if (repo.installationId != token.installationId()) {
+                continue;
+            }
+            if (query.contains("resolveReviewThread")) {
+                String id = variables.path("id").asText();
+                if (repo.threads.containsKey(id)) {
+                    need(token, "pull_requests", "write");
+                    repo.threads.put(id, true);
+                    return Reply.json(
+                            200,
+                            Map.of(
+                                    "data",
+                                    Map.of("resolveReviewThread", Map.of("thread", Map.of("isResolved", true)))));
+                }
+            } else if (query.contains("markPullRequestReadyForReview") || query.contains("convertPullRequestToDraft")) {
+                boolean draft = query.contains("convertPullRequestToDraft");
+                for (ObjectNode pr : repo.pulls.values()) {
+                    if (pr.path("node_id").asText().equals(variables.path("id").asText())) {
+                        need(token, "pull_requests", "write");
+                        pr.put("draft", draft);
+                        return Reply.json(
+                                200,
+                                Map.of(
+                                        "data",
+                                        Map.of(
+                                                draft ? "convertPullRequestToDraft" : "markPullRequestReadyForReview",
+                                                Map.of("pullRequest", Map.of("isDraft", draft)))));
+                    }
+                }
+            } else if (query.contains("reviewThreads")
+                    && repo.owner.equals(variables.path("owner").asText())
+                    && repo.name.equals(variables.path("name").asText())) {
+                List<Object> nodes = new ArrayList<>();
+                long pull = variables.path("number").asLong();
+                for (Map.Entry<String, Long> thread : repo.threadFirstComment.entrySet()) {
+                    boolean inPull = repo.reviewComments.getOrDefault(pull, List.of()).stream()
+                            .anyMatch(c -> c.path("id").asLong() == thread.getValue());
+                    if (inPull) {
+                        nodes.add(Map.of(
+                                "id",
+                                thread.getKey(),
+                                "isResolved",
+                                repo.threads.get(thread.getKey()),
+                                "comments",
+                                Map.of("nodes", List.of(Map.of("databaseId", thread.getValue())))));
+                    }
+                }
+                return Reply.json(
+                        200,
+                        Map.of(
+                                "data",
+                                Map.of(
+                                        "repository",
+                                        Map.of("pullRequest", Map.of("reviewThreads", Map.of("nodes", nodes))))));
+            }
+        }
+        return Reply.json(200, Map.of("errors", List.of(Map.of("message", "Could not resolve to a node"))));
+    }
+
+    // --- credentials ---------------------------------------------------------------------------
+
+    private void requireAppJwt(Map<String, String> headers) {
+        String authorization = headers.getOrDefault("authorization", "");
+        if (!authorization.startsWith("Bearer ")) {
+            throw refuse(401, "A JSON web token could not be decoded");
+        }
+        String[] parts = authorization.substring("Bearer ".length()).split("\\.");
+        try {
+            if (parts.length != 3) {
+                throw refuse(401, "A JSON web token could not be decoded");
+            }
+            JsonNode header = JSON.readTree(Base64.getUrlDecoder().decode(parts[0]));
+            JsonNode claims = JSON.readTree(Base64.getUrlDecoder().decode(parts[1]));
+            Signature signature = Signature.getInstance("SHA256withRSA");
+            signature.initVerify(appKey);
+            signature.update((parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII));
+            if (!"RS256".equals(header.path("alg").asText())
+                    || !signature.verify(Base64.getUrlDecoder().decode(parts[2]))) {
+                throw refuse(401, "A JSON web token could not be decoded");
+            }
+            long now = Instant.now().getEpochSecond();
+            long iat = claims.path("iat").asLong();
+            long exp = claims.path("exp").asLong();
+            if (!claims.path("iss").asText().equals(Long.toString(appId))) {
+                throw refuse(401, "'Issuer' claim ('iss') must be an Integer");
+            }
+            if (exp - iat > 600 || iat > now + 5 || exp <= now) {
+                throw refuse(401, "'Expiration time' claim ('exp') is too far in the future");
+            }
+        } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
+            throw refuse(401, "A JSON web token could not be decoded");
+        }
+    }
+
+    private IssuedToken requireToken(Map<String, String> headers) {
+        String authorization = headers.getOrDefault("authorization", "");
+        String value = authorization.startsWith("token ")
+                ? authorization.substring(6)
+                : authorization.startsWith("Bearer ") ? authorization.substring(7) : "";
+        return valid(value).orElseThrow(() -> refuse(401, "Bad credentials"));
+    }
+
+    private Optional<IssuedToken> valid(String value) {
+        IssuedToken token = tokens.get(value);
+        if (token == null || !Instant.now().isBefore(token.expiresAt())) {
+            return Optional.empty();
+        }
+        return Optional.of(token);
+    }
+
+    private Refusal refuse(int status, String message) {
+        violations.add("refused credentials: " + message);
+        return new Refusal(status, message);
+    }
+
+    private static void need(IssuedToken token, String permission, String level) {
+        String granted = token.permissions().get(permission);
+        boolean ok = permission.equals("metadata")
+                || "write".equals(granted)
+                || ("read".equals(level) && "read".equals(granted));
+        if (!ok) {
+            throw new Refusal(403, "Resource not accessible by integration");
+        }
+    }
+
+    // --- Git smart HTTP ------------------------------------------------------------------------
+
+    private void git(ServerRequest req, ServerResponse res, String fullName, String endpoint) throws IOException {
+        Repo repo = repos.get(fullName);
+        String service =
+                endpoint.equals("info/refs") ? req.query().first("service").orElse("") : endpoint;
+        Optional<IssuedToken> token =
+                basicToken(req.headers().value(HeaderNames.AUTHORIZATION).orElse(""));
+        boolean write = service.equals("git-receive-pack");
+        if (repo == null
+                || token.isEmpty()
+                || token.get().installationId() != repo.installationId
+                || (!token.get().repositories().isEmpty()
+                        && !token.get().repositories().contains(repo.name))
+                || (write && !"write".equals(token.get().permissions().get("contents")))) {
+            res.status(Status.UNAUTHORIZED_401)
+                    .header(HeaderNames.WWW_AUTHENTICATE, "Basic realm=\"GitHub\"")
+                    .send();
+            return;
+        }
+        try (Repository db = new FileRepositoryBuilder()
+                .setGitDir(repo.gitDir.toFile())
+                .setMustExist(true)
+                .build()) {
+            if (endpoint.equals("info/refs")) {
+                res.header(HeaderNames.CONTENT_TYPE, "application/x-" + service + "-advertisement");
+                res.header(HeaderNames.CACHE_CONTROL, "no-cache");
+                ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+                PacketLineOut out = new PacketLineOut(buffer);
+                out.writeString("# service=" + service + "\n");
+                out.end();
+                RefAdvertiser.PacketLineOutRefAdvertiser advertiser = new RefAdvertiser.PacketLineOutRefAdvertiser(out);
+                if (write) {
+                    ReceivePack pack = new ReceivePack(db);
+                    pack.setBiDirectionalPipe(false);
+                    pack.sendAdvertisedRefs(advertiser);
+                } else {
+                    UploadPack pack = new UploadPack(db);
+                    pack.setBiDirectionalPipe(false);
+                    pack.sendAdvertisedRefs(advertiser);
+                }
+                res.send(buffer.toByteArray());
+                return;
+            }
+            byte[] body = req.content().as(byte[].class);
+            InputStream in = new ByteArrayInputStream(body);
+            if ("gzip".equals(req.headers().value(HeaderNames.CONTENT_ENCODING).orElse(""))) {
+                in = new GZIPInputStream(in);
+            }
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            if (write) {
+                ReceivePack pack = new ReceivePack(db);
+                pack.setBiDirectionalPipe(false);
+                pack.setPreReceiveHook((rp, commands) -> {
+                    for (ReceiveCommand command : commands) {
+                        String branch = command.getRefName().replaceFirst("^refs/heads/", "");
+                        boolean ruled = repo.rulesets.stream().anyMatch(p -> glob(p).matches(Path.of(branch)));
+                        if (repo.protectedBranches.contains(branch) || ruled) {
+                            command.setResult(
+                                    ReceiveCommand.Result.REJECTED_OTHER_REASON, "protected branch hook declined");
+                        }
+                    }
+                });
+                pack.setPostReceiveHook((rp, commands) -> {
+                    for (ReceiveCommand command : commands) {
+                        if (command.getResult() == ReceiveCommand.Result.OK) {
+                            repo.pushes.add(command.getRefName().replaceFirst("^refs/heads/", "") + "="
+                                    + command.getNewId().name());
+                        }
+                    }
+                });
+                pack.receive(in, out, null);
+                res.header(HeaderNames.CONTENT_TYPE, "application/x-git-receive-pack-result");
+            } else {
+                UploadPack pack = new UploadPack(db);
+                pack.setBiDirectionalPipe(false);
+                pack.upload(in, out, null);
+                res.header(HeaderNames.CONTENT_TYPE, "application/x-git-upload-pack-result");
+            }
+            res.send(out.toByteArray());
+        }
+    }
+
+    private Optional<IssuedToken> basicToken(String authorization) {
+        if (!authorization.startsWith("Basic ")) {
+            return Optional.empty();
+        }
+        String decoded = new String(Base64.getDecoder().decode(authorization.substring(6)), StandardCharsets.UTF_8);
+        int colon = decoded.indexOf(':');
+        if (colon < 0 || !decoded.substring(0, colon).equals("x-access-token")) {
+            return Optional.empty();
+        }
+        return valid(decoded.substring(colon + 1));
+    }
+
+    private static Optional<String> refSha(Repo repo, String branch) {
+        try (Repository db = new FileRepositoryBuilder()
+                .setGitDir(repo.gitDir.toFile())
+                .setMustExist(true)
+                .build()) {
+            Ref ref = db.exactRef("refs/heads/" + branch);
+            return Optional.ofNullable(ref).map(r -> r.getObjectId().name());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Optional<byte[]> readFile(Repo repo, String ref, String path) {
+        try (Repository db = new FileRepositoryBuilder()
+                .setGitDir(repo.gitDir.toFile())
+                .setMustExist(true)
+                .build()) {
+            ObjectId commit = db.resolve(ref + "^{commit}");
+            if (commit == null) {
+                return Optional.empty();
+            }
+            try (org.eclipse.jgit.revwalk.RevWalk walk = new org.eclipse.jgit.revwalk.RevWalk(db);
+                    org.eclipse.jgit.treewalk.TreeWalk tree = org.eclipse.jgit.treewalk.TreeWalk.forPath(
+                            db, path, walk.parseCommit(commit).getTree())) {
+                if (tree == null) {
+                    return Optional.empty();
+                }
+                return Optional.of(db.open(tree.getObjectId(0)).getBytes());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
