@@ -15,6 +15,11 @@ import ai.magicode.appliance.auth.SetupToken;
 import ai.magicode.appliance.config.ApplianceConfig;
 import ai.magicode.appliance.control.ControlException;
 import ai.magicode.appliance.control.ControlServer;
+import ai.magicode.appliance.github.InboxRoutes;
+import ai.magicode.appliance.github.WebhookException;
+import ai.magicode.appliance.github.WebhookInbox;
+import ai.magicode.appliance.github.WebhookRoutes;
+import ai.magicode.appliance.github.WebhookSecret;
 import ai.magicode.appliance.secrets.MasterKeySource;
 import ai.magicode.appliance.secrets.SecretsRoutes;
 import ai.magicode.appliance.secrets.TlsCertificates;
@@ -71,6 +76,8 @@ public final class Appliance implements AutoCloseable {
     private final Optional<TlsKeyPair> tls;
     private final Vault vault;
     private final Identity identity;
+    private final WebhookSecret webhookSecret;
+    private final WebhookInbox webhooks;
     private WebServer server;
     private ControlServer control;
     private boolean closed;
@@ -83,11 +90,20 @@ public final class Appliance implements AutoCloseable {
         this.problems = new Problems(config.server().maxRequestBytes())
                 .map(StoreException.class, 503)
                 .map(AuditException.class, 503)
-                .map(AuthException.class, 401);
+                .map(AuthException.class, 401)
+                .map(WebhookException.class, 503);
         this.tls = loadTls(config);
         this.vault = Vault.open(store, MasterKeySource.from(config, System.getenv()), audit::append);
         this.identity = new Identity(
                 config.auth(), store, setupToken, config.server().publicUrl(), tls.isPresent(), audit::append);
+        this.webhookSecret = new WebhookSecret(vault);
+        config.webhooks().secretFile().ifPresent(webhookSecret::importFile);
+        this.webhooks = new WebhookInbox(config.webhooks(), store, audit::append);
+    }
+
+    /** The GitHub webhook inbox; features register their event handlers on it before {@link #start}. */
+    public WebhookInbox webhooks() {
+        return webhooks;
     }
 
     /**
@@ -149,6 +165,9 @@ public final class Appliance implements AutoCloseable {
         problems.register(routing);
         api(routing);
         routing.register("/auth", identity.console());
+        routing.register(
+                "/webhooks",
+                new WebhookRoutes(webhooks, webhookSecret, config.webhooks().maxBodyBytes(), audit::append));
     }
 
     /** The {@code /api/v1} routes, each described in {@code META-INF/openapi.yaml} (a test holds them in step). */
@@ -157,6 +176,7 @@ public final class Appliance implements AutoCloseable {
         rules.register("/api/v1", new SecretsRoutes(vault));
         rules.register("/api/v1", new AuditRoutes(audit));
         rules.register("/api/v1", identity.api());
+        rules.register("/api/v1", new InboxRoutes(webhooks));
     }
 
     /** The listener, its limits, TLS and the server features (observe, OpenAPI) around {@link #routing}. */
@@ -202,6 +222,7 @@ public final class Appliance implements AutoCloseable {
             extraRoutes.accept(routing);
         });
         server = builder.build().start();
+        webhooks.start();
         Map<String, ControlServer.Command> commands = new LinkedHashMap<>();
         commands.put("backup", arguments -> {
             String to = arguments.get("to");
@@ -284,6 +305,7 @@ public final class Appliance implements AutoCloseable {
                 LOG.log(WARNING, "Could not audit the shutdown: " + e.getMessage());
             }
         }
+        webhooks.close();
         audit.close();
         store.close();
         LOG.log(INFO, "Store closed; MagiCode Appliance stopped");
