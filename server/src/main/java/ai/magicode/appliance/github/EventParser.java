@@ -8,6 +8,7 @@ import ai.magicode.appliance.github.GitHubEvent.User;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
@@ -31,7 +32,7 @@ public final class EventParser {
                         .maxNestingDepth(200)
                         .build())
                 .build();
-        this.json = new ObjectMapper(factory);
+        this.json = new ObjectMapper(factory).enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     }
 
     /**
