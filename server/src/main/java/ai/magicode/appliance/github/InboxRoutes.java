@@ -6,10 +6,13 @@ import ai.magicode.appliance.web.ApiException;
 import ai.magicode.appliance.web.Caller;
 import ai.magicode.appliance.web.RequestIds;
 import ai.magicode.appliance.web.Role;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +26,8 @@ import java.util.regex.Pattern;
  */
 public final class InboxRoutes implements HttpService {
     private static final Pattern TENANT = Pattern.compile("[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?");
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final WebhookInbox inbox;
 
@@ -112,15 +117,14 @@ public final class InboxRoutes implements HttpService {
         if (id <= 0) {
             throw ApiException.badRequest("The installation id must be positive.");
         }
-        Object tenant;
+        JsonNode tenant;
         try {
-            Map<?, ?> body = req.content().as(Map.class);
-            tenant = body == null ? null : body.get("tenant");
-        } catch (RuntimeException e) {
+            tenant = JSON.readTree(req.content().as(byte[].class)).path("tenant");
+        } catch (IOException | RuntimeException e) {
             throw ApiException.badRequest("The body must be a JSON object.");
         }
-        if (!(tenant instanceof String name)
-                || !(name.isEmpty() || TENANT.matcher(name).matches())) {
+        String name = tenant.isTextual() ? tenant.asText() : "-";
+        if (!(name.isEmpty() || TENANT.matcher(name).matches())) {
             throw ApiException.badRequest("The field tenant must be a tenant name, or empty to unmap.");
         }
         Installations.Installation mapped = inbox.mapInstallation(id, name, actor(caller), RequestIds.of(req));
