@@ -15,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -30,6 +31,7 @@ final class DeliveryJournal implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(DeliveryJournal.class.getName());
 
     private final ApplianceStore store;
+    private final Consumer<List<Delivery>> added;
     private final Pages pages;
     private final ConcurrentHashMap<String, Delivery> committed = new ConcurrentHashMap<>();
     private final LinkedBlockingQueue<Task<?>> queue = new LinkedBlockingQueue<>();
@@ -49,6 +51,7 @@ final class DeliveryJournal implements AutoCloseable {
     final class Changes {
         private final Set<Object> changed;
         private final Map<String, Delivery> written;
+        private final List<Delivery> added = new ArrayList<>();
 
         private Changes(Set<Object> changed, Map<String, Delivery> written) {
             this.changed = changed;
@@ -80,6 +83,7 @@ final class DeliveryJournal implements AutoCloseable {
             list.add(delivery);
             changed.add(list);
             written.put(delivery.guid(), delivery);
+            added.add(delivery);
             next++;
         }
 
@@ -99,8 +103,14 @@ final class DeliveryJournal implements AutoCloseable {
 
     private record Task<R>(Function<Changes, R> change, CompletableFuture<R> done) {}
 
-    DeliveryJournal(ApplianceStore store) {
+    /**
+     * @param added told, on the writer after each commit and before any caller is released, of the deliveries the
+     *     commit added; when it throws, the batch's callers fail (the inbox audits acceptances here, one entry per
+     *     batch, so that the audit log's sync is shared as the store's is)
+     */
+    DeliveryJournal(ApplianceStore store, Consumer<List<Delivery>> added) {
         this.store = store;
+        this.added = added;
         this.pages = store.section(SECTION, Pages.class, Pages::new);
         for (ArrayList<Delivery> page : pages.pages) {
             for (Delivery delivery : page) {
@@ -200,6 +210,17 @@ final class DeliveryJournal implements AutoCloseable {
             return;
         }
         committed.putAll(written);
+        if (!changes.added.isEmpty()) {
+            try {
+                added.accept(List.copyOf(changes.added));
+            } catch (RuntimeException e) {
+                WebhookException failure = e instanceof WebhookException w
+                        ? w
+                        : new WebhookException("The webhook inbox could not record the delivery: " + e.getMessage(), e);
+                batch.forEach(task -> task.done().completeExceptionally(failure));
+                return;
+            }
+        }
         for (int i = 0; i < batch.size(); i++) {
             CompletableFuture done = batch.get(i).done();
             if (failures.get(i) != null) {

@@ -37,6 +37,8 @@ import java.util.function.Supplier;
  */
 public final class WebhookInbox implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(WebhookInbox.class.getName());
+    /** Most deliveries named in one acceptance audit entry. */
+    static final int AUDIT_BATCH = 200;
 
     /** What became of a received delivery. */
     public enum Receipt {
@@ -65,8 +67,8 @@ public final class WebhookInbox implements AutoCloseable {
     /** Opens the inbox's state in {@code store}; nothing is processed until {@link #start}. */
     public WebhookInbox(WebhookConfig config, ApplianceStore store, Consumer<AuditEvent> audit) {
         this.config = config;
-        this.journal = new DeliveryJournal(store);
         this.installations = new Installations(store);
+        this.journal = new DeliveryJournal(store, this::auditAccepted);
         this.parser = new EventParser(config.maxBodyBytes());
         this.audit = audit;
         this.workers = Executors.newFixedThreadPool(
@@ -161,12 +163,54 @@ public final class WebhookInbox implements AutoCloseable {
             count("duplicate");
             return Receipt.DUPLICATE;
         }
-        audit.accept(event("github.webhook.accept", stored.get(), requestId).success());
         count("accepted");
         if (started) {
             enqueue(stored.get());
         }
         return Receipt.ACCEPTED;
+    }
+
+    /**
+     * Audits the deliveries one commit accepted: one entry per tenant and up to {@value #AUDIT_BATCH} deliveries, so
+     * that concurrent deliveries share the audit log's sync as they share the store's.
+     */
+    private void auditAccepted(List<Delivery> added) {
+        Map<String, List<Delivery>> byTenant = new HashMap<>();
+        for (Delivery delivery : added) {
+            if (delivery.state() == Delivery.State.PENDING) {
+                byTenant.computeIfAbsent(tenantOf(delivery), t -> new ArrayList<>())
+                        .add(delivery);
+            }
+        }
+        byTenant.forEach((tenant, deliveries) -> {
+            for (int from = 0; from < deliveries.size(); from += AUDIT_BATCH) {
+                List<Delivery> chunk = deliveries.subList(from, Math.min(deliveries.size(), from + AUDIT_BATCH));
+                AuditEvent.Builder entry = chunk.size() == 1
+                        ? event("github.webhook.accept", chunk.getFirst(), "-")
+                        : AuditEvent.of("github.webhook.accept", chunk.size() + " deliveries")
+                                .tenant(tenant)
+                                .actor(Actor.app("github"))
+                                .field("count", chunk.size())
+                                .field(
+                                        "deliveries",
+                                        String.join(
+                                                ", ",
+                                                chunk.stream()
+                                                        .map(d -> d.guid() + " " + d.event()
+                                                                + (d.repository()
+                                                                                .isEmpty()
+                                                                        ? ""
+                                                                        : " " + d.repository()))
+                                                        .toList()));
+                audit.accept(entry.success());
+            }
+        });
+    }
+
+    private String tenantOf(Delivery delivery) {
+        return delivery.installation().isPresent()
+                ? installations.tenantOf(delivery.installationId()).orElse(AuditEvent.PLATFORM)
+                : AuditEvent.PLATFORM;
     }
 
     private void keepMalformed(String event, String guid, byte[] body, String why, String requestId) {
