@@ -20,7 +20,12 @@ import ai.magicode.appliance.github.GitHub;
 import ai.magicode.appliance.github.GitHubApp;
 import ai.magicode.appliance.github.GitHubException;
 import ai.magicode.appliance.github.GitHubRoutes;
+import ai.magicode.appliance.github.InboxRoutes;
 import ai.magicode.appliance.github.PushGuard;
+import ai.magicode.appliance.github.WebhookException;
+import ai.magicode.appliance.github.WebhookInbox;
+import ai.magicode.appliance.github.WebhookRoutes;
+import ai.magicode.appliance.github.WebhookSecret;
 import ai.magicode.appliance.index.Embedder;
 import ai.magicode.appliance.index.IndexRoutes;
 import ai.magicode.appliance.index.RepoIndexes;
@@ -90,6 +95,8 @@ public final class Appliance implements AutoCloseable {
     private final GitHubApp gitHubApp;
     private final GitHub gitHub;
     private final PushGuard pushGuard;
+    private final WebhookSecret webhookSecret;
+    private final WebhookInbox webhooks;
     private WebServer server;
     private ControlServer control;
     private boolean closed;
@@ -104,7 +111,8 @@ public final class Appliance implements AutoCloseable {
                 .map(StoreException.class, 503)
                 .map(AuditException.class, 503)
                 .map(AuthException.class, 401)
-                .map(GitHubException.class, 502);
+                .map(GitHubException.class, 502)
+                .map(WebhookException.class, 503);
         this.tls = loadTls(config);
         this.identity = new Identity(
                 config.auth(), store, setupToken, config.server().publicUrl(), tls.isPresent(), audit::append);
@@ -120,6 +128,14 @@ public final class Appliance implements AutoCloseable {
         gitHubApp.importConfiguredKey();
         this.gitHub = new GitHub(config.github(), gitHubApp, audit::append);
         this.pushGuard = new PushGuard(config.github().branchPrefix(), store, audit::append);
+        this.webhookSecret = new WebhookSecret(vault);
+        config.webhooks().secretFile().ifPresent(webhookSecret::importFile);
+        this.webhooks = new WebhookInbox(config.webhooks(), store, audit::append);
+    }
+
+    /** The GitHub webhook inbox; features register their event handlers on it before {@link #start}. */
+    public WebhookInbox webhooks() {
+        return webhooks;
     }
 
     /**
@@ -193,6 +209,9 @@ public final class Appliance implements AutoCloseable {
         problems.register(routing);
         api(routing);
         routing.register("/auth", identity.console());
+        routing.register(
+                "/webhooks",
+                new WebhookRoutes(webhooks, webhookSecret, config.webhooks().maxBodyBytes(), audit::append));
     }
 
     /** The {@code /api/v1} routes, each described in {@code META-INF/openapi.yaml} (a test holds them in step). */
@@ -204,6 +223,7 @@ public final class Appliance implements AutoCloseable {
         // Repositories come from the GitHub installation mirror once the GitHub integration is wired.
         rules.register("/api/v1", new IndexRoutes(indexes, (tenant, repo) -> Optional.empty()));
         rules.register("/api/v1", new GitHubRoutes(gitHub, gitHubApp, vault, this::consoleUrl, audit::append));
+        rules.register("/api/v1", new InboxRoutes(webhooks));
     }
 
     /** The listener, its limits, TLS and the server features (observe, OpenAPI) around {@link #routing}. */
@@ -249,6 +269,7 @@ public final class Appliance implements AutoCloseable {
             extraRoutes.accept(routing);
         });
         server = builder.build().start();
+        webhooks.start();
         Map<String, ControlServer.Command> commands = new LinkedHashMap<>();
         commands.put("backup", arguments -> {
             String to = arguments.get("to");
@@ -338,6 +359,7 @@ public final class Appliance implements AutoCloseable {
             }
         }
         indexes.close();
+        webhooks.close();
         audit.close();
         store.close();
         LOG.log(INFO, "Store closed; MagiCode Appliance stopped");

@@ -34,12 +34,19 @@ import picocli.CommandLine.Option;
         name = "bench",
         description = "Benchmarks; see docs/performance.md.",
         mixinStandardHelpOptions = true,
-        subcommands = {StartupBenchmark.Startup.class, AuthBench.class, LocalizeBenchmark.class, IndexBenchmark.class})
+        subcommands = {
+            StartupBenchmark.Startup.class,
+            AuthBench.class,
+            LocalizeBenchmark.class,
+            IndexBenchmark.class,
+            WebhooksBench.class
+        })
 public final class StartupBenchmark implements Runnable {
     @Override
     public void run() {
         System.out.println("Usage: magicode bench startup [--runs N] [--idle-seconds S] [--jar FILE]");
         System.out.println("       magicode bench auth [--validations N] [--seconds S] [--rounds R] [--connections C]");
+        System.out.println("       magicode bench webhooks [--seconds S] [--rounds R] [--connections C] [--dir DIR]");
     }
 
     @Command(

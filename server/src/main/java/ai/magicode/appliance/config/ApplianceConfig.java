@@ -21,6 +21,7 @@ import java.util.Optional;
  * @param auth identity: OIDC provider, role mapping, local login
  * @param index code indexes: privacy mode, file size cap, embedding model
  * @param github the GitHub App: server, App id and key, proxy, branch prefix
+ * @param webhooks the GitHub webhook inbox
  */
 public record ApplianceConfig(
         Path dataDir,
@@ -31,7 +32,8 @@ public record ApplianceConfig(
         AuditConfig audit,
         AuthConfig auth,
         IndexConfig index,
-        GitHubConfig github) {
+        GitHubConfig github,
+        WebhookConfig webhooks) {
     /** Environment variable naming an operator configuration file (same as {@code --config}). */
     public static final String CONFIG_FILE_ENV = "MAGICODE_CONFIG";
 
@@ -55,7 +57,8 @@ public record ApplianceConfig(
                 AuditConfig.from(values),
                 AuthConfig.from(values),
                 IndexConfig.from(values),
-                GitHubConfig.from(values));
+                GitHubConfig.from(values),
+                WebhookConfig.from(values));
     }
 
     /** Every configuration key with the environment variable that overrides it, for the docs and their test. */

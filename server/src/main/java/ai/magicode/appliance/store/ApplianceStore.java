@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -247,6 +248,28 @@ public final class ApplianceStore implements AutoCloseable {
         try {
             requireOpen();
             storage.store(changed);
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    /**
+     * Persists all the given changed objects in one atomic commit, durable before returning: either every one of
+     * them is stored or, after a crash, none is. Features that batch writes (group commit) use this.
+     */
+    public void storeAll(Collection<?> changed) {
+        Objects.requireNonNull(changed, "changed");
+        if (changed.isEmpty()) {
+            return;
+        }
+        lifecycle.readLock().lock();
+        try {
+            requireOpen();
+            Storer storer = storage.createStorer();
+            for (Object object : changed) {
+                storer.store(object);
+            }
+            storer.commit();
         } finally {
             lifecycle.readLock().unlock();
         }

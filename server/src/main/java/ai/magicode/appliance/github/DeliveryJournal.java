@@ -1,0 +1,250 @@
+package ai.magicode.appliance.github;
+
+import static java.lang.System.Logger.Level.ERROR;
+
+import ai.magicode.appliance.store.ApplianceStore;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * The inbox's durable state in the store (section {@code github.webhooks}) with group commit: every change runs on
+ * one writer thread, which takes all changes queued meanwhile, applies them and stores them in one atomic commit,
+ * then releases their callers. Deliveries sit in pages of {@value #PAGE} so that a commit stores one page, not the
+ * whole history. Readers see only committed deliveries.
+ */
+final class DeliveryJournal implements AutoCloseable {
+    static final String SECTION = "github.webhooks";
+    static final int PAGE = 1024;
+    private static final int MAX_BATCH = 1024;
+    private static final System.Logger LOG = System.getLogger(DeliveryJournal.class.getName());
+
+    private final ApplianceStore store;
+    private final Consumer<List<Delivery>> added;
+    private final Pages pages;
+    private final ConcurrentHashMap<String, Delivery> committed = new ConcurrentHashMap<>();
+    private final LinkedBlockingQueue<Task<?>> queue = new LinkedBlockingQueue<>();
+    private final Thread writer;
+    private final Object enqueue = new Object();
+    private volatile RuntimeException broken;
+    private boolean closed;
+    private long next;
+    private long commits;
+
+    /** The persistent pages: a list of lists, each page stored when it changes, the outer list when one is added. */
+    static final class Pages {
+        final ArrayList<ArrayList<Delivery>> pages = new ArrayList<>();
+    }
+
+    /** The changes one task makes, collected for the batch's commit. */
+    final class Changes {
+        private final Set<Object> changed;
+        private final Map<String, Delivery> written;
+        private final List<Delivery> added = new ArrayList<>();
+
+        private Changes(Set<Object> changed, Map<String, Delivery> written) {
+            this.changed = changed;
+            this.written = written;
+        }
+
+        /** The committed or earlier-in-this-batch delivery with {@code guid}. */
+        Optional<Delivery> find(String guid) {
+            Delivery pending = written.get(guid);
+            return pending != null ? Optional.of(pending) : Optional.ofNullable(committed.get(guid));
+        }
+
+        /** The sequence number the next new delivery gets. */
+        long nextSeq() {
+            return next;
+        }
+
+        /** Adds a new delivery, whose {@code seq} must be {@link #nextSeq()}. */
+        void add(Delivery delivery) {
+            if (delivery.seq() != next) {
+                throw new IllegalStateException("out of order: " + delivery.seq() + " != " + next);
+            }
+            int page = (int) (next / PAGE);
+            if (page == pages.pages.size()) {
+                pages.pages.add(new ArrayList<>(PAGE));
+                changed.add(pages.pages);
+            }
+            ArrayList<Delivery> list = pages.pages.get(page);
+            list.add(delivery);
+            changed.add(list);
+            written.put(delivery.guid(), delivery);
+            added.add(delivery);
+            next++;
+        }
+
+        /** Replaces a delivery (same seq and guid) with its next state. */
+        void replace(Delivery delivery) {
+            ArrayList<Delivery> list = pages.pages.get((int) (delivery.seq() / PAGE));
+            list.set((int) (delivery.seq() % PAGE), delivery);
+            changed.add(list);
+            written.put(delivery.guid(), delivery);
+        }
+
+        /** Stores these (changed) objects of another part of the graph in the same commit. */
+        void store(List<?> objects) {
+            changed.addAll(objects);
+        }
+    }
+
+    private record Task<R>(Function<Changes, R> change, CompletableFuture<R> done) {}
+
+    /**
+     * @param added told, on the writer after each commit and before any caller is released, of the deliveries the
+     *     commit added; when it throws, the batch's callers fail (the inbox audits acceptances here, one entry per
+     *     batch, so that the audit log's sync is shared as the store's is)
+     */
+    DeliveryJournal(ApplianceStore store, Consumer<List<Delivery>> added) {
+        this.store = store;
+        this.added = added;
+        this.pages = store.section(SECTION, Pages.class, Pages::new);
+        for (ArrayList<Delivery> page : pages.pages) {
+            for (Delivery delivery : page) {
+                committed.put(delivery.guid(), delivery);
+                next = delivery.seq() + 1;
+            }
+        }
+        this.writer = Thread.ofPlatform().name("webhook-journal").daemon().start(this::write);
+    }
+
+    /** All committed deliveries in arrival order (a snapshot). */
+    List<Delivery> all() {
+        List<Delivery> all = new ArrayList<>(committed.values());
+        all.sort(java.util.Comparator.comparingLong(Delivery::seq));
+        return all;
+    }
+
+    /** The committed delivery with {@code guid}. */
+    Optional<Delivery> find(String guid) {
+        return Optional.ofNullable(committed.get(guid));
+    }
+
+    /** Commits done so far; deliveries divided by this is the group-commit batch size. */
+    long commits() {
+        return commits;
+    }
+
+    /**
+     * Runs {@code change} on the writer and returns its result once its changes are durable.
+     *
+     * @throws WebhookException when the journal is closed or a commit failed
+     */
+    <R> R commit(Function<Changes, R> change) {
+        CompletableFuture<R> done = new CompletableFuture<>();
+        synchronized (enqueue) {
+            if (closed) {
+                throw new WebhookException("The webhook inbox is closed");
+            }
+            if (broken != null) {
+                throw new WebhookException("The webhook inbox cannot write since a store failure");
+            }
+            queue.add(new Task<>(change, done));
+        }
+        try {
+            return done.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new WebhookException("The webhook inbox could not commit", e.getCause());
+        }
+    }
+
+    private void write() {
+        List<Task<?>> batch = new ArrayList<>();
+        while (true) {
+            batch.clear();
+            try {
+                batch.add(queue.take());
+            } catch (InterruptedException e) {
+                return;
+            }
+            queue.drainTo(batch, MAX_BATCH - 1);
+            boolean stop = batch.removeIf(task -> task.change() == null);
+            run(batch);
+            if (stop) {
+                return;
+            }
+        }
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private void run(List<Task<?>> batch) {
+        Set<Object> changed = Collections.newSetFromMap(new IdentityHashMap<>());
+        Map<String, Delivery> written = new HashMap<>();
+        Changes changes = new Changes(changed, written);
+        List<Object> results = new ArrayList<>(batch.size());
+        List<Throwable> failures = new ArrayList<>(batch.size());
+        for (Task<?> task : batch) {
+            try {
+                results.add(task.change().apply(changes));
+                failures.add(null);
+            } catch (RuntimeException e) {
+                results.add(null);
+                failures.add(e);
+            }
+        }
+        try {
+            store.storeAll(List.copyOf(changed));
+            commits++;
+        } catch (RuntimeException e) {
+            // The graph in memory now differs from the store: refuse further writes until a restart reloads it.
+            broken = e;
+            LOG.log(ERROR, "The webhook inbox could not commit; it refuses deliveries until restarted", e);
+            WebhookException failure = new WebhookException("The webhook inbox could not store the delivery", e);
+            batch.forEach(task -> task.done().completeExceptionally(failure));
+            return;
+        }
+        committed.putAll(written);
+        if (!changes.added.isEmpty()) {
+            try {
+                added.accept(List.copyOf(changes.added));
+            } catch (RuntimeException e) {
+                WebhookException failure = e instanceof WebhookException w
+                        ? w
+                        : new WebhookException("The webhook inbox could not record the delivery: " + e.getMessage(), e);
+                batch.forEach(task -> task.done().completeExceptionally(failure));
+                return;
+            }
+        }
+        for (int i = 0; i < batch.size(); i++) {
+            CompletableFuture done = batch.get(i).done();
+            if (failures.get(i) != null) {
+                done.completeExceptionally(failures.get(i));
+            } else {
+                done.complete(results.get(i));
+            }
+        }
+    }
+
+    /** Lets queued changes commit, then stops the writer. */
+    @Override
+    public void close() {
+        synchronized (enqueue) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            queue.add(new Task<>(null, null));
+        }
+        try {
+            writer.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,235 @@
+package ai.magicode.appliance.github;
+
+import ai.magicode.appliance.audit.AuditEvent;
+import ai.magicode.appliance.audit.AuditLog;
+import ai.magicode.appliance.config.ApplianceConfig.AuditConfig;
+import ai.magicode.appliance.config.WebhookConfig;
+import ai.magicode.appliance.secrets.MasterKeySource;
+import ai.magicode.appliance.secrets.Vault;
+import ai.magicode.appliance.store.ApplianceStore;
+import ai.magicode.appliance.web.Access;
+import ai.magicode.appliance.web.Problems;
+import ai.magicode.appliance.web.RequestIds;
+import io.helidon.http.Status;
+import io.helidon.webserver.WebServer;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+
+/**
+ * The figures of {@code magicode bench webhooks}: signed deliveries accepted durably per second (signature checked,
+ * stored in the store's group commit and audited before the 202, processed in the background meanwhile) and their
+ * p99 latency, against a no-op route that reads the same body on the same listener, measured alternately in one run.
+ */
+public final class WebhookBenchmark {
+    private static final byte[] SECRET = "bench-webhook-secret".getBytes(StandardCharsets.UTF_8);
+
+    private WebhookBenchmark() {}
+
+    /**
+     * The measured figures.
+     *
+     * @param webhooksPerSecond signed deliveries accepted durably per second
+     * @param webhookP99Millis their p99 latency
+     * @param noopPerSecond requests/s of the no-op route
+     * @param noopP99Millis its p99 latency
+     * @param deliveriesPerCommit deliveries (and processed marks) per store commit: the group-commit batch
+     */
+    public record Result(
+            double webhooksPerSecond,
+            double webhookP99Millis,
+            double noopPerSecond,
+            double noopP99Millis,
+            double deliveriesPerCommit) {
+        public double ratio() {
+            return webhooksPerSecond / noopPerSecond;
+        }
+    }
+
+    /** Runs the measurement in a scratch directory under {@code parent}, printing progress to {@code out}. */
+    public static Result run(Path parent, Duration slice, int rounds, int connections, PrintStream out) {
+        Path dir;
+        try {
+            dir = Files.createTempDirectory(
+                    Files.createDirectories(parent.toAbsolutePath()), "magicode-bench-webhooks");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a scratch directory under " + parent, e);
+        }
+        try (ApplianceStore store = ApplianceStore.open(dir, List.of());
+                AuditLog audit = AuditLog.open(dir.resolve("audit"), AuditConfig.defaults(), WebhookBenchmark::seed)) {
+            Vault vault = Vault.open(store, MasterKeySource.file(dir), audit::append);
+            vault.put(AuditEvent.PLATFORM, WebhookSecret.NAME, SECRET, ai.magicode.appliance.audit.Actor.system(), "-");
+            try (WebhookInbox inbox = new WebhookInbox(WebhookConfig.defaults(), store, audit::append)) {
+                inbox.start();
+                WebServer server = WebServer.builder()
+                        .host("127.0.0.1")
+                        .port(0)
+                        .routing(routing -> {
+                            routing.addFilter(new RequestIds());
+                            new Problems(25L << 20).register(routing);
+                            routing.register(
+                                    "/webhooks",
+                                    new WebhookRoutes(inbox, new WebhookSecret(vault), 25L << 20, audit::append));
+                            routing.post("/noop", Access.open((req, res) -> {
+                                req.content().as(byte[].class);
+                                res.status(Status.ACCEPTED_202).send("{\"status\":\"accepted\"}");
+                            }));
+                        })
+                        .build()
+                        .start();
+                try {
+                    URI webhooks = URI.create("http://127.0.0.1:" + server.port() + "/webhooks/github");
+                    URI noop = URI.create("http://127.0.0.1:" + server.port() + "/noop");
+                    AtomicLong sequence = new AtomicLong();
+                    load(webhooks, sequence, Duration.ofSeconds(3), connections); // warm-up both paths
+                    load(noop, sequence, Duration.ofSeconds(3), connections);
+                    long deliveriesBefore = inbox.deliveries().size();
+                    long commitsBefore = inbox.commits();
+                    List<Long> webhookLatencies = new ArrayList<>();
+                    List<Long> noopLatencies = new ArrayList<>();
+                    double webhookTotal = 0;
+                    double noopTotal = 0;
+                    for (int round = 0; round < rounds; round++) {
+                        Slice w = load(webhooks, sequence, slice, connections);
+                        Slice n = load(noop, sequence, slice, connections);
+                        webhookLatencies.addAll(w.latencies());
+                        noopLatencies.addAll(n.latencies());
+                        out.printf(
+                                "round %d: webhooks %.0f/s (p99 %.1f ms), no-op %.0f/s (p99 %.1f ms)%n",
+                                round + 1, w.perSecond(), p99(w.latencies()), n.perSecond(), p99(n.latencies()));
+                        webhookTotal += w.perSecond();
+                        noopTotal += n.perSecond();
+                    }
+                    long deliveries = inbox.deliveries().size() - deliveriesBefore;
+                    long commits = inbox.commits() - commitsBefore;
+                    Result result = new Result(
+                            webhookTotal / rounds,
+                            p99(webhookLatencies),
+                            noopTotal / rounds,
+                            p99(noopLatencies),
+                            commits == 0 ? 0 : 2.0 * deliveries / commits);
+                    out.printf(
+                            "signed deliveries accepted durably: %.0f/s, p99 %.1f ms; no-op route: %.0f/s, p99 %.1f ms;"
+                                    + " ratio %.2f (%d connections, %.1f store writes per commit)%n",
+                            result.webhooksPerSecond(),
+                            result.webhookP99Millis(),
+                            result.noopPerSecond(),
+                            result.noopP99Millis(),
+                            result.ratio(),
+                            connections,
+                            result.deliveriesPerCommit());
+                    return result;
+                } finally {
+                    server.stop();
+                }
+            }
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    private record Slice(double perSecond, List<Long> latencies) {}
+
+    /** Requests/s and per-request latencies that {@code connections} keep-alive clients get in {@code duration}. */
+    private static Slice load(URI uri, AtomicLong sequence, Duration duration, int connections) {
+        long start = System.nanoTime();
+        long end = start + duration.toNanos();
+        List<Future<long[]>> results = new ArrayList<>();
+        try (ExecutorService workers = Executors.newFixedThreadPool(connections)) {
+            for (int c = 0; c < connections; c++) {
+                int repository = c + 1;
+                results.add(workers.submit(() -> {
+                    HttpClient client = HttpClient.newBuilder()
+                            .version(HttpClient.Version.HTTP_1_1)
+                            .build();
+                    long[] latencies = new long[1024];
+                    int count = 0;
+                    while (System.nanoTime() < end) {
+                        long n = sequence.incrementAndGet();
+                        byte[] body = payload(repository, n);
+                        HttpRequest request = HttpRequest.newBuilder(uri)
+                                .header("Content-Type", "application/json")
+                                .header("X-GitHub-Event", "issues")
+                                .header("X-GitHub-Delivery", "bench-" + n)
+                                .header(WebhookSignature.HEADER, WebhookSignature.sign(SECRET, body))
+                                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                                .build();
+                        long sent = System.nanoTime();
+                        HttpResponse<Void> response = client.send(request, HttpResponse.BodyHandlers.discarding());
+                        if (response.statusCode() != 202) {
+                            throw new IllegalStateException(uri + " answered " + response.statusCode());
+                        }
+                        if (count == latencies.length) {
+                            latencies = Arrays.copyOf(latencies, count * 2);
+                        }
+                        latencies[count++] = System.nanoTime() - sent;
+                    }
+                    return Arrays.copyOf(latencies, count);
+                }));
+            }
+        }
+        List<Long> latencies = new ArrayList<>();
+        for (Future<long[]> result : results) {
+            try {
+                for (long latency : result.get()) {
+                    latencies.add(latency);
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException("a load client failed: " + e.getMessage(), e);
+            }
+        }
+        return new Slice(latencies.size() / ((System.nanoTime() - start) / 1e9), latencies);
+    }
+
+    /** An {@code issues} delivery of about 2 KB, like a real one's interesting part. */
+    private static byte[] payload(int repository, long number) {
+        String body = "Steps to reproduce: ".repeat(60);
+        return ("{\"action\":\"opened\",\"issue\":{\"number\":" + number + ",\"title\":\"Bench issue " + number
+                        + "\",\"body\":\"" + body
+                        + "\",\"labels\":[{\"name\":\"magicode\"}],\"user\":{\"login\":\"octocat\"},"
+                        + "\"state\":\"open\"},\"repository\":{\"id\":" + repository + ",\"full_name\":\"bench/repo-"
+                        + repository + "\"},\"installation\":{\"id\":1},\"sender\":{\"login\":\"octocat\"}}")
+                .getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static double p99(List<Long> nanos) {
+        if (nanos.isEmpty()) {
+            return 0;
+        }
+        long[] sorted = nanos.stream().mapToLong(Long::longValue).sorted().toArray();
+        return sorted[(int) Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)] / 1e6;
+    }
+
+    private static byte[] seed() {
+        byte[] seed = new byte[32];
+        new SecureRandom().nextBytes(seed);
+        return seed;
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder())
+                    .forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            // a scratch dir; the OS cleans it eventually
+        }
+    }
+}

@@ -1,0 +1,468 @@
+package ai.magicode.appliance.github;
+
+import static java.lang.System.Logger.Level.INFO;
+import static java.lang.System.Logger.Level.WARNING;
+
+import ai.magicode.appliance.audit.Actor;
+import ai.magicode.appliance.audit.AuditEvent;
+import ai.magicode.appliance.config.WebhookConfig;
+import ai.magicode.appliance.store.ApplianceStore;
+import io.helidon.metrics.api.Counter;
+import io.helidon.metrics.api.Metrics;
+import io.helidon.metrics.api.Tag;
+import io.helidon.metrics.api.Timer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * The durable GitHub webhook inbox. {@link #receive} stores a verified delivery (de-duplicated by its guid) in one
+ * group commit before the caller answers 2xx; a bounded pool of workers then processes deliveries through the
+ * handlers registered per event type, one at a time per repository in arrival order, different repositories in
+ * parallel. Failures are retried with exponential backoff, then parked in a dead-letter list an admin can replay.
+ * Deliveries acknowledged but not processed before a crash are processed at the next {@link #start}.
+ */
+public final class WebhookInbox implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(WebhookInbox.class.getName());
+    /** Most deliveries named in one acceptance audit entry. */
+    static final int AUDIT_BATCH = 200;
+
+    /** What became of a received delivery. */
+    public enum Receipt {
+        /** Stored durably; it will be processed. */
+        ACCEPTED,
+        /** Its guid is known: acknowledged again, neither stored nor processed twice. */
+        DUPLICATE,
+        /** An event type the appliance does not subscribe to: acknowledged, counted, not stored. */
+        IGNORED,
+        /** Signed but not a JSON object: kept in the dead-letter list and refused with 400. */
+        MALFORMED
+    }
+
+    private final WebhookConfig config;
+    private final DeliveryJournal journal;
+    private final Installations installations;
+    private final EventParser parser;
+    private final Consumer<AuditEvent> audit;
+    private final Map<String, List<WebhookHandler>> handlers = new ConcurrentHashMap<>();
+    private final Map<String, ArrayDeque<String>> lanes = new HashMap<>();
+    private final ExecutorService workers;
+    private final ScheduledExecutorService retries;
+    private volatile boolean started;
+    private volatile boolean closed;
+
+    /** Opens the inbox's state in {@code store}; nothing is processed until {@link #start}. */
+    public WebhookInbox(WebhookConfig config, ApplianceStore store, Consumer<AuditEvent> audit) {
+        this.config = config;
+        this.installations = new Installations(store);
+        this.journal = new DeliveryJournal(store, this::auditAccepted);
+        this.parser = new EventParser(config.maxBodyBytes());
+        this.audit = audit;
+        this.workers = Executors.newFixedThreadPool(
+                config.workers(),
+                Thread.ofPlatform().name("webhook-worker-", 0).daemon().factory());
+        this.retries = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("webhook-retry").daemon().factory());
+    }
+
+    /**
+     * Registers {@code handler} for events of {@code type} (one of {@link GitHubEvent#TYPES}); handlers of a type run
+     * in registration order. Register before {@link #start}, so that recovered deliveries reach every handler.
+     */
+    public WebhookInbox on(String type, WebhookHandler handler) {
+        if (!GitHubEvent.TYPES.contains(type)) {
+            throw new IllegalArgumentException("not an event type the inbox accepts: " + type);
+        }
+        handlers.computeIfAbsent(type, t -> new CopyOnWriteArrayList<>()).add(handler);
+        return this;
+    }
+
+    /** The installation and repository mirror the inbox keeps current. */
+    public Installations installations() {
+        return installations;
+    }
+
+    /** Queues every delivery acknowledged but not yet processed (after a crash), then processes new ones as they come. */
+    public synchronized void start() {
+        if (started) {
+            return;
+        }
+        started = true;
+        List<Delivery> pending = journal.all().stream()
+                .filter(d -> d.state() == Delivery.State.PENDING)
+                .toList();
+        if (!pending.isEmpty()) {
+            LOG.log(INFO, "Processing " + pending.size() + " webhook deliveries acknowledged before the last stop");
+        }
+        pending.forEach(this::enqueue);
+    }
+
+    /**
+     * Takes a delivery whose signature the caller verified: ignores unknown event types, acknowledges known guids
+     * again, keeps malformed bodies as dead, and otherwise stores the delivery durably before returning.
+     *
+     * @param requestId the HTTP request id, for the audit entry
+     * @throws WebhookException when the delivery cannot be stored (the caller answers 5xx; GitHub redelivers)
+     */
+    public Receipt receive(String event, String guid, byte[] body, String requestId) {
+        if (!GitHubEvent.TYPES.contains(event)) {
+            count("ignored");
+            return Receipt.IGNORED;
+        }
+        if (journal.find(guid).isPresent()) {
+            count("duplicate");
+            return Receipt.DUPLICATE;
+        }
+        GitHubEvent parsed;
+        try {
+            parsed = parser.parse(event, body);
+        } catch (WebhookException e) {
+            keepMalformed(event, guid, body, e.getMessage(), requestId);
+            return Receipt.MALFORMED;
+        }
+        String repository = parsed.context()
+                .repository()
+                .map(GitHubEvent.Repository::fullName)
+                .orElse("");
+        long installation = parsed.context().installationId().orElse(0);
+        Instant now = Instant.now();
+        Optional<Delivery> stored = journal.commit(changes -> {
+            if (changes.find(guid).isPresent()) {
+                return Optional.<Delivery>empty();
+            }
+            Delivery delivery = new Delivery(
+                    changes.nextSeq(),
+                    guid,
+                    event,
+                    lane(parsed),
+                    repository,
+                    installation,
+                    Delivery.State.PENDING,
+                    0,
+                    "",
+                    now,
+                    now,
+                    body);
+            changes.add(delivery);
+            return Optional.of(delivery);
+        });
+        if (stored.isEmpty()) {
+            count("duplicate");
+            return Receipt.DUPLICATE;
+        }
+        count("accepted");
+        if (started) {
+            enqueue(stored.get());
+        }
+        return Receipt.ACCEPTED;
+    }
+
+    /**
+     * Audits the deliveries one commit accepted: one entry per tenant and up to {@value #AUDIT_BATCH} deliveries, so
+     * that concurrent deliveries share the audit log's sync as they share the store's.
+     */
+    private void auditAccepted(List<Delivery> added) {
+        Map<String, List<Delivery>> byTenant = new HashMap<>();
+        for (Delivery delivery : added) {
+            if (delivery.state() == Delivery.State.PENDING) {
+                byTenant.computeIfAbsent(tenantOf(delivery), t -> new ArrayList<>())
+                        .add(delivery);
+            }
+        }
+        byTenant.forEach((tenant, deliveries) -> {
+            for (int from = 0; from < deliveries.size(); from += AUDIT_BATCH) {
+                List<Delivery> chunk = deliveries.subList(from, Math.min(deliveries.size(), from + AUDIT_BATCH));
+                AuditEvent.Builder entry = chunk.size() == 1
+                        ? event("github.webhook.accept", chunk.getFirst(), "-")
+                        : AuditEvent.of("github.webhook.accept", chunk.size() + " deliveries")
+                                .tenant(tenant)
+                                .actor(Actor.app("github"))
+                                .field("count", chunk.size())
+                                .field(
+                                        "deliveries",
+                                        String.join(
+                                                ", ",
+                                                chunk.stream()
+                                                        .map(d -> d.guid() + " " + d.event()
+                                                                + (d.repository()
+                                                                                .isEmpty()
+                                                                        ? ""
+                                                                        : " " + d.repository()))
+                                                        .toList()));
+                audit.accept(entry.success());
+            }
+        });
+    }
+
+    private String tenantOf(Delivery delivery) {
+        return delivery.installation().isPresent()
+                ? installations.tenantOf(delivery.installationId()).orElse(AuditEvent.PLATFORM)
+                : AuditEvent.PLATFORM;
+    }
+
+    private void keepMalformed(String event, String guid, byte[] body, String why, String requestId) {
+        Instant now = Instant.now();
+        Optional<Delivery> dead = journal.commit(changes -> {
+            if (changes.find(guid).isPresent()) {
+                return Optional.<Delivery>empty();
+            }
+            Delivery delivery = new Delivery(
+                    changes.nextSeq(), guid, event, "malformed", "", 0, Delivery.State.DEAD, 0, why, now, now, body);
+            changes.add(delivery);
+            return Optional.of(delivery);
+        });
+        dead.ifPresent(d -> {
+            audit.accept(event("github.webhook.dead", d, requestId)
+                    .field("reason", why)
+                    .failure());
+            count("dead");
+        });
+    }
+
+    /** The committed delivery with {@code guid}. */
+    public Optional<Delivery> find(String guid) {
+        return journal.find(guid);
+    }
+
+    /** Every delivery in the dead-letter list, oldest first. */
+    public List<Delivery> dead() {
+        return journal.all().stream()
+                .filter(d -> d.state() == Delivery.State.DEAD)
+                .toList();
+    }
+
+    /** All deliveries kept, oldest first (processed ones without their body). */
+    public List<Delivery> deliveries() {
+        return journal.all();
+    }
+
+    /**
+     * Moves a dead delivery back to pending, with fresh retries, and queues it.
+     *
+     * @return the delivery as replayed; empty when there is no dead delivery with {@code guid}
+     */
+    public Optional<Delivery> replay(String guid, Actor actor, String requestId) {
+        Instant now = Instant.now();
+        Optional<Delivery> replayed = journal.commit(changes -> {
+            Optional<Delivery> found = changes.find(guid).filter(d -> d.state() == Delivery.State.DEAD);
+            found.ifPresent(d -> changes.replace(d.withState(Delivery.State.PENDING, 0, "", now)));
+            return found.map(d -> d.withState(Delivery.State.PENDING, 0, "", now));
+        });
+        replayed.ifPresent(d -> {
+            audit.accept(
+                    event("github.webhook.replay", d, requestId).actor(actor).success());
+            if (started) {
+                enqueue(d);
+            }
+        });
+        return replayed;
+    }
+
+    /**
+     * Maps installation {@code id} to {@code tenant} (empty: unmapped), durably; audited.
+     *
+     * @return the installation as mapped
+     */
+    public Installations.Installation mapInstallation(long id, String tenant, Actor actor, String requestId) {
+        Instant now = Instant.now();
+        journal.commit(changes -> {
+            changes.store(installations.mapTenant(id, tenant, now));
+            return null;
+        });
+        audit.accept(AuditEvent.of("github.installation.map", Long.toString(id))
+                .tenant(tenant.isEmpty() ? AuditEvent.PLATFORM : tenant)
+                .actor(actor)
+                .requestId(requestId)
+                .field("tenant", tenant.isEmpty() ? "(unmapped)" : tenant)
+                .success());
+        return installations.find(id).orElseThrow();
+    }
+
+    /** Group commits of the journal so far (deliveries per commit = deliveries / commits). */
+    public long commits() {
+        return journal.commits();
+    }
+
+    private static String lane(GitHubEvent event) {
+        GitHubEvent.Context context = event.context();
+        if (context.repository().isPresent()) {
+            return "repo:" + context.repository().get().id();
+        }
+        if (context.installationId().isPresent()) {
+            return "installation:" + context.installationId().getAsLong();
+        }
+        return "hook";
+    }
+
+    private void enqueue(Delivery delivery) {
+        synchronized (lanes) {
+            ArrayDeque<String> lane = lanes.get(delivery.lane());
+            if (lane != null) {
+                lane.add(delivery.guid());
+                return;
+            }
+            lane = new ArrayDeque<>();
+            lane.add(delivery.guid());
+            lanes.put(delivery.lane(), lane);
+        }
+        submit(delivery.lane());
+    }
+
+    private void submit(String lane) {
+        if (!closed) {
+            workers.execute(() -> drain(lane));
+        }
+    }
+
+    /** Processes a lane's deliveries in order until it is empty or its head must wait for a retry. */
+    private void drain(String lane) {
+        while (!closed) {
+            String guid;
+            synchronized (lanes) {
+                guid = lanes.get(lane).peek();
+            }
+            Optional<Duration> retryIn;
+            try {
+                retryIn = process(guid);
+            } catch (WebhookException e) {
+                // The journal is closed or broken: the delivery stays pending for the next start.
+                LOG.log(WARNING, "Webhook delivery " + guid + " left pending: " + e.getMessage());
+                return;
+            }
+            if (retryIn.isPresent()) {
+                retries.schedule(() -> submit(lane), retryIn.get().toMillis(), TimeUnit.MILLISECONDS);
+                return;
+            }
+            synchronized (lanes) {
+                ArrayDeque<String> queue = lanes.get(lane);
+                queue.poll();
+                if (queue.isEmpty()) {
+                    lanes.remove(lane);
+                    return;
+                }
+            }
+        }
+    }
+
+    /** One try of one delivery; the wait before the next try when it failed and has tries left. */
+    private Optional<Duration> process(String guid) {
+        Delivery delivery = journal.find(guid).orElseThrow();
+        if (delivery.state() != Delivery.State.PENDING) {
+            return Optional.empty();
+        }
+        List<Supplier<List<?>>> effects = new ArrayList<>();
+        GitHubEvent event;
+        try {
+            event = parser.parse(delivery.event(), delivery.body());
+            for (WebhookHandler handler : handlers.getOrDefault(delivery.event(), List.of())) {
+                handler.handle(event, guid, effects::add);
+            }
+        } catch (Exception e) {
+            return failed(delivery, e);
+        }
+        Instant now = Instant.now();
+        journal.commit(changes -> {
+            changes.replace(delivery.withState(Delivery.State.PROCESSED, delivery.attempts(), "", now));
+            changes.store(installations.apply(event, guid, now));
+            effects.forEach(effect -> changes.store(effect.get()));
+            return null;
+        });
+        Metrics.globalRegistry()
+                .getOrCreate(Timer.builder("github.webhooks.processing")
+                        .description("Time from accepting a webhook delivery to its processed commit"))
+                .record(Duration.between(delivery.receivedAt(), now));
+        count("processed");
+        return Optional.empty();
+    }
+
+    private Optional<Duration> failed(Delivery delivery, Exception e) {
+        int attempts = delivery.attempts() + 1;
+        // Exception messages of handlers may carry payload text; keep only the type.
+        String problem =
+                e instanceof WebhookException ? e.getMessage() : e.getClass().getSimpleName();
+        Instant now = Instant.now();
+        if (attempts >= config.retryAttempts()) {
+            Delivery dead = delivery.withState(Delivery.State.DEAD, attempts, problem, now);
+            journal.commit(changes -> {
+                changes.replace(dead);
+                return null;
+            });
+            LOG.log(
+                    WARNING,
+                    "Webhook delivery " + delivery.guid() + " is dead after " + attempts + " tries: " + problem);
+            audit.accept(event("github.webhook.dead", dead, "-")
+                    .field("reason", problem)
+                    .field("attempts", attempts)
+                    .failure());
+            count("dead");
+            return Optional.empty();
+        }
+        journal.commit(changes -> {
+            changes.replace(delivery.withState(Delivery.State.PENDING, attempts, problem, now));
+            return null;
+        });
+        count("retried");
+        return Optional.of(backoff(attempts));
+    }
+
+    Duration backoff(int attempts) {
+        Duration wait = config.retryBackoff();
+        for (int i = 1; i < attempts && wait.compareTo(config.retryBackoffMax()) < 0; i++) {
+            wait = wait.multipliedBy(2);
+        }
+        return wait.compareTo(config.retryBackoffMax()) > 0 ? config.retryBackoffMax() : wait;
+    }
+
+    private AuditEvent.Builder event(String action, Delivery delivery, String requestId) {
+        AuditEvent.Builder builder = AuditEvent.of(action, delivery.guid())
+                .actor(Actor.app("github"))
+                .requestId(requestId)
+                .field("event", delivery.event());
+        if (!delivery.repository().isEmpty()) {
+            builder.field("repository", delivery.repository());
+        }
+        delivery.installation().ifPresent(id -> {
+            builder.field("installation", id);
+            installations.tenantOf(id).ifPresent(builder::tenant);
+        });
+        return builder;
+    }
+
+    /** Counts an outcome of {@code github.webhooks.deliveries}. */
+    static void count(String outcome) {
+        Metrics.globalRegistry()
+                .getOrCreate(Counter.builder("github.webhooks.deliveries")
+                        .description("Webhook deliveries by outcome")
+                        .tags(List.of(Tag.create("outcome", outcome))))
+                .increment();
+    }
+
+    /** Stops the workers (the delivery being processed finishes or stays pending) and the journal. */
+    @Override
+    public void close() {
+        closed = true;
+        retries.shutdownNow();
+        workers.shutdown();
+        try {
+            if (!workers.awaitTermination(10, TimeUnit.SECONDS)) {
+                workers.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        journal.close();
+    }
+}

@@ -1,0 +1,281 @@
+package ai.magicode.appliance.github;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.magicode.appliance.audit.Actor;
+import ai.magicode.appliance.audit.AuditEvent;
+import ai.magicode.appliance.config.WebhookConfig;
+import ai.magicode.appliance.store.ApplianceStore;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class WebhookInboxTest {
+    private static final Duration DEADLINE = Duration.ofSeconds(30);
+
+    @TempDir
+    Path dataDir;
+
+    private final List<AuditEvent> audited = new CopyOnWriteArrayList<>();
+    private ApplianceStore store;
+    private WebhookInbox inbox;
+
+    @AfterEach
+    void close() {
+        if (inbox != null) {
+            inbox.close();
+        }
+        if (store != null) {
+            store.close();
+        }
+    }
+
+    private WebhookInbox open(WebhookConfig config) {
+        store = ApplianceStore.open(dataDir, List.of());
+        inbox = new WebhookInbox(config, store, audited::add);
+        return inbox;
+    }
+
+    private void reopen(WebhookConfig config) {
+        inbox.close();
+        store.close();
+        open(config);
+    }
+
+    private static WebhookConfig config(int attempts) {
+        return new WebhookConfig(Optional.empty(), 1 << 20, 4, attempts, Duration.ofMillis(10), Duration.ofMillis(40));
+    }
+
+    static byte[] issue(long repo, long number) {
+        return ("{\"action\":\"opened\",\"issue\":{\"number\":" + number + "},\"repository\":{\"id\":" + repo
+                        + ",\"full_name\":\"o/r" + repo
+                        + "\"},\"installation\":{\"id\":7},\"sender\":{\"login\":\"u\"}}")
+                .getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void storesProcessesAndCountsEachDeliveryOnce() throws Exception {
+        open(config(3));
+        List<String> handled = new CopyOnWriteArrayList<>();
+        inbox.on("issues", (event, guid, effects) -> handled.add(guid));
+        inbox.start();
+        assertEquals(WebhookInbox.Receipt.ACCEPTED, inbox.receive("issues", "g1", issue(1, 1), "r1"));
+        assertEquals(WebhookInbox.Receipt.DUPLICATE, inbox.receive("issues", "g1", issue(1, 1), "r2"));
+        await(() -> inbox.find("g1").orElseThrow().state() == Delivery.State.PROCESSED);
+        assertEquals(WebhookInbox.Receipt.DUPLICATE, inbox.receive("issues", "g1", issue(1, 1), "r3"));
+        assertEquals(List.of("g1"), handled);
+        assertEquals(0, inbox.find("g1").orElseThrow().body().length, "a processed delivery drops its body");
+        Installations.Repository repo = inbox.installations().repositories().getFirst();
+        assertEquals("o/r1", repo.fullName());
+        assertEquals(1, repo.deliveriesProcessed());
+        assertEquals(
+                1,
+                audited.stream()
+                        .filter(e -> e.action().equals("github.webhook.accept"))
+                        .count());
+        assertFalse(audited.toString().contains("\"number\""), "the body is never audited");
+    }
+
+    @Test
+    void ignoresUnknownEventTypesWithoutStoringThem() {
+        open(config(3));
+        assertEquals(WebhookInbox.Receipt.IGNORED, inbox.receive("star", "g1", issue(1, 1), "r"));
+        assertTrue(inbox.find("g1").isEmpty());
+    }
+
+    @Test
+    void keepsMalformedBodiesInTheDeadLetterList() {
+        open(config(3));
+        assertEquals(
+                WebhookInbox.Receipt.MALFORMED,
+                inbox.receive("issues", "g1", "{not json".getBytes(StandardCharsets.UTF_8), "r"));
+        assertEquals(List.of("g1"), inbox.dead().stream().map(Delivery::guid).toList());
+        assertTrue(audited.stream().anyMatch(e -> e.action().equals("github.webhook.dead")));
+    }
+
+    @Test
+    void processesEachRepositoryInArrivalOrderAndRepositoriesInParallel() throws Exception {
+        open(config(3));
+        Map<Long, List<Long>> seen = new ConcurrentHashMap<>();
+        AtomicInteger concurrent = new AtomicInteger();
+        AtomicInteger maxConcurrent = new AtomicInteger();
+        inbox.on("issues", (event, guid, effects) -> {
+            int now = concurrent.incrementAndGet();
+            maxConcurrent.accumulateAndGet(now, Math::max);
+            GitHubEvent.Issues issue = (GitHubEvent.Issues) event;
+            seen.computeIfAbsent(
+                            issue.context().repository().orElseThrow().id(),
+                            r -> Collections.synchronizedList(new ArrayList<>()))
+                    .add(issue.number());
+            Thread.onSpinWait();
+            concurrent.decrementAndGet();
+        });
+        inbox.start();
+        int repos = 4;
+        int perRepo = 50;
+        ExecutorService senders = Executors.newFixedThreadPool(repos);
+        List<Future<?>> sent = new ArrayList<>();
+        for (long repo = 1; repo <= repos; repo++) {
+            long r = repo;
+            // One sender per repository: GitHub sends a repository's deliveries in order.
+            sent.add(senders.submit(() -> {
+                for (long n = 1; n <= perRepo; n++) {
+                    inbox.receive("issues", "g-" + r + "-" + n, issue(r, n), "r");
+                }
+            }));
+        }
+        for (Future<?> future : sent) {
+            future.get();
+        }
+        senders.shutdown();
+        await(() -> inbox.deliveries().stream().allMatch(d -> d.state() == Delivery.State.PROCESSED));
+        List<Long> expected = new ArrayList<>();
+        for (long n = 1; n <= perRepo; n++) {
+            expected.add(n);
+        }
+        for (long repo = 1; repo <= repos; repo++) {
+            assertEquals(expected, seen.get(repo), "order of repository " + repo);
+        }
+        assertTrue(inbox.commits() < repos * perRepo * 2L, "some commits were grouped: " + inbox.commits());
+    }
+
+    @Test
+    void retriesWithBackoffThenParksAsDeadAndReplays() throws Exception {
+        open(config(3));
+        AtomicInteger tries = new AtomicInteger();
+        List<Long> order = new CopyOnWriteArrayList<>();
+        AtomicInteger failUntil = new AtomicInteger(Integer.MAX_VALUE);
+        inbox.on("issues", (event, guid, effects) -> {
+            GitHubEvent.Issues issue = (GitHubEvent.Issues) event;
+            if (issue.number() == 1 && tries.incrementAndGet() < failUntil.get()) {
+                throw new IllegalStateException("handler failed with secret-looking text");
+            }
+            order.add(issue.number());
+        });
+        inbox.start();
+        inbox.receive("issues", "g1", issue(1, 1), "r");
+        inbox.receive("issues", "g2", issue(1, 2), "r");
+        await(() -> inbox.find("g1").orElseThrow().state() == Delivery.State.DEAD);
+        Delivery dead = inbox.find("g1").orElseThrow();
+        assertEquals(3, dead.attempts());
+        assertEquals("IllegalStateException", dead.problem(), "only the type is kept, never the message");
+        await(() -> inbox.find("g2").orElseThrow().state() == Delivery.State.PROCESSED);
+        assertEquals(List.of(2L), order, "the next delivery of the repository waited for the failing one");
+        failUntil.set(0);
+        assertTrue(inbox.replay("g1", Actor.user("admin"), "r").isPresent());
+        await(() -> inbox.find("g1").orElseThrow().state() == Delivery.State.PROCESSED);
+        assertEquals(List.of(2L, 1L), order);
+        assertTrue(inbox.replay("g1", Actor.user("admin"), "r").isEmpty(), "only dead deliveries replay");
+        assertTrue(audited.stream().anyMatch(e -> e.action().equals("github.webhook.replay")));
+    }
+
+    @Test
+    void processesAcknowledgedDeliveriesAfterARestartAndNeverTwice() throws Exception {
+        open(config(3));
+        // Not started: accepted, durable, not processed (as when the process dies right after the 2xx).
+        for (int n = 1; n <= 20; n++) {
+            inbox.receive("issues", "g" + n, issue(n % 3, n), "r");
+        }
+        reopen(config(3));
+        Map<String, Integer> handled = new ConcurrentHashMap<>();
+        inbox.on("issues", (event, guid, effects) -> handled.merge(guid, 1, Integer::sum));
+        inbox.start();
+        await(() -> handled.size() == 20
+                && inbox.deliveries().stream().allMatch(d -> d.state() == Delivery.State.PROCESSED));
+        reopen(config(3));
+        inbox.on("issues", (event, guid, effects) -> handled.merge(guid, 1, Integer::sum));
+        inbox.start();
+        assertEquals(WebhookInbox.Receipt.DUPLICATE, inbox.receive("issues", "g5", issue(2, 5), "r"));
+        assertTrue(handled.values().stream().allMatch(count -> count == 1), handled.toString());
+        long processed = inbox.installations().repositories().stream()
+                .mapToLong(Installations.Repository::deliveriesProcessed)
+                .sum();
+        assertEquals(20, processed);
+    }
+
+    @Test
+    void commitsHandlerStoreEffectsWithTheProcessedMark() throws Exception {
+        open(config(3));
+        Map<String, Long> counters = new HashMap<>();
+        inbox.on(
+                "issues",
+                (event, guid, effects) -> effects.store(() -> {
+                    counters.merge("issues", 1L, Long::sum);
+                    return List.of();
+                }));
+        inbox.start();
+        inbox.receive("issues", "g1", issue(1, 1), "r");
+        await(() -> inbox.find("g1").orElseThrow().state() == Delivery.State.PROCESSED);
+        assertEquals(Map.of("issues", 1L), counters);
+    }
+
+    @Test
+    void mirrorsInstallationsAndTheirTenant() throws Exception {
+        open(config(3));
+        inbox.start();
+        inbox.receive(
+                "installation",
+                "i1",
+                ("{\"action\":\"created\",\"installation\":{\"id\":9,\"account\":{\"login\":\"acme\"},\"created_at\":1},"
+                                + "\"repositories\":[{\"id\":1,\"full_name\":\"acme/a\"},{\"id\":2,\"full_name\":\"acme/b\"}]}")
+                        .getBytes(StandardCharsets.UTF_8),
+                "r");
+        await(() -> inbox.installations().find(9).isPresent());
+        assertEquals("", inbox.installations().find(9).orElseThrow().tenant());
+        inbox.mapInstallation(9, "acme", Actor.user("root"), "r");
+        inbox.receive(
+                "installation_repositories",
+                "i2",
+                ("{\"action\":\"removed\",\"installation\":{\"id\":9},\"repositories_added\":[],"
+                                + "\"repositories_removed\":[{\"id\":2,\"full_name\":\"acme/b\"}]}")
+                        .getBytes(StandardCharsets.UTF_8),
+                "r");
+        await(() -> inbox.installations().repositories().size() == 1);
+        reopen(config(3));
+        assertEquals("acme", inbox.installations().tenantOf(9).orElseThrow());
+        assertEquals(
+                List.of("acme/a"),
+                inbox.installations().repositories().stream()
+                        .map(Installations.Repository::fullName)
+                        .toList());
+        assertEquals("acme", inbox.installations().find(9).orElseThrow().account(), "the account survives a mapping");
+    }
+
+    @Test
+    void backoffDoublesUpToItsMaximum() {
+        open(new WebhookConfig(Optional.empty(), 1 << 20, 1, 10, Duration.ofSeconds(1), Duration.ofSeconds(5)));
+        assertEquals(Duration.ofSeconds(1), inbox.backoff(1));
+        assertEquals(Duration.ofSeconds(2), inbox.backoff(2));
+        assertEquals(Duration.ofSeconds(4), inbox.backoff(3));
+        assertEquals(Duration.ofSeconds(5), inbox.backoff(4));
+        assertEquals(Duration.ofSeconds(5), inbox.backoff(9));
+    }
+
+    static void await(BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + DEADLINE.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not met within " + DEADLINE);
+            }
+            Thread.sleep(5);
+        }
+    }
+}
