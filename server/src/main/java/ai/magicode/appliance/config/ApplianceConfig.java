@@ -19,6 +19,7 @@ import java.util.Optional;
  * @param secrets the vault's master key
  * @param audit the audit log
  * @param auth identity: OIDC provider, role mapping, local login
+ * @param llm the LLM gateway: providers, air-gapped mode, prices
  */
 public record ApplianceConfig(
         Path dataDir,
@@ -27,7 +28,8 @@ public record ApplianceConfig(
         LogConfig log,
         SecretsConfig secrets,
         AuditConfig audit,
-        AuthConfig auth) {
+        AuthConfig auth,
+        LlmConfig llm) {
     /** Environment variable naming an operator configuration file (same as {@code --config}). */
     public static final String CONFIG_FILE_ENV = "MAGICODE_CONFIG";
 
@@ -49,7 +51,8 @@ public record ApplianceConfig(
                         values.choice("log.level", LogConfig.Level.class)),
                 SecretsConfig.from(values),
                 AuditConfig.from(values),
-                AuthConfig.from(values));
+                AuthConfig.from(values),
+                LlmConfig.from(values));
     }
 
     /** Every configuration key with the environment variable that overrides it, for the docs and their test. */
