@@ -67,6 +67,11 @@ final class Providers {
         return streamingModels.computeIfAbsent(spec.id() + "|" + localOnly, k -> buildStreaming(spec, localOnly));
     }
 
+    /** The provider's timeout for {@code spec}. */
+    java.time.Duration timeout(ModelSpec spec) {
+        return provider(spec).timeout();
+    }
+
     private ChatModel buildChat(ModelSpec spec, boolean localOnly) {
         LlmConfig.Provider p = provider(spec);
         GuardedHttpClient.Builder http = http(p, localOnly);

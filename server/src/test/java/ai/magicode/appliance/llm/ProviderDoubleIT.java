@@ -26,7 +26,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * The doubles speak each vendor's format as LangChain4j's own clients (which encode the vendors' published formats)
  * read it: text, tool calls and token counts, whole and streamed.
  */
-class ProviderDoubleTest {
+class ProviderDoubleIT {
     private static final ToolSpecification WEATHER = ToolSpecification.builder()
             .name("weather")
             .description("the weather in a city")
