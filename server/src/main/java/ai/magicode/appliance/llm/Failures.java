@@ -17,6 +17,9 @@ final class Failures {
             if (t instanceof GuardedHttpClient.ProviderHttpException http) {
                 return http.statusCode() == 429 ? LlmException.Kind.RATE_LIMITED : LlmException.Kind.PROVIDER_ERROR;
             }
+            if (t instanceof GuardedHttpClient.SilenceException || t instanceof java.io.InterruptedIOException) {
+                return LlmException.Kind.TIMEOUT;
+            }
             if (t instanceof UncheckedIOException || t instanceof java.io.IOException) {
                 return LlmException.Kind.MALFORMED;
             }

@@ -175,8 +175,8 @@ final class GuardedHttpClient implements HttpClient {
 
     private static final List<String> RESTRICTED = List.of("host", "connection", "content-length", "expect", "upgrade");
 
-    /** Thrown by a read that the watchdog cut. */
-    private static final class SilenceException extends IOException {
+    /** Thrown by a read that the watchdog cut; parsers may hand it to the listener as it is. */
+    static final class SilenceException extends IOException {
         SilenceException(String message) {
             super(message);
         }
