@@ -146,24 +146,24 @@ public final class Redactor {
                 if (detector.kind().equals("keyword-secret") && entropy(matcher.group(group)) < MIN_KEYWORD_ENTROPY) {
                     continue;
                 }
-                found.add(new Span(matcher.start(group), matcher.end(group), detector.kind()));
+                if (!overlaps(found, matcher.start(group), matcher.end(group))) {
+                    found.add(new Span(matcher.start(group), matcher.end(group), detector.kind()));
+                }
             }
         }
-        if (found.size() < 2) {
-            return found;
-        }
-        // Earliest first, longest first at the same start; a span inside an earlier one is dropped.
-        found.sort(Comparator.comparingInt(Span::start)
-                .thenComparing(Comparator.comparingInt(Span::end).reversed()));
-        List<Span> disjoint = new ArrayList<>();
-        int end = -1;
-        for (Span span : found) {
-            if (span.start() >= end) {
-                disjoint.add(span);
-                end = span.end();
+        // Detectors run in priority order: a later finding overlapping an earlier one is dropped (the password of a
+        // URL is not also an e-mail address).
+        found.sort(Comparator.comparingInt(Span::start));
+        return found;
+    }
+
+    private static boolean overlaps(List<Span> spans, int start, int end) {
+        for (Span span : spans) {
+            if (start < span.end() && span.start() < end) {
+                return true;
             }
         }
-        return disjoint;
+        return false;
     }
 
     /** Shannon entropy in bits per character. */
