@@ -15,6 +15,13 @@ import ai.magicode.appliance.auth.SetupToken;
 import ai.magicode.appliance.config.ApplianceConfig;
 import ai.magicode.appliance.control.ControlException;
 import ai.magicode.appliance.control.ControlServer;
+import ai.magicode.appliance.llm.Catalogue;
+import ai.magicode.appliance.llm.LlmException;
+import ai.magicode.appliance.llm.LlmGateway;
+import ai.magicode.appliance.llm.LlmRoutes;
+import ai.magicode.appliance.llm.Policies;
+import ai.magicode.appliance.llm.ProviderKeys;
+import ai.magicode.appliance.llm.Usage;
 import ai.magicode.appliance.secrets.MasterKeySource;
 import ai.magicode.appliance.secrets.SecretsRoutes;
 import ai.magicode.appliance.secrets.TlsCertificates;
@@ -71,6 +78,8 @@ public final class Appliance implements AutoCloseable {
     private final Optional<TlsKeyPair> tls;
     private final Vault vault;
     private final Identity identity;
+    private final LlmGateway llm;
+    private final Usage llmUsage;
     private WebServer server;
     private ControlServer control;
     private boolean closed;
@@ -83,11 +92,36 @@ public final class Appliance implements AutoCloseable {
         this.problems = new Problems(config.server().maxRequestBytes())
                 .map(StoreException.class, 503)
                 .map(AuditException.class, 503)
-                .map(AuthException.class, 401);
+                .map(AuthException.class, 401)
+                .map(LlmException.class, 502);
         this.tls = loadTls(config);
         this.vault = Vault.open(store, MasterKeySource.from(config, System.getenv()), audit::append);
         this.identity = new Identity(
                 config.auth(), store, setupToken, config.server().publicUrl(), tls.isPresent(), audit::append);
+        ProviderKeys.importKeys(config.llm(), vault);
+        Catalogue catalogue = Catalogue.load(config.llm());
+        this.llmUsage = new Usage(store);
+        this.llm = new LlmGateway(
+                config.llm(),
+                catalogue,
+                new Policies(store, catalogue),
+                llmUsage,
+                ProviderKeys.from(vault),
+                audit::append,
+                Appliance::pause);
+    }
+
+    /** The LLM gateway every model call goes through. */
+    public LlmGateway llm() {
+        return llm;
+    }
+
+    private static void pause(java.time.Duration wait) {
+        try {
+            Thread.sleep(wait);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**
@@ -157,6 +191,7 @@ public final class Appliance implements AutoCloseable {
         rules.register("/api/v1", new SecretsRoutes(vault));
         rules.register("/api/v1", new AuditRoutes(audit));
         rules.register("/api/v1", identity.api());
+        rules.register("/api/v1", new LlmRoutes(llm, llmUsage, audit::append));
     }
 
     /** The listener, its limits, TLS and the server features (observe, OpenAPI) around {@link #routing}. */
@@ -165,7 +200,8 @@ public final class Appliance implements AutoCloseable {
                 .ready("store", () -> store.isOpen() ? Optional.empty() : Optional.of("the store is closed"))
                 .diskSpace(config.dataDir(), config.observe().minFreeDiskBytes())
                 .warning("audit", audit::integrityProblem)
-                .warning("audit-forwarding", audit::forwardingProblem);
+                .warning("audit-forwarding", audit::forwardingProblem)
+                .warning("llm-policy", () -> llm.policies().problem());
         if (identity.oidcConfigured()) {
             // Not a readiness failure: local login and API tokens keep working without the provider.
             observability.detail("oidc", identity::oidcProblem);
