@@ -54,6 +54,22 @@ final class DoubleSetup {
         return this;
     }
 
+    /** Enables a provider at an address nothing listens on (for tests that route but never call). */
+    DoubleSetup enable(String name, boolean local) {
+        providers.put(
+                name,
+                new LlmConfig.Provider(
+                        name,
+                        true,
+                        URI.create("http://127.0.0.1:9/v1"),
+                        Optional.empty(),
+                        timeout,
+                        Optional.empty(),
+                        Optional.empty(),
+                        local));
+        return this;
+    }
+
     DoubleSetup timeout(Duration timeout) {
         this.timeout = timeout;
         return this;
