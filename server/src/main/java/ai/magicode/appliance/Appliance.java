@@ -15,6 +15,7 @@ import ai.magicode.appliance.auth.SetupToken;
 import ai.magicode.appliance.config.ApplianceConfig;
 import ai.magicode.appliance.control.ControlException;
 import ai.magicode.appliance.control.ControlServer;
+import ai.magicode.appliance.llm.Budgets;
 import ai.magicode.appliance.llm.Catalogue;
 import ai.magicode.appliance.llm.LlmException;
 import ai.magicode.appliance.llm.LlmGateway;
@@ -106,6 +107,7 @@ public final class Appliance implements AutoCloseable {
                 catalogue,
                 new Policies(store, catalogue),
                 llmUsage,
+                new Budgets(store),
                 ProviderKeys.from(vault),
                 audit::append,
                 Appliance::pause);

@@ -45,6 +45,7 @@ public final class LlmGateway {
     private final Policies policies;
     private final EgressGuard guard;
     private final Providers providers;
+    private final Budgets budgets;
     private final Redactor redactor = new Redactor();
     private final Consumer<AuditEvent> audit;
     private final Consumer<Duration> pause;
@@ -60,6 +61,7 @@ public final class LlmGateway {
             Catalogue catalogue,
             Policies policies,
             Usage usage,
+            Budgets budgets,
             Function<String, Optional<String>> apiKeys,
             Consumer<AuditEvent> audit,
             Consumer<Duration> pause) {
@@ -67,6 +69,7 @@ public final class LlmGateway {
         this.policies = policies;
         this.audit = audit;
         this.pause = pause;
+        this.budgets = budgets;
         this.guard = new EgressGuard(config.airGapped(), config.localHosts(), audit);
         this.providers = new Providers(config.providers(), guard, apiKeys, List.of(new Accounting(audit, usage)));
     }
@@ -138,7 +141,8 @@ public final class LlmGateway {
                 !request.tools().isEmpty(),
                 request.stream());
         int policyVersion = policies.activeVersion();
-        RoutingDecision decision = policies.active().decide(route, catalogue, guard.airGapped());
+        RoutingPolicy policy = policies.active();
+        RoutingDecision decision = policy.decide(route, catalogue, guard.airGapped());
         if (decision instanceof RoutingDecision.Deny deny) {
             return refuse(request, deny.rule(), deny.reason(), found);
         }
@@ -158,6 +162,7 @@ public final class LlmGateway {
         long estimatedInput =
                 request.messages().stream().mapToLong(m -> m.text().length()).sum() / 4;
         List<LlmException> failures = new ArrayList<>();
+        Optional<String> budgetRefusal = Optional.empty();
         int attempts = 0;
         for (ModelSpec model : chain) {
             if (chosen.localOnly() && !model.local()) {
@@ -180,6 +185,15 @@ public final class LlmGateway {
                         null));
                 continue;
             }
+            double estimatedCost = model.cost(estimatedInput, request.maxOutputTokens());
+            Budgets.Outcome held = budgets.reserve(
+                    policy.budgets(), request, estimatedInput + request.maxOutputTokens(), estimatedCost);
+            if (held.reservation().isEmpty()) {
+                // A cheaper model further down the chain may still fit the budget.
+                budgetRefusal = held.refusal();
+                continue;
+            }
+            Budgets.Reservation reservation = held.reservation().get();
             boolean external = !model.local();
             Map<String, Integer> redactions = external ? found : Map.of();
             List<ChatMessage> messages = messages(request, external ? redactedTexts : null);
@@ -191,16 +205,22 @@ public final class LlmGateway {
                 try {
                     ChatResponse response = ScopedValue.where(Accounting.ATTEMPT, attempt)
                             .call(() -> call(model, chosen.localOnly(), request, messages, firstToken));
-                    return answered(response, model, chosen.rule(), redactions, attempts);
+                    ChatResult.Answered answer = answered(response, model, chosen.rule(), redactions, attempts);
+                    budgets.settle(reservation, answer.inputTokens() + answer.outputTokens(), answer.costUsd());
+                    return answer;
                 } catch (RuntimeException e) {
                     LlmException failure = Failures.typed(e, model.id());
                     if (firstToken.get()) {
+                        // A broken stream consumed tokens the provider may bill: the estimate stays spent.
                         throw new LlmException(
                                 failure.kind(),
                                 model.id() + " broke off after streaming had begun (" + failure.kind()
                                         + "); not failing over mid-stream",
                                 failure.retryAfter(),
                                 failure);
+                    }
+                    if (tryNo == 1 || !retriable(failure)) {
+                        budgets.release(reservation);
                     }
                     failures.add(failure);
                     Optional<Duration> wait = failure.retryAfter();
@@ -214,6 +234,9 @@ public final class LlmGateway {
                     break;
                 }
             }
+        }
+        if (failures.isEmpty() && budgetRefusal.isPresent()) {
+            return refuse(request, chosen.rule(), budgetRefusal.get(), found);
         }
         LlmException all = new LlmException(
                 LlmException.Kind.ALL_FAILED,
@@ -239,6 +262,14 @@ public final class LlmGateway {
                                 ",", failures.stream().map(f -> f.kind().name()).toList()))
                 .failure());
         throw all;
+    }
+
+    /** Whether the same model gets a second try (a short {@code retry-after}); its reservation is kept for it. */
+    private static boolean retriable(LlmException failure) {
+        return failure.kind() == LlmException.Kind.RATE_LIMITED
+                && failure.retryAfter()
+                        .filter(w -> w.compareTo(MAX_RETRY_WAIT) <= 0)
+                        .isPresent();
     }
 
     private ChatResponse call(
@@ -293,7 +324,7 @@ public final class LlmGateway {
         return providers.timeout(model);
     }
 
-    private ChatResult answered(
+    private ChatResult.Answered answered(
             ChatResponse response, ModelSpec model, String rule, Map<String, Integer> redactions, int attempts) {
         AiMessage message = response.aiMessage();
         TokenUsage usage = response.tokenUsage();

@@ -92,11 +92,18 @@ public final class RoutingPolicy {
             RedactionMode redaction) {}
 
     private final List<Rule> rules;
+    private final List<Budgets.Budget> budgets;
     private final String source;
 
-    private RoutingPolicy(List<Rule> rules, String source) {
+    private RoutingPolicy(List<Rule> rules, List<Budgets.Budget> budgets, String source) {
         this.rules = List.copyOf(rules);
+        this.budgets = List.copyOf(budgets);
         this.source = source;
+    }
+
+    /** The budgets the policy declares. */
+    List<Budgets.Budget> budgets() {
+        return budgets;
     }
 
     /** The policy before an administrator saves one: every enabled local model, local only; nothing external. */
@@ -203,10 +210,12 @@ public final class RoutingPolicy {
                         RedactionMode.valueOf(redaction.toUpperCase(Locale.ROOT))));
             }
         }
+        List<Budgets.Budget> budgets = Budgets.parse(root.path("budgets"), errors);
+        unknownFields(root, Set.of("rules", "budgets"), "policy", errors);
         if (!errors.isEmpty()) {
             throw new PolicyException(errors);
         }
-        return new RoutingPolicy(rules, json);
+        return new RoutingPolicy(rules, budgets, json);
     }
 
     /** The document this policy was parsed from. */

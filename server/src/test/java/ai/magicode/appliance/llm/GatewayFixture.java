@@ -18,6 +18,7 @@ final class GatewayFixture implements AutoCloseable {
     final Catalogue catalogue;
     final Policies policies;
     final Usage usage;
+    final Budgets budgets;
     final LlmGateway gateway;
     final List<AuditEvent> audit = new CopyOnWriteArrayList<>();
     final List<Duration> pauses = new CopyOnWriteArrayList<>();
@@ -27,8 +28,16 @@ final class GatewayFixture implements AutoCloseable {
         this.catalogue = Catalogue.load(config);
         this.policies = new Policies(store, catalogue);
         this.usage = new Usage(store);
+        this.budgets = new Budgets(store);
         this.gateway = new LlmGateway(
-                config, catalogue, policies, usage, name -> Optional.of("sk-test-key"), audit::add, pauses::add);
+                config,
+                catalogue,
+                policies,
+                usage,
+                budgets,
+                name -> Optional.of("sk-test-key"),
+                audit::add,
+                pauses::add);
     }
 
     GatewayFixture policy(String json) {

@@ -331,6 +331,48 @@ class LlmGatewayIT {
         }
     }
 
+    @Test
+    void aSpentBudgetRefusesTheCallAndAFreeLocalModelStillFitsACostBudget() {
+        try (ProviderDouble ollama = ProviderDouble.start(Protocol.OLLAMA);
+                ProviderDouble openai = ProviderDouble.start(Protocol.OPENAI)) {
+            var config = DoubleSetup.create()
+                    .provider(ollama, Protocol.OLLAMA, true)
+                    .provider(openai, Protocol.OPENAI, false)
+                    .config();
+            String policy = """
+                    {"rules": [{"name": "default", "models": ["openai/gpt-4.1-mini", "ollama/llama3.1:8b"]}],
+                     "budgets": [{"name": "alice-cost", "scope": "user", "match": "alice", "maxCostUsd": 0.0001},
+                                 {"name": "job-tokens", "scope": "job", "match": "*", "period": "total",
+                                  "maxTokens": 3000}]}""";
+            try (GatewayFixture fixture = new GatewayFixture(dir, config).policy(policy)) {
+                ollama.otherwise(Reply.text("ok").tokens(1000, 500));
+                openai.otherwise(Reply.text("ok").tokens(1000, 500));
+                ChatResult.Answered local = assertInstanceOf(
+                        ChatResult.Answered.class,
+                        fixture.gateway.chat(request("public")
+                                .user("alice", Set.of("member"))
+                                .job("job-7")
+                                .build()));
+                assertEquals("ollama/llama3.1:8b", local.model(), "the external model would break the cost budget");
+                assertEquals(0, openai.received().size());
+                fixture.gateway.chat(request("public").job("job-7").build());
+                ChatResult.Refused refused = assertInstanceOf(
+                        ChatResult.Refused.class,
+                        fixture.gateway.chat(request("public").job("job-7").build()));
+                assertTrue(refused.reason().contains("budget job-tokens of job job-7"), refused.reason());
+                assertEquals(
+                        3000,
+                        fixture.audit.stream()
+                                .filter(e -> e.action().equals("llm.call"))
+                                .mapToLong(e -> Long.parseLong(e.fields().get("inputTokens"))
+                                        + Long.parseLong(e.fields().get("outputTokens")))
+                                .sum(),
+                        "settled at what the provider reported");
+                assertEquals(2, ollama.received().size() + openai.received().size());
+            }
+        }
+    }
+
     private GatewayFixture fixture(ProviderDouble ollama, ProviderDouble openai, boolean airGapped) {
         var config = DoubleSetup.create()
                 .provider(ollama, Protocol.OLLAMA, true)
