@@ -44,6 +44,8 @@ public record LlmConfig(
      * @param caFile a PEM CA bundle to trust instead of the JDK's (private endpoints)
      * @param proxy an HTTP proxy as {@code host:port}
      * @param local whether the endpoint runs inside the customer network
+     * @param requestsPerMinute requests sent in any minute, shared by all calls; 0: unlimited
+     * @param tokensPerMinute tokens used in any minute, shared by all calls; 0: unlimited
      */
     public record Provider(
             String name,
@@ -53,7 +55,9 @@ public record LlmConfig(
             Duration timeout,
             Optional<Path> caFile,
             Optional<String> proxy,
-            boolean local) {}
+            boolean local,
+            long requestsPerMinute,
+            long tokensPerMinute) {}
 
     static LlmConfig from(ConfigValues values) {
         Map<String, Provider> providers = new LinkedHashMap<>();
@@ -73,7 +77,9 @@ public record LlmConfig(
                             values.duration(prefix + "timeout", Duration.ofSeconds(1), Duration.ofHours(1)),
                             values.optionalPath(prefix + "ca-file"),
                             proxy,
-                            values.bool(prefix + "local")));
+                            values.bool(prefix + "local"),
+                            values.integer(prefix + "requests-per-minute", 0, 1_000_000),
+                            values.integer(prefix + "tokens-per-minute", 0, 1_000_000_000)));
         }
         Set<String> hosts = Arrays.stream(values.string("llm.local-hosts").split(","))
                 .map(String::trim)

@@ -46,6 +46,7 @@ public final class LlmGateway {
     private final EgressGuard guard;
     private final Providers providers;
     private final Budgets budgets;
+    private final RateLimits rateLimits;
     private final Redactor redactor = new Redactor();
     private final Consumer<AuditEvent> audit;
     private final Consumer<Duration> pause;
@@ -70,6 +71,11 @@ public final class LlmGateway {
         this.audit = audit;
         this.pause = pause;
         this.budgets = budgets;
+        Map<String, RateLimits.Limit> limits = new java.util.HashMap<>();
+        config.providers()
+                .forEach((name, p) ->
+                        limits.put(name, new RateLimits.Limit(p.requestsPerMinute(), p.tokensPerMinute())));
+        this.rateLimits = new RateLimits(limits, System::nanoTime);
         this.guard = new EgressGuard(config.airGapped(), config.localHosts(), audit);
         this.providers = new Providers(config.providers(), guard, apiKeys, List.of(new Accounting(audit, usage)));
     }
@@ -185,11 +191,20 @@ public final class LlmGateway {
                         null));
                 continue;
             }
+            long estimatedTokens = estimatedInput + request.maxOutputTokens();
+            Optional<RateLimits.Slot> slot = rateLimits.admit(model.provider(), estimatedTokens);
+            if (slot.isEmpty()) {
+                failures.add(new LlmException(
+                        LlmException.Kind.RATE_LIMITED,
+                        model.provider() + " is at its configured requests or tokens per minute"));
+                continue;
+            }
             double estimatedCost = model.cost(estimatedInput, request.maxOutputTokens());
             Budgets.Outcome held = budgets.reserve(
                     policy.budgets(), request, estimatedInput + request.maxOutputTokens(), estimatedCost);
             if (held.reservation().isEmpty()) {
                 // A cheaper model further down the chain may still fit the budget.
+                rateLimits.settle(model.provider(), slot.get(), 0);
                 budgetRefusal = held.refusal();
                 continue;
             }
@@ -207,6 +222,7 @@ public final class LlmGateway {
                             .call(() -> call(model, chosen.localOnly(), request, messages, firstToken));
                     ChatResult.Answered answer = answered(response, model, chosen.rule(), redactions, attempts);
                     budgets.settle(reservation, answer.inputTokens() + answer.outputTokens(), answer.costUsd());
+                    rateLimits.settle(model.provider(), slot.get(), answer.inputTokens() + answer.outputTokens());
                     return answer;
                 } catch (RuntimeException e) {
                     LlmException failure = Failures.typed(e, model.id());

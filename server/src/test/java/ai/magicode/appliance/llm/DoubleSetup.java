@@ -15,6 +15,7 @@ final class DoubleSetup {
     private boolean airGapped;
     private Set<String> localHosts = Set.of("127.0.0.1", "localhost");
     private Duration timeout = Duration.ofSeconds(5);
+    private long requestsPerMinute;
 
     static DoubleSetup create() {
         DoubleSetup setup = new DoubleSetup();
@@ -29,7 +30,9 @@ final class DoubleSetup {
                             Duration.ofSeconds(5),
                             Optional.empty(),
                             Optional.empty(),
-                            false));
+                            false,
+                            0,
+                            0));
         }
         return setup;
     }
@@ -50,7 +53,9 @@ final class DoubleSetup {
                         timeout,
                         Optional.empty(),
                         Optional.empty(),
-                        local));
+                        local,
+                        requestsPerMinute,
+                        0));
         return this;
     }
 
@@ -66,7 +71,15 @@ final class DoubleSetup {
                         timeout,
                         Optional.empty(),
                         Optional.empty(),
-                        local));
+                        local,
+                        requestsPerMinute,
+                        0));
+        return this;
+    }
+
+    /** The requests-per-minute limit of providers added after this call. */
+    DoubleSetup requestsPerMinute(long limit) {
+        this.requestsPerMinute = limit;
         return this;
     }
 

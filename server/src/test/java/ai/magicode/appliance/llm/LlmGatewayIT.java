@@ -373,6 +373,29 @@ class LlmGatewayIT {
         }
     }
 
+    @Test
+    void aProviderAtItsRequestsPerMinuteIsSkippedForTheNextModel() {
+        try (ProviderDouble ollama = ProviderDouble.start(Protocol.OLLAMA);
+                ProviderDouble openai = ProviderDouble.start(Protocol.OPENAI)) {
+            var config = DoubleSetup.create()
+                    .provider(ollama, Protocol.OLLAMA, true)
+                    .requestsPerMinute(1)
+                    .provider(openai, Protocol.OPENAI, false)
+                    .config();
+            try (GatewayFixture fixture = new GatewayFixture(dir, config).policy(POLICY)) {
+                ChatResult.Answered first = assertInstanceOf(
+                        ChatResult.Answered.class,
+                        fixture.gateway.chat(request("public").build()));
+                ChatResult.Answered second = assertInstanceOf(
+                        ChatResult.Answered.class,
+                        fixture.gateway.chat(request("public").build()));
+                assertEquals("openai/gpt-4.1-mini", first.model());
+                assertEquals("ollama/llama3.1:8b", second.model(), "openai's minute was full");
+                assertEquals(1, openai.received().size());
+            }
+        }
+    }
+
     private GatewayFixture fixture(ProviderDouble ollama, ProviderDouble openai, boolean airGapped) {
         var config = DoubleSetup.create()
                 .provider(ollama, Protocol.OLLAMA, true)
