@@ -1,7 +1,6 @@
 package ai.magicode.appliance.llm;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -28,45 +27,95 @@ public final class Redactor {
             "keyword-secret",
             "email");
 
-    /** One detector: a cheap literal that must occur before the pattern runs, and the group holding the value. */
-    private record Detector(String kind, String literal, boolean ignoreCase, Pattern pattern, int group) {}
+    /**
+     * One detector. The pattern runs only in a window around each occurrence of one of its anchors (found with a plain
+     * {@code indexOf}, case-insensitively on a lower-cased copy when {@code foldCase}), so the cost is one scan per
+     * anchor plus a short regex run per occurrence, not a regex run over the whole text.
+     */
+    private record Detector(
+            String kind, List<String> anchors, boolean foldCase, int before, int after, Pattern pattern, int group) {}
 
     private static final List<Detector> DETECTORS = List.of(
-            new Detector("aws-access-key", "", false, Pattern.compile("\\b(?:AKIA|ASIA)[0-9A-Z]{16}\\b"), 0),
-            new Detector("google-api-key", "AIza", false, Pattern.compile("AIza[0-9A-Za-z_\\-]{35}"), 0),
             new Detector(
-                    "azure-storage-key", "AccountKey=", false, Pattern.compile("AccountKey=([A-Za-z0-9+/]{86}==)"), 1),
+                    "aws-access-key",
+                    List.of("AKIA", "ASIA"),
+                    false,
+                    1,
+                    24,
+                    Pattern.compile("\\b(?:AKIA|ASIA)[0-9A-Z]{16}\\b"),
+                    0),
+            new Detector(
+                    "google-api-key", List.of("AIza"), false, 0, 40, Pattern.compile("AIza[0-9A-Za-z_\\-]{35}"), 0),
+            new Detector(
+                    "azure-storage-key",
+                    List.of("AccountKey="),
+                    false,
+                    0,
+                    100,
+                    Pattern.compile("AccountKey=([A-Za-z0-9+/]{86}==)"),
+                    1),
             new Detector(
                     "github-token",
-                    "",
+                    List.of("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
                     false,
+                    1,
+                    270,
                     Pattern.compile("\\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})"),
                     0),
-            new Detector("gitlab-token", "glpat-", false, Pattern.compile("glpat-[A-Za-z0-9_\\-]{20,}"), 0),
-            new Detector("slack-token", "xox", false, Pattern.compile("xox[abposr]-[A-Za-z0-9\\-]{10,}"), 0),
+            new Detector(
+                    "gitlab-token", List.of("glpat-"), false, 0, 270, Pattern.compile("glpat-[A-Za-z0-9_\\-]{20,}"), 0),
+            new Detector(
+                    "slack-token",
+                    List.of("xox"),
+                    false,
+                    0,
+                    270,
+                    Pattern.compile("xox[abposr]-[A-Za-z0-9\\-]{10,}"),
+                    0),
             new Detector(
                     "private-key",
-                    "PRIVATE KEY-----",
+                    List.of("-----BEGIN "),
                     false,
+                    0,
+                    64 * 1024,
                     Pattern.compile(
                             "-----BEGIN [A-Z ]*PRIVATE KEY-----[\\s\\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|\\z)"),
                     0),
             new Detector(
                     "jwt",
-                    "eyJ",
+                    List.of("eyJ"),
                     false,
+                    1,
+                    8 * 1024,
                     Pattern.compile("\\beyJ[A-Za-z0-9_\\-]{8,}\\.eyJ[A-Za-z0-9_\\-]{8,}\\.[A-Za-z0-9_\\-]{8,}"),
                     0),
             new Detector(
                     "url-password",
-                    "://",
+                    List.of("://"),
                     false,
+                    40,
+                    520,
                     Pattern.compile("\\b[a-zA-Z][a-zA-Z0-9+.\\-]*://[^/\\s:@]{1,256}:([^/\\s@]{1,256})@"),
                     1),
             new Detector(
                     "keyword-secret",
-                    "",
+                    List.of(
+                            "password",
+                            "passwd",
+                            "pwd",
+                            "secret",
+                            "token",
+                            "api_key",
+                            "api-key",
+                            "apikey",
+                            "access_key",
+                            "access-key",
+                            "accesskey",
+                            "credential",
+                            "auth"),
                     true,
+                    0,
+                    260,
                     Pattern.compile(
                             "(?i)(?:password|passwd|pwd|secret|token|api[_\\-]?key|access[_\\-]?key|credential|auth)"
                                     + "[A-Za-z0-9_\\-]{0,20}[\"']?\\s{0,3}[:=]{1,2}>?\\s{0,3}[\"']?"
@@ -74,8 +123,10 @@ public final class Redactor {
                     1),
             new Detector(
                     "email",
-                    "@",
+                    List.of("@"),
                     false,
+                    64,
+                    280,
                     Pattern.compile(
                             "\\b[A-Za-z0-9._%+\\-]{1,64}@[A-Za-z0-9\\-]{1,63}(?:\\.[A-Za-z0-9\\-]{1,63})*\\.[A-Za-z]{2,24}\\b"),
                     0));
@@ -135,35 +186,71 @@ public final class Redactor {
     }
 
     private List<Span> spans(String text) {
-        List<Span> found = new ArrayList<>();
+        // Accepted findings by start; detectors run in priority order, so a later finding that overlaps an earlier one
+        // is dropped (the password of a URL is not also an e-mail address).
+        TreeMap<Integer, Span> accepted = new TreeMap<>();
+        String folded = null;
         for (Detector detector : DETECTORS) {
-            if (!detector.literal().isEmpty() && !text.contains(detector.literal())) {
-                continue;
+            String haystack = text;
+            if (detector.foldCase()) {
+                folded = folded == null ? asciiLowerCase(text) : folded;
+                haystack = folded;
             }
             Matcher matcher = detector.pattern().matcher(text);
-            while (matcher.find()) {
-                int group = detector.group();
-                if (detector.kind().equals("keyword-secret") && entropy(matcher.group(group)) < MIN_KEYWORD_ENTROPY) {
-                    continue;
-                }
-                if (!overlaps(found, matcher.start(group), matcher.end(group))) {
-                    found.add(new Span(matcher.start(group), matcher.end(group), detector.kind()));
+            matcher.useTransparentBounds(true).useAnchoringBounds(false);
+            for (String anchor : detector.anchors()) {
+                int covered = -1;
+                for (int at = haystack.indexOf(anchor); at >= 0; at = haystack.indexOf(anchor, at + 1)) {
+                    if (at < covered) {
+                        continue;
+                    }
+                    int from = Math.max(0, at - detector.before());
+                    int to = (int) Math.min(text.length(), (long) at + anchor.length() + detector.after());
+                    matcher.region(from, to);
+                    while (matcher.find()) {
+                        if (matcher.start() > at) {
+                            break;
+                        }
+                        if (matcher.end() <= at) {
+                            continue;
+                        }
+                        int group = detector.group();
+                        covered = matcher.end();
+                        if (detector.kind().equals("keyword-secret")
+                                && entropy(matcher.group(group)) < MIN_KEYWORD_ENTROPY) {
+                            break;
+                        }
+                        accept(accepted, new Span(matcher.start(group), matcher.end(group), detector.kind()));
+                        break;
+                    }
                 }
             }
         }
-        // Detectors run in priority order: a later finding overlapping an earlier one is dropped (the password of a
-        // URL is not also an e-mail address).
-        found.sort(Comparator.comparingInt(Span::start));
-        return found;
+        return new ArrayList<>(accepted.values());
     }
 
-    private static boolean overlaps(List<Span> spans, int start, int end) {
-        for (Span span : spans) {
-            if (start < span.end() && span.start() < end) {
-                return true;
+    private static void accept(TreeMap<Integer, Span> accepted, Span span) {
+        Map.Entry<Integer, Span> before = accepted.floorEntry(span.start());
+        if (before != null && before.getValue().end() > span.start()) {
+            return;
+        }
+        Map.Entry<Integer, Span> after = accepted.ceilingEntry(span.start());
+        if (after != null && after.getKey() < span.end()) {
+            return;
+        }
+        accepted.put(span.start(), span);
+    }
+
+    /** Lower-cases ASCII letters only, so indices stay those of the original text. */
+    private static String asciiLowerCase(String text) {
+        char[] chars = text.toCharArray();
+        for (int i = 0; i < chars.length; i++) {
+            char c = chars[i];
+            if (c >= 'A' && c <= 'Z') {
+                chars[i] = (char) (c + 32);
             }
         }
-        return false;
+        return new String(chars);
     }
 
     /** Shannon entropy in bits per character. */

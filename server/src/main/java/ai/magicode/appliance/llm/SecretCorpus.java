@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * Generated samples of every secret format the redactor lists, plus secret-free filler text, for its tests and its
- * benchmark. Deterministic for a seed; nothing here is a real credential.
+ * Generated samples of every secret format the redactor lists, plus secret-free filler text, for the redaction
+ * benchmark and the tests. Deterministic for a seed; nothing here is a real credential.
  */
 public final class SecretCorpus {
     /**
