@@ -1,5 +1,6 @@
 package ai.magicode.appliance.llm;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -40,7 +41,7 @@ public final class Redactor {
                     "aws-access-key",
                     List.of("AKIA", "ASIA"),
                     false,
-                    1,
+                    0,
                     24,
                     Pattern.compile("\\b(?:AKIA|ASIA)[0-9A-Z]{16}\\b"),
                     0),
@@ -58,7 +59,7 @@ public final class Redactor {
                     "github-token",
                     List.of("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
                     false,
-                    1,
+                    0,
                     270,
                     Pattern.compile("\\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})"),
                     0),
@@ -85,7 +86,7 @@ public final class Redactor {
                     "jwt",
                     List.of("eyJ"),
                     false,
-                    1,
+                    0,
                     8 * 1024,
                     Pattern.compile("\\beyJ[A-Za-z0-9_\\-]{8,}\\.eyJ[A-Za-z0-9_\\-]{8,}\\.[A-Za-z0-9_\\-]{8,}"),
                     0),
@@ -93,26 +94,13 @@ public final class Redactor {
                     "url-password",
                     List.of("://"),
                     false,
-                    40,
+                    1,
                     520,
-                    Pattern.compile("\\b[a-zA-Z][a-zA-Z0-9+.\\-]*://[^/\\s:@]{1,256}:([^/\\s@]{1,256})@"),
+                    Pattern.compile("://[^/\\s:@]{1,256}:([^/\\s@]{1,256})@"),
                     1),
             new Detector(
                     "keyword-secret",
-                    List.of(
-                            "password",
-                            "passwd",
-                            "pwd",
-                            "secret",
-                            "token",
-                            "api_key",
-                            "api-key",
-                            "apikey",
-                            "access_key",
-                            "access-key",
-                            "accesskey",
-                            "credential",
-                            "auth"),
+                    List.of("pass", "pwd", "secret", "token", "api", "access", "credential", "auth"),
                     true,
                     0,
                     260,
@@ -127,8 +115,7 @@ public final class Redactor {
                     false,
                     64,
                     280,
-                    Pattern.compile(
-                            "\\b[A-Za-z0-9._%+\\-]{1,64}@[A-Za-z0-9\\-]{1,63}(?:\\.[A-Za-z0-9\\-]{1,63})*\\.[A-Za-z]{2,24}\\b"),
+                    Pattern.compile("@[A-Za-z0-9\\-]{1,63}(?:\\.[A-Za-z0-9\\-]{1,63})*\\.[A-Za-z]{2,24}\\b"),
                     0));
 
     private static final double MIN_KEYWORD_ENTROPY = 3.0;
@@ -204,29 +191,52 @@ public final class Redactor {
                     if (at < covered) {
                         continue;
                     }
-                    int from = Math.max(0, at - detector.before());
                     int to = (int) Math.min(text.length(), (long) at + anchor.length() + detector.after());
-                    matcher.region(from, to);
-                    while (matcher.find()) {
-                        if (matcher.start() > at) {
-                            break;
-                        }
-                        if (matcher.end() <= at) {
+                    matcher.region(at, to);
+                    if (!matcher.lookingAt()) {
+                        continue;
+                    }
+                    covered = matcher.end();
+                    int start = matcher.start(detector.group());
+                    if (detector.before() > 0) {
+                        // The anchor sits inside the finding: a URL's scheme, an address's local part.
+                        int head = extendBack(text, at, detector.before());
+                        if (head == at) {
                             continue;
                         }
-                        int group = detector.group();
-                        covered = matcher.end();
-                        if (detector.kind().equals("keyword-secret")
-                                && entropy(matcher.group(group)) < MIN_KEYWORD_ENTROPY) {
-                            break;
+                        if (detector.group() == 0) {
+                            start = head;
                         }
-                        accept(accepted, new Span(matcher.start(group), matcher.end(group), detector.kind()));
-                        break;
                     }
+                    if (detector.kind().equals("keyword-secret")
+                            && entropy(matcher.group(detector.group())) < MIN_KEYWORD_ENTROPY) {
+                        continue;
+                    }
+                    accept(accepted, new Span(start, matcher.end(detector.group()), detector.kind()));
                 }
             }
         }
         return new ArrayList<>(accepted.values());
+    }
+
+    /** Where a finding containing the anchor at {@code at} starts: back over local-part or scheme characters. */
+    private static int extendBack(String text, int at, int limit) {
+        int start = at;
+        while (start > 0 && at - start < limit && localPart(text.charAt(start - 1))) {
+            start--;
+        }
+        return start;
+    }
+
+    private static boolean localPart(char c) {
+        return (c >= 'a' && c <= 'z')
+                || (c >= 'A' && c <= 'Z')
+                || (c >= '0' && c <= '9')
+                || c == '.'
+                || c == '_'
+                || c == '%'
+                || c == '+'
+                || c == '-';
     }
 
     private static void accept(TreeMap<Integer, Span> accepted, Span span) {
@@ -241,16 +251,16 @@ public final class Redactor {
         accepted.put(span.start(), span);
     }
 
-    /** Lower-cases ASCII letters only, so indices stay those of the original text. */
+    /** Lower-cases ASCII letters only (other characters become one byte each), so indices stay those of the text. */
     private static String asciiLowerCase(String text) {
-        char[] chars = text.toCharArray();
-        for (int i = 0; i < chars.length; i++) {
-            char c = chars[i];
-            if (c >= 'A' && c <= 'Z') {
-                chars[i] = (char) (c + 32);
+        byte[] bytes = text.getBytes(StandardCharsets.ISO_8859_1);
+        for (int i = 0; i < bytes.length; i++) {
+            byte b = bytes[i];
+            if (b >= 'A' && b <= 'Z') {
+                bytes[i] = (byte) (b + 32);
             }
         }
-        return new String(chars);
+        return new String(bytes, StandardCharsets.ISO_8859_1);
     }
 
     /** Shannon entropy in bits per character. */
