@@ -29,7 +29,15 @@ import ai.magicode.appliance.github.WebhookSecret;
 import ai.magicode.appliance.index.Embedder;
 import ai.magicode.appliance.index.IndexRoutes;
 import ai.magicode.appliance.index.RepoIndexes;
+import ai.magicode.appliance.llm.Budgets;
+import ai.magicode.appliance.llm.Catalogue;
 import ai.magicode.appliance.llm.Embeddings;
+import ai.magicode.appliance.llm.LlmException;
+import ai.magicode.appliance.llm.LlmGateway;
+import ai.magicode.appliance.llm.LlmRoutes;
+import ai.magicode.appliance.llm.Policies;
+import ai.magicode.appliance.llm.ProviderKeys;
+import ai.magicode.appliance.llm.Usage;
 import ai.magicode.appliance.secrets.SecretsRoutes;
 import ai.magicode.appliance.secrets.TlsCertificates;
 import ai.magicode.appliance.secrets.TlsKeyPair;
@@ -97,6 +105,8 @@ public final class Appliance implements AutoCloseable {
     private final PushGuard pushGuard;
     private final WebhookSecret webhookSecret;
     private final WebhookInbox webhooks;
+    private final LlmGateway llm;
+    private final Usage llmUsage;
     private WebServer server;
     private ControlServer control;
     private boolean closed;
@@ -112,7 +122,8 @@ public final class Appliance implements AutoCloseable {
                 .map(AuditException.class, 503)
                 .map(AuthException.class, 401)
                 .map(GitHubException.class, 502)
-                .map(WebhookException.class, 503);
+                .map(WebhookException.class, 503)
+                .map(LlmException.class, 502);
         this.tls = loadTls(config);
         this.identity = new Identity(
                 config.auth(), store, setupToken, config.server().publicUrl(), tls.isPresent(), audit::append);
@@ -131,11 +142,36 @@ public final class Appliance implements AutoCloseable {
         this.webhookSecret = new WebhookSecret(vault);
         config.webhooks().secretFile().ifPresent(webhookSecret::importFile);
         this.webhooks = new WebhookInbox(config.webhooks(), store, audit::append);
+        ProviderKeys.importKeys(config.llm(), vault);
+        Catalogue catalogue = Catalogue.load(config.llm());
+        this.llmUsage = new Usage(store);
+        this.llm = new LlmGateway(
+                config.llm(),
+                catalogue,
+                new Policies(store, catalogue),
+                llmUsage,
+                new Budgets(store),
+                ProviderKeys.from(vault),
+                audit::append,
+                Appliance::pause);
     }
 
     /** The GitHub webhook inbox; features register their event handlers on it before {@link #start}. */
     public WebhookInbox webhooks() {
         return webhooks;
+    }
+
+    /** The LLM gateway every model call goes through. */
+    public LlmGateway llm() {
+        return llm;
+    }
+
+    private static void pause(java.time.Duration wait) {
+        try {
+            Thread.sleep(wait);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**
@@ -224,6 +260,7 @@ public final class Appliance implements AutoCloseable {
         rules.register("/api/v1", new IndexRoutes(indexes, (tenant, repo) -> Optional.empty()));
         rules.register("/api/v1", new GitHubRoutes(gitHub, gitHubApp, vault, this::consoleUrl, audit::append));
         rules.register("/api/v1", new InboxRoutes(webhooks));
+        rules.register("/api/v1", new LlmRoutes(llm, llmUsage, audit::append));
     }
 
     /** The listener, its limits, TLS and the server features (observe, OpenAPI) around {@link #routing}. */
@@ -232,7 +269,8 @@ public final class Appliance implements AutoCloseable {
                 .ready("store", () -> store.isOpen() ? Optional.empty() : Optional.of("the store is closed"))
                 .diskSpace(config.dataDir(), config.observe().minFreeDiskBytes())
                 .warning("audit", audit::integrityProblem)
-                .warning("audit-forwarding", audit::forwardingProblem);
+                .warning("audit-forwarding", audit::forwardingProblem)
+                .warning("llm-policy", () -> llm.policies().problem());
         if (identity.oidcConfigured()) {
             // Not a readiness failure: local login and API tokens keep working without the provider.
             observability.detail("oidc", identity::oidcProblem);

@@ -17,6 +17,7 @@ import ai.magicode.appliance.index.FileScore;
 import ai.magicode.appliance.index.IndexException;
 import ai.magicode.appliance.index.IndexStats;
 import ai.magicode.appliance.llm.Embeddings;
+import ai.magicode.appliance.llm.LlmBenchmark;
 import ai.magicode.appliance.secrets.SecretsException;
 import ai.magicode.appliance.secrets.TlsCertificates;
 import ai.magicode.appliance.secrets.VaultBenchmark;
@@ -85,6 +86,7 @@ public final class Main implements Callable<Integer> {
     static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
         cli.getSubcommands().get("bench").addSubcommand(new VaultBenchmark());
+        cli.getSubcommands().get("bench").addSubcommand(new LlmBenchmark());
         cli.getSubcommands().get("bench").addSubcommand("audit", new AuditBenchmark());
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             PrintWriter err = commandLine.getErr();

@@ -538,6 +538,41 @@ class IdentityIT {
                         superadmin,
                         (p, t, s) -> new Call(
                                 "GET", "/api/v1/github/app-manifest/callback?code=c0de&state=unknown", null, 400)));
+        // The LLM gateway: the policy is platform-wide (superadmins save it); usage is scoped to the caller's tenant.
+        Set<Role> llmReaders = EnumSet.of(Role.SUPERADMIN, Role.ADMIN, Role.OPERATOR, Role.AUDITOR);
+        Set<Role> llmOperators = EnumSet.of(Role.SUPERADMIN, Role.ADMIN, Role.OPERATOR);
+        cells.put(
+                "GET /api/v1/llm/models", new Cell(all, (p, t, s) -> new Call("GET", "/api/v1/llm/models", null, 200)));
+        cells.put(
+                "GET /api/v1/llm/policy",
+                new Cell(llmReaders, (p, t, s) -> new Call("GET", "/api/v1/llm/policy", null, 200)));
+        cells.put(
+                "PUT /api/v1/llm/policy",
+                new Cell(
+                        superadmin,
+                        (p, t, s) -> new Call(
+                                "PUT",
+                                "/api/v1/llm/policy",
+                                Map.of(
+                                        "rules",
+                                        List.of(Map.of(
+                                                "name", "local", "models", List.of("ollama/*"), "localOnly", true))),
+                                200)));
+        cells.put(
+                "GET /api/v1/llm/policy/versions",
+                new Cell(llmReaders, (p, t, s) -> new Call("GET", "/api/v1/llm/policy/versions", null, 200)));
+        cells.put(
+                "POST /api/v1/llm/dry-run",
+                new Cell(
+                        llmOperators,
+                        (p, t, s) -> new Call(
+                                "POST",
+                                "/api/v1/llm/dry-run",
+                                Map.of("repo", "acme/app", "task", "edit", "prompt", "fix it"),
+                                200)));
+        cells.put(
+                "GET /api/v1/llm/usage",
+                new Cell(llmReaders, (p, t, s) -> new Call("GET", "/api/v1/llm/usage?by=model", null, 200)));
         return cells;
     }
 

@@ -22,6 +22,7 @@ import java.util.Optional;
  * @param index code indexes: privacy mode, file size cap, embedding model
  * @param github the GitHub App: server, App id and key, proxy, branch prefix
  * @param webhooks the GitHub webhook inbox
+ * @param llm the LLM gateway: providers, air-gapped mode, prices
  */
 public record ApplianceConfig(
         Path dataDir,
@@ -33,7 +34,8 @@ public record ApplianceConfig(
         AuthConfig auth,
         IndexConfig index,
         GitHubConfig github,
-        WebhookConfig webhooks) {
+        WebhookConfig webhooks,
+        LlmConfig llm) {
     /** Environment variable naming an operator configuration file (same as {@code --config}). */
     public static final String CONFIG_FILE_ENV = "MAGICODE_CONFIG";
 
@@ -58,7 +60,8 @@ public record ApplianceConfig(
                 AuthConfig.from(values),
                 IndexConfig.from(values),
                 GitHubConfig.from(values),
-                WebhookConfig.from(values));
+                WebhookConfig.from(values),
+                LlmConfig.from(values));
     }
 
     /** Every configuration key with the environment variable that overrides it, for the docs and their test. */

@@ -1,0 +1,429 @@
+package ai.magicode.appliance.llm;
+
+import ai.magicode.appliance.audit.Actor;
+import ai.magicode.appliance.audit.AuditEvent;
+import ai.magicode.appliance.config.LlmConfig;
+import dev.langchain4j.agent.tool.ToolExecutionRequest;
+import dev.langchain4j.agent.tool.ToolSpecification;
+import dev.langchain4j.data.message.AiMessage;
+import dev.langchain4j.data.message.ChatMessage;
+import dev.langchain4j.data.message.SystemMessage;
+import dev.langchain4j.data.message.ToolExecutionResultMessage;
+import dev.langchain4j.data.message.UserMessage;
+import dev.langchain4j.model.chat.request.json.JsonObjectSchema;
+import dev.langchain4j.model.chat.response.ChatResponse;
+import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
+import dev.langchain4j.model.output.TokenUsage;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * The one way the appliance calls a model. Per call it detects sensitive content, asks the {@link RoutingPolicy} which
+ * models may see it, redacts (or blocks) before any external model, tries the chain in order — failing over on
+ * errors, timeouts, malformed answers and 429s (waiting out a short {@code retry-after} on the same model first), but
+ * only before the first streamed token and never from a local-only decision to an external endpoint — and accounts
+ * for every attempt. The policy is enforced here, outside the model: prompt text cannot change it.
+ */
+public final class LlmGateway {
+    /** The longest {@code retry-after} waited out on the same model; a longer one fails over at once. */
+    static final Duration MAX_RETRY_WAIT = Duration.ofSeconds(10);
+
+    private final Catalogue catalogue;
+    private final Policies policies;
+    private final EgressGuard guard;
+    private final Providers providers;
+    private final Budgets budgets;
+    private final RateLimits rateLimits;
+    private final Redactor redactor = new Redactor();
+    private final Consumer<AuditEvent> audit;
+    private final Consumer<Duration> pause;
+    private final Map<String, Instant> cooldowns = new ConcurrentHashMap<>();
+
+    /**
+     * @param apiKeys a provider's API key by provider name (from the vault)
+     * @param audit receives routing decisions, refusals and (through {@link Accounting}) every attempt
+     * @param pause waits out a {@code retry-after} (tests record instead of waiting)
+     */
+    public LlmGateway(
+            LlmConfig config,
+            Catalogue catalogue,
+            Policies policies,
+            Usage usage,
+            Budgets budgets,
+            Function<String, Optional<String>> apiKeys,
+            Consumer<AuditEvent> audit,
+            Consumer<Duration> pause) {
+        this.catalogue = catalogue;
+        this.policies = policies;
+        this.audit = audit;
+        this.pause = pause;
+        this.budgets = budgets;
+        Map<String, RateLimits.Limit> limits = new java.util.HashMap<>();
+        config.providers()
+                .forEach((name, p) ->
+                        limits.put(name, new RateLimits.Limit(p.requestsPerMinute(), p.tokensPerMinute())));
+        this.rateLimits = new RateLimits(limits, System::nanoTime);
+        this.guard = new EgressGuard(config.airGapped(), config.localHosts(), audit);
+        this.providers = new Providers(config.providers(), guard, apiKeys, List.of(new Accounting(audit, usage)));
+    }
+
+    /** The models that can be routed to. */
+    public Catalogue catalogue() {
+        return catalogue;
+    }
+
+    /** The versioned policy. */
+    public Policies policies() {
+        return policies;
+    }
+
+    /** Whether air-gapped mode is on. */
+    public boolean airGapped() {
+        return guard.airGapped();
+    }
+
+    /**
+     * What the policy decides for a call with this prompt, without calling anything.
+     *
+     * @return the decision and what the redactor found, by kind
+     */
+    public DryRun dryRun(RouteRequest request, String prompt) {
+        Map<String, Integer> found = redactor.detect(prompt);
+        RouteRequest withFindings = new RouteRequest(
+                request.tenant(),
+                request.repo(),
+                request.classifications(),
+                request.task(),
+                request.roles(),
+                found,
+                request.tools(),
+                request.stream());
+        return new DryRun(policies.active().decide(withFindings, catalogue, guard.airGapped()), found);
+    }
+
+    /**
+     * The answer of a dry run.
+     *
+     * @param decision what would happen
+     * @param sensitive what the redactor found in the prompt, by kind
+     */
+    public record DryRun(RoutingDecision decision, Map<String, Integer> sensitive) {}
+
+    /**
+     * Routes and makes one call.
+     *
+     * @return the answer, or a refusal (policy, redaction block, cost cap)
+     * @throws LlmException of kind {@link LlmException.Kind#ALL_FAILED} when every model of the decision failed (the
+     *     failures are its suppressed exceptions), or the one failure of a stream that broke after its first token
+     */
+    public ChatResult chat(ChatRequest request) {
+        Map<String, Integer> found = new TreeMap<>();
+        List<String> redactedTexts = new ArrayList<>();
+        for (ChatRequest.Message message : request.messages()) {
+            Redactor.Redaction redaction = redactor.redact(message.text());
+            redaction.counts().forEach((kind, n) -> found.merge(kind, n, Integer::sum));
+            redactedTexts.add(redaction.text());
+        }
+        RouteRequest route = new RouteRequest(
+                request.tenant(),
+                request.repo(),
+                request.classifications(),
+                request.task(),
+                request.roles(),
+                found,
+                !request.tools().isEmpty(),
+                request.stream());
+        int policyVersion = policies.activeVersion();
+        RoutingPolicy policy = policies.active();
+        RoutingDecision decision = policy.decide(route, catalogue, guard.airGapped());
+        if (decision instanceof RoutingDecision.Deny deny) {
+            return refuse(request, deny.rule(), deny.reason(), found);
+        }
+        RoutingDecision.Route chosen = (RoutingDecision.Route) decision;
+        List<ModelSpec> chain = chosen.chain();
+        if (!found.isEmpty() && chosen.redaction() == RoutingPolicy.RedactionMode.BLOCK) {
+            chain = chain.stream().filter(ModelSpec::local).toList();
+            if (chain.isEmpty()) {
+                return refuse(
+                        request,
+                        chosen.rule(),
+                        "the prompt holds sensitive content " + found.keySet() + " and rule " + chosen.rule()
+                                + " blocks it from external models",
+                        found);
+            }
+        }
+        long estimatedInput =
+                request.messages().stream().mapToLong(m -> m.text().length()).sum() / 4;
+        List<LlmException> failures = new ArrayList<>();
+        Optional<String> budgetRefusal = Optional.empty();
+        int attempts = 0;
+        for (ModelSpec model : chain) {
+            if (chosen.localOnly() && !model.local()) {
+                // The policy never builds such a chain; this line is the guarantee, not the mechanism.
+                continue;
+            }
+            if (chosen.maxCostUsd().isPresent()
+                    && model.cost(estimatedInput, request.maxOutputTokens())
+                            > chosen.maxCostUsd().get()) {
+                failures.add(new LlmException(
+                        LlmException.Kind.INVALID, model.id() + " would cost more than the rule's cap"));
+                continue;
+            }
+            Instant coolUntil = cooldowns.get(model.provider());
+            if (coolUntil != null && Instant.now().isBefore(coolUntil)) {
+                failures.add(new LlmException(
+                        LlmException.Kind.RATE_LIMITED,
+                        model.provider() + " asked to wait until " + coolUntil,
+                        Optional.of(Duration.between(Instant.now(), coolUntil)),
+                        null));
+                continue;
+            }
+            long estimatedTokens = estimatedInput + request.maxOutputTokens();
+            Optional<RateLimits.Slot> slot = rateLimits.admit(model.provider(), estimatedTokens);
+            if (slot.isEmpty()) {
+                failures.add(new LlmException(
+                        LlmException.Kind.RATE_LIMITED,
+                        model.provider() + " is at its configured requests or tokens per minute"));
+                continue;
+            }
+            double estimatedCost = model.cost(estimatedInput, request.maxOutputTokens());
+            Budgets.Outcome held = budgets.reserve(
+                    policy.budgets(), request, estimatedInput + request.maxOutputTokens(), estimatedCost);
+            if (held.reservation().isEmpty()) {
+                // A cheaper model further down the chain may still fit the budget.
+                rateLimits.settle(model.provider(), slot.get(), 0);
+                budgetRefusal = held.refusal();
+                continue;
+            }
+            Budgets.Reservation reservation = held.reservation().get();
+            boolean external = !model.local();
+            Map<String, Integer> redactions = external ? found : Map.of();
+            List<ChatMessage> messages = messages(request, external ? redactedTexts : null);
+            Accounting.Attempt attempt =
+                    new Accounting.Attempt(request, model, chosen.rule(), policyVersion, redactions);
+            for (int tryNo = 0; tryNo < 2; tryNo++) {
+                attempts++;
+                AtomicBoolean firstToken = new AtomicBoolean();
+                try {
+                    ChatResponse response = ScopedValue.where(Accounting.ATTEMPT, attempt)
+                            .call(() -> call(model, chosen.localOnly(), request, messages, firstToken));
+                    ChatResult.Answered answer = answered(response, model, chosen.rule(), redactions, attempts);
+                    budgets.settle(reservation, answer.inputTokens() + answer.outputTokens(), answer.costUsd());
+                    rateLimits.settle(model.provider(), slot.get(), answer.inputTokens() + answer.outputTokens());
+                    return answer;
+                } catch (RuntimeException e) {
+                    LlmException failure = Failures.typed(e, model.id());
+                    if (firstToken.get()) {
+                        // A broken stream consumed tokens the provider may bill: the estimate stays spent.
+                        throw new LlmException(
+                                failure.kind(),
+                                model.id() + " broke off after streaming had begun (" + failure.kind()
+                                        + "); not failing over mid-stream",
+                                failure.retryAfter(),
+                                failure);
+                    }
+                    if (tryNo == 1 || !retriable(failure)) {
+                        budgets.release(reservation);
+                    }
+                    failures.add(failure);
+                    Optional<Duration> wait = failure.retryAfter();
+                    if (failure.kind() == LlmException.Kind.RATE_LIMITED && tryNo == 0 && wait.isPresent()) {
+                        if (wait.get().compareTo(MAX_RETRY_WAIT) <= 0) {
+                            pause.accept(wait.get());
+                            continue;
+                        }
+                        cooldowns.put(model.provider(), Instant.now().plus(wait.get()));
+                    }
+                    break;
+                }
+            }
+        }
+        if (failures.isEmpty() && budgetRefusal.isPresent()) {
+            return refuse(request, chosen.rule(), budgetRefusal.get(), found);
+        }
+        LlmException all = new LlmException(
+                LlmException.Kind.ALL_FAILED,
+                "every model of rule " + chosen.rule() + " failed: "
+                        + String.join(
+                                "; ",
+                                failures.stream().map(Throwable::getMessage).toList()),
+                failures.stream()
+                        .map(LlmException::retryAfter)
+                        .flatMap(Optional::stream)
+                        .min(Duration::compareTo),
+                null);
+        failures.forEach(all::addSuppressed);
+        audit.accept(AuditEvent.of("llm.chat", chosen.rule())
+                .tenant(request.tenant())
+                .actor(request.user().isEmpty() ? Actor.system() : Actor.user(request.user()))
+                .requestId(request.requestId())
+                .field("task", request.task())
+                .field("attempts", attempts)
+                .field(
+                        "errors",
+                        String.join(
+                                ",", failures.stream().map(f -> f.kind().name()).toList()))
+                .failure());
+        throw all;
+    }
+
+    /** Whether the same model gets a second try (a short {@code retry-after}); its reservation is kept for it. */
+    private static boolean retriable(LlmException failure) {
+        return failure.kind() == LlmException.Kind.RATE_LIMITED
+                && failure.retryAfter()
+                        .filter(w -> w.compareTo(MAX_RETRY_WAIT) <= 0)
+                        .isPresent();
+    }
+
+    private ChatResponse call(
+            ModelSpec model,
+            boolean localOnly,
+            ChatRequest request,
+            List<ChatMessage> messages,
+            AtomicBoolean firstToken) {
+        dev.langchain4j.model.chat.request.ChatRequest lc = dev.langchain4j.model.chat.request.ChatRequest.builder()
+                .messages(messages)
+                .maxOutputTokens(request.maxOutputTokens())
+                .toolSpecifications(tools(request.tools()))
+                .build();
+        if (request.onToken().isEmpty()) {
+            return providers.chat(model, localOnly).chat(lc);
+        }
+        Consumer<String> onToken = request.onToken().get();
+        CompletableFuture<ChatResponse> done = new CompletableFuture<>();
+        providers.streaming(model, localOnly).chat(lc, new StreamingChatResponseHandler() {
+            @Override
+            public void onPartialResponse(String partial) {
+                firstToken.set(true);
+                onToken.accept(partial);
+            }
+
+            @Override
+            public void onCompleteResponse(ChatResponse response) {
+                done.complete(response);
+            }
+
+            @Override
+            public void onError(Throwable error) {
+                done.completeExceptionally(error);
+            }
+        });
+        try {
+            return done.get(timeout(model).toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r
+                    ? r
+                    : new LlmException(
+                            LlmException.Kind.MALFORMED, model.id() + " failed", Optional.empty(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new LlmException(LlmException.Kind.TIMEOUT, model.id() + " did not finish its stream");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LlmException(LlmException.Kind.TIMEOUT, "interrupted while streaming from " + model.id());
+        }
+    }
+
+    private Duration timeout(ModelSpec model) {
+        return providers.timeout(model);
+    }
+
+    private ChatResult.Answered answered(
+            ChatResponse response, ModelSpec model, String rule, Map<String, Integer> redactions, int attempts) {
+        AiMessage message = response.aiMessage();
+        TokenUsage usage = response.tokenUsage();
+        long in = usage == null || usage.inputTokenCount() == null ? 0 : usage.inputTokenCount();
+        long out = usage == null || usage.outputTokenCount() == null ? 0 : usage.outputTokenCount();
+        List<ChatRequest.ToolCall> calls = message.hasToolExecutionRequests()
+                ? message.toolExecutionRequests().stream()
+                        .map(t -> new ChatRequest.ToolCall(t.id(), t.name(), t.arguments()))
+                        .toList()
+                : List.of();
+        return new ChatResult.Answered(
+                message.text() == null ? "" : message.text(),
+                calls,
+                model.id(),
+                rule,
+                in,
+                out,
+                model.cost(in, out),
+                redactions,
+                attempts);
+    }
+
+    private ChatResult refuse(ChatRequest request, String rule, String reason, Map<String, Integer> found) {
+        AuditEvent.Builder event = AuditEvent.of("llm.chat", rule)
+                .tenant(request.tenant())
+                .actor(request.user().isEmpty() ? Actor.system() : Actor.user(request.user()))
+                .requestId(request.requestId())
+                .field("task", request.task())
+                .field("repo", request.repo())
+                .field("reason", reason);
+        found.forEach((kind, count) -> event.field("sensitive." + kind, count));
+        audit.accept(event.denied());
+        return new ChatResult.Refused(rule, reason);
+    }
+
+    private static List<ChatMessage> messages(ChatRequest request, List<String> texts) {
+        List<ChatMessage> messages = new ArrayList<>();
+        for (int i = 0; i < request.messages().size(); i++) {
+            ChatRequest.Message m = request.messages().get(i);
+            String text = texts == null ? m.text() : texts.get(i);
+            messages.add(
+                    switch (m.role()) {
+                        case "system" -> SystemMessage.from(text);
+                        case "assistant" ->
+                            m.toolCalls().isEmpty()
+                                    ? AiMessage.from(text)
+                                    : AiMessage.from(m.toolCalls().stream()
+                                            .map(c -> ToolExecutionRequest.builder()
+                                                    .id(c.id())
+                                                    .name(c.name())
+                                                    .arguments(c.arguments())
+                                                    .build())
+                                            .toList());
+                        case "tool" -> ToolExecutionResultMessage.from(m.toolCallId(), m.toolName(), text);
+                        case "user" -> UserMessage.from(text);
+                        default ->
+                            throw new LlmException(
+                                    LlmException.Kind.INVALID,
+                                    "message role must be system, user, assistant or tool, not " + m.role());
+                    });
+        }
+        return messages;
+    }
+
+    private static List<ToolSpecification> tools(List<ChatRequest.Tool> tools) {
+        List<ToolSpecification> specs = new ArrayList<>();
+        for (ChatRequest.Tool tool : tools) {
+            JsonObjectSchema.Builder schema = JsonObjectSchema.builder();
+            tool.parameters().forEach((name, type) -> {
+                switch (type) {
+                    case "integer" -> schema.addIntegerProperty(name);
+                    case "number" -> schema.addNumberProperty(name);
+                    case "boolean" -> schema.addBooleanProperty(name);
+                    default -> schema.addStringProperty(name);
+                }
+            });
+            schema.required(List.copyOf(tool.parameters().keySet()));
+            specs.add(ToolSpecification.builder()
+                    .name(tool.name())
+                    .description(tool.description())
+                    .parameters(schema.build())
+                    .build());
+        }
+        return specs;
+    }
+}

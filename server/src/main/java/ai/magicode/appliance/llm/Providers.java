@@ -1,0 +1,224 @@
+package ai.magicode.appliance.llm;
+
+import ai.magicode.appliance.config.LlmConfig;
+import dev.langchain4j.model.anthropic.AnthropicChatModel;
+import dev.langchain4j.model.anthropic.AnthropicStreamingChatModel;
+import dev.langchain4j.model.chat.ChatModel;
+import dev.langchain4j.model.chat.StreamingChatModel;
+import dev.langchain4j.model.chat.listener.ChatModelListener;
+import dev.langchain4j.model.googleai.GoogleAiGeminiChatModel;
+import dev.langchain4j.model.googleai.GoogleAiGeminiStreamingChatModel;
+import dev.langchain4j.model.ollama.OllamaChatModel;
+import dev.langchain4j.model.ollama.OllamaStreamingChatModel;
+import dev.langchain4j.model.openai.OpenAiChatModel;
+import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.ProxySelector;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+
+/**
+ * Builds LangChain4j chat models for catalogue entries, one per model and egress mode, each on a
+ * {@link GuardedHttpClient} with its provider's base URL, timeout, CA and proxy, and its API key from the vault. The
+ * models do not retry themselves: the gateway retries and fails over by policy.
+ */
+final class Providers {
+    private final Map<String, LlmConfig.Provider> config;
+    private final EgressGuard guard;
+    private final Function<String, Optional<String>> apiKeys;
+    private final List<ChatModelListener> listeners;
+    private final Map<String, java.net.http.HttpClient> clients = new ConcurrentHashMap<>();
+    private final Map<String, ChatModel> chatModels = new ConcurrentHashMap<>();
+    private final Map<String, StreamingChatModel> streamingModels = new ConcurrentHashMap<>();
+
+    /**
+     * @param apiKeys the API key of a provider (by provider name), read from the vault per model build
+     * @param listeners attached to every model (accounting)
+     */
+    Providers(
+            Map<String, LlmConfig.Provider> config,
+            EgressGuard guard,
+            Function<String, Optional<String>> apiKeys,
+            List<ChatModelListener> listeners) {
+        this.config = config;
+        this.guard = guard;
+        this.apiKeys = apiKeys;
+        this.listeners = List.copyOf(listeners);
+    }
+
+    ChatModel chat(ModelSpec spec, boolean localOnly) {
+        return chatModels.computeIfAbsent(spec.id() + "|" + localOnly, k -> buildChat(spec, localOnly));
+    }
+
+    StreamingChatModel streaming(ModelSpec spec, boolean localOnly) {
+        return streamingModels.computeIfAbsent(spec.id() + "|" + localOnly, k -> buildStreaming(spec, localOnly));
+    }
+
+    /** The provider's timeout for {@code spec}. */
+    java.time.Duration timeout(ModelSpec spec) {
+        return provider(spec).timeout();
+    }
+
+    private ChatModel buildChat(ModelSpec spec, boolean localOnly) {
+        LlmConfig.Provider p = provider(spec);
+        GuardedHttpClient.Builder http = http(p, localOnly);
+        String url = p.baseUrl().toString();
+        return switch (p.name()) {
+            case "openai", "openai-compatible" ->
+                OpenAiChatModel.builder()
+                        .httpClientBuilder(http)
+                        .baseUrl(url)
+                        .apiKey(key(p))
+                        .modelName(spec.model())
+                        .timeout(p.timeout())
+                        .maxRetries(0)
+                        .listeners(listeners)
+                        .build();
+            case "anthropic" ->
+                AnthropicChatModel.builder()
+                        .httpClientBuilder(http)
+                        .baseUrl(url)
+                        .apiKey(key(p))
+                        .modelName(spec.model())
+                        .timeout(p.timeout())
+                        .maxRetries(0)
+                        .listeners(listeners)
+                        .build();
+            case "gemini" ->
+                GoogleAiGeminiChatModel.builder()
+                        .httpClientBuilder(http)
+                        .baseUrl(url)
+                        .apiKey(key(p))
+                        .modelName(spec.model())
+                        .timeout(p.timeout())
+                        .maxRetries(0)
+                        .listeners(listeners)
+                        .build();
+            case "ollama" ->
+                OllamaChatModel.builder()
+                        .httpClientBuilder(http)
+                        .baseUrl(url)
+                        .modelName(spec.model())
+                        .timeout(p.timeout())
+                        .maxRetries(0)
+                        .listeners(listeners)
+                        .build();
+            default -> throw new LlmException(LlmException.Kind.INVALID, "Unknown provider " + p.name());
+        };
+    }
+
+    private StreamingChatModel buildStreaming(ModelSpec spec, boolean localOnly) {
+        LlmConfig.Provider p = provider(spec);
+        GuardedHttpClient.Builder http = http(p, localOnly);
+        String url = p.baseUrl().toString();
+        return switch (p.name()) {
+            case "openai", "openai-compatible" ->
+                OpenAiStreamingChatModel.builder()
+                        .httpClientBuilder(http)
+                        .baseUrl(url)
+                        .apiKey(key(p))
+                        .modelName(spec.model())
+                        .timeout(p.timeout())
+                        .listeners(listeners)
+                        .build();
+            case "anthropic" ->
+                AnthropicStreamingChatModel.builder()
+                        .httpClientBuilder(http)
+                        .baseUrl(url)
+                        .apiKey(key(p))
+                        .modelName(spec.model())
+                        .timeout(p.timeout())
+                        .listeners(listeners)
+                        .build();
+            case "gemini" ->
+                GoogleAiGeminiStreamingChatModel.builder()
+                        .httpClientBuilder(http)
+                        .baseUrl(url)
+                        .apiKey(key(p))
+                        .modelName(spec.model())
+                        .timeout(p.timeout())
+                        .listeners(listeners)
+                        .build();
+            case "ollama" ->
+                OllamaStreamingChatModel.builder()
+                        .httpClientBuilder(http)
+                        .baseUrl(url)
+                        .modelName(spec.model())
+                        .timeout(p.timeout())
+                        .listeners(listeners)
+                        .build();
+            default -> throw new LlmException(LlmException.Kind.INVALID, "Unknown provider " + p.name());
+        };
+    }
+
+    private LlmConfig.Provider provider(ModelSpec spec) {
+        LlmConfig.Provider p = config.get(spec.provider());
+        if (p == null || !p.enabled()) {
+            throw new LlmException(LlmException.Kind.INVALID, "Provider " + spec.provider() + " is not enabled");
+        }
+        return p;
+    }
+
+    /** The key from the vault; local servers often need none, so a placeholder keeps the builders satisfied. */
+    private String key(LlmConfig.Provider p) {
+        return apiKeys.apply(p.name()).orElse(p.local() ? "none" : "missing");
+    }
+
+    private GuardedHttpClient.Builder http(LlmConfig.Provider p, boolean localOnly) {
+        java.net.http.HttpClient client = clients.computeIfAbsent(p.name(), name -> jdkClient(p));
+        return new GuardedHttpClient.Builder(new GuardedHttpClient(client, guard, p.name(), localOnly, p.timeout()));
+    }
+
+    private static java.net.http.HttpClient jdkClient(LlmConfig.Provider p) {
+        java.net.http.HttpClient.Builder builder = java.net.http.HttpClient.newBuilder()
+                .version(java.net.http.HttpClient.Version.HTTP_1_1)
+                .connectTimeout(p.timeout())
+                .followRedirects(java.net.http.HttpClient.Redirect.NEVER);
+        p.caFile().ifPresent(ca -> builder.sslContext(trusting(ca, p.name())));
+        p.proxy().ifPresent(proxy -> {
+            int colon = proxy.lastIndexOf(':');
+            builder.proxy(ProxySelector.of(InetSocketAddress.createUnresolved(
+                    proxy.substring(0, colon), Integer.parseInt(proxy.substring(colon + 1)))));
+        });
+        return builder.build();
+    }
+
+    private static SSLContext trusting(Path caFile, String provider) {
+        try (InputStream in = Files.newInputStream(caFile)) {
+            KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+            trust.load(null, null);
+            int i = 0;
+            for (Certificate certificate :
+                    CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                trust.setCertificateEntry("ca-" + i++, certificate);
+            }
+            if (i == 0) {
+                throw new LlmException(
+                        LlmException.Kind.INVALID, "llm." + provider + ".ca-file " + caFile + " holds no certificate");
+            }
+            TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            factory.init(trust);
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, factory.getTrustManagers(), null);
+            return context;
+        } catch (IOException | GeneralSecurityException e) {
+            throw new LlmException(
+                    LlmException.Kind.INVALID,
+                    "llm." + provider + ".ca-file " + caFile + " is not a PEM certificate bundle: "
+                            + e.getClass().getSimpleName());
+        }
+    }
+}

@@ -1,0 +1,385 @@
+package ai.magicode.appliance.llm;
+
+import ai.magicode.appliance.llm.ProviderDouble.Protocol;
+import ai.magicode.appliance.llm.ProviderDouble.Reply;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The vendors' response bodies and stream events that {@link ProviderDouble} sends, built from a {@link Reply}. */
+final class WireFormats {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    static final String MODEL = "double-model";
+
+    private WireFormats() {}
+
+    static String complete(Protocol protocol, Reply reply) {
+        boolean tool = reply.kind() == Reply.Kind.TOOL_CALL;
+        return json(
+                switch (protocol) {
+                    case OPENAI ->
+                        map(
+                                "id",
+                                "chatcmpl-double",
+                                "object",
+                                "chat.completion",
+                                "created",
+                                1_700_000_000,
+                                "model",
+                                MODEL,
+                                "choices",
+                                List.of(map(
+                                        "index",
+                                        0,
+                                        "message",
+                                        openAiMessage(reply),
+                                        "finish_reason",
+                                        tool ? "tool_calls" : "stop")),
+                                "usage",
+                                openAiUsage(reply));
+                    case ANTHROPIC ->
+                        map(
+                                "id",
+                                "msg_double",
+                                "type",
+                                "message",
+                                "role",
+                                "assistant",
+                                "model",
+                                MODEL,
+                                "content",
+                                List.of(
+                                        tool
+                                                ? map(
+                                                        "type",
+                                                        "tool_use",
+                                                        "id",
+                                                        "toolu_double",
+                                                        "name",
+                                                        reply.toolName(),
+                                                        "input",
+                                                        parse(reply.toolArguments()))
+                                                : map("type", "text", "text", reply.text())),
+                                "stop_reason",
+                                tool ? "tool_use" : "end_turn",
+                                "stop_sequence",
+                                null,
+                                "usage",
+                                map("input_tokens", reply.inputTokens(), "output_tokens", reply.outputTokens()));
+                    case GEMINI -> geminiChunk(reply, tool ? null : reply.text(), true);
+                    case OLLAMA -> ollamaChunk(reply, tool ? "" : reply.text(), tool, true);
+                });
+    }
+
+    static List<String> stream(Protocol protocol, Reply reply) {
+        boolean tool = reply.kind() == Reply.Kind.TOOL_CALL;
+        List<String> pieces = tool ? List.of() : pieces(reply.text());
+        List<String> events = new ArrayList<>();
+        switch (protocol) {
+            case OPENAI -> {
+                events.add(sse(null, openAiChunk(map("role", "assistant", "content", ""), null)));
+                for (String piece : pieces) {
+                    events.add(sse(null, openAiChunk(map("content", piece), null)));
+                }
+                if (tool) {
+                    events.add(sse(
+                            null,
+                            openAiChunk(
+                                    map(
+                                            "tool_calls",
+                                            List.of(map(
+                                                    "index",
+                                                    0,
+                                                    "id",
+                                                    "call_double",
+                                                    "type",
+                                                    "function",
+                                                    "function",
+                                                    map("name", reply.toolName(), "arguments", "")))),
+                                    null)));
+                    events.add(sse(
+                            null,
+                            openAiChunk(
+                                    map(
+                                            "tool_calls",
+                                            List.of(map(
+                                                    "index", 0, "function", map("arguments", reply.toolArguments())))),
+                                    null)));
+                }
+                events.add(sse(null, openAiChunk(map(), tool ? "tool_calls" : "stop")));
+                Map<String, Object> usage = map(
+                        "id",
+                        "chatcmpl-double",
+                        "object",
+                        "chat.completion.chunk",
+                        "created",
+                        1_700_000_000,
+                        "model",
+                        MODEL,
+                        "choices",
+                        List.of(),
+                        "usage",
+                        openAiUsage(reply));
+                events.add(sse(null, usage));
+                events.add("data: [DONE]\n\n");
+            }
+            case ANTHROPIC -> {
+                events.add(sse(
+                        "message_start",
+                        map(
+                                "type",
+                                "message_start",
+                                "message",
+                                map(
+                                        "id",
+                                        "msg_double",
+                                        "type",
+                                        "message",
+                                        "role",
+                                        "assistant",
+                                        "model",
+                                        MODEL,
+                                        "content",
+                                        List.of(),
+                                        "stop_reason",
+                                        null,
+                                        "stop_sequence",
+                                        null,
+                                        "usage",
+                                        map("input_tokens", reply.inputTokens(), "output_tokens", 1)))));
+                if (tool) {
+                    events.add(sse(
+                            "content_block_start",
+                            map(
+                                    "type",
+                                    "content_block_start",
+                                    "index",
+                                    0,
+                                    "content_block",
+                                    map(
+                                            "type",
+                                            "tool_use",
+                                            "id",
+                                            "toolu_double",
+                                            "name",
+                                            reply.toolName(),
+                                            "input",
+                                            map()))));
+                    events.add(sse(
+                            "content_block_delta",
+                            map(
+                                    "type",
+                                    "content_block_delta",
+                                    "index",
+                                    0,
+                                    "delta",
+                                    map("type", "input_json_delta", "partial_json", reply.toolArguments()))));
+                } else {
+                    events.add(sse(
+                            "content_block_start",
+                            map(
+                                    "type",
+                                    "content_block_start",
+                                    "index",
+                                    0,
+                                    "content_block",
+                                    map("type", "text", "text", ""))));
+                    for (String piece : pieces) {
+                        events.add(sse(
+                                "content_block_delta",
+                                map(
+                                        "type",
+                                        "content_block_delta",
+                                        "index",
+                                        0,
+                                        "delta",
+                                        map("type", "text_delta", "text", piece))));
+                    }
+                }
+                events.add(sse("content_block_stop", map("type", "content_block_stop", "index", 0)));
+                events.add(sse(
+                        "message_delta",
+                        map(
+                                "type", "message_delta",
+                                "delta", map("stop_reason", tool ? "tool_use" : "end_turn", "stop_sequence", null),
+                                "usage", map("output_tokens", reply.outputTokens()))));
+                events.add(sse("message_stop", map("type", "message_stop")));
+            }
+            case GEMINI -> {
+                if (tool) {
+                    events.add(sse(null, geminiChunk(reply, null, true)));
+                } else {
+                    for (int i = 0; i < pieces.size(); i++) {
+                        events.add(sse(null, geminiChunk(reply, pieces.get(i), i == pieces.size() - 1)));
+                    }
+                }
+            }
+            case OLLAMA -> {
+                if (tool) {
+                    events.add(json(ollamaChunk(reply, "", true, false)) + "\n");
+                } else {
+                    for (String piece : pieces) {
+                        events.add(json(ollamaChunk(reply, piece, false, false)) + "\n");
+                    }
+                }
+                events.add(json(ollamaChunk(reply, "", false, true)) + "\n");
+            }
+        }
+        return events;
+    }
+
+    static String error(Protocol protocol, Reply reply) {
+        String message = reply.text() + " (" + reply.status() + ")";
+        return json(
+                switch (protocol) {
+                    case OPENAI ->
+                        map(
+                                "error",
+                                map(
+                                        "message",
+                                        message,
+                                        "type",
+                                        reply.status() == 429 ? "rate_limit_exceeded" : "server_error",
+                                        "param",
+                                        null,
+                                        "code",
+                                        null));
+                    case ANTHROPIC ->
+                        map(
+                                "type",
+                                "error",
+                                "error",
+                                map(
+                                        "type",
+                                        reply.status() == 429 ? "rate_limit_error" : "api_error",
+                                        "message",
+                                        message));
+                    case GEMINI ->
+                        map(
+                                "error",
+                                map(
+                                        "code",
+                                        reply.status(),
+                                        "message",
+                                        message,
+                                        "status",
+                                        reply.status() == 429 ? "RESOURCE_EXHAUSTED" : "INTERNAL"));
+                    case OLLAMA -> map("error", message);
+                });
+    }
+
+    private static Map<String, Object> openAiMessage(Reply reply) {
+        if (reply.kind() == Reply.Kind.TOOL_CALL) {
+            return map(
+                    "role",
+                    "assistant",
+                    "content",
+                    null,
+                    "tool_calls",
+                    List.of(map(
+                            "id", "call_double",
+                            "type", "function",
+                            "function", map("name", reply.toolName(), "arguments", reply.toolArguments()))));
+        }
+        return map("role", "assistant", "content", reply.text());
+    }
+
+    private static Map<String, Object> openAiUsage(Reply reply) {
+        return map(
+                "prompt_tokens", reply.inputTokens(),
+                "completion_tokens", reply.outputTokens(),
+                "total_tokens", reply.inputTokens() + reply.outputTokens());
+    }
+
+    private static Map<String, Object> openAiChunk(Map<String, Object> delta, String finish) {
+        return map(
+                "id",
+                "chatcmpl-double",
+                "object",
+                "chat.completion.chunk",
+                "created",
+                1_700_000_000,
+                "model",
+                MODEL,
+                "choices",
+                List.of(map("index", 0, "delta", delta, "finish_reason", finish)));
+    }
+
+    private static Map<String, Object> geminiChunk(Reply reply, String text, boolean last) {
+        Object part = text == null
+                ? map("functionCall", map("name", reply.toolName(), "args", parse(reply.toolArguments())))
+                : map("text", text);
+        Map<String, Object> candidate = map("content", map("parts", List.of(part), "role", "model"), "index", 0);
+        if (last) {
+            candidate.put("finishReason", "STOP");
+        }
+        Map<String, Object> chunk = map("candidates", List.of(candidate), "modelVersion", MODEL);
+        if (last) {
+            chunk.put(
+                    "usageMetadata",
+                    map(
+                            "promptTokenCount", reply.inputTokens(),
+                            "candidatesTokenCount", reply.outputTokens(),
+                            "totalTokenCount", reply.inputTokens() + reply.outputTokens()));
+        }
+        return chunk;
+    }
+
+    private static Map<String, Object> ollamaChunk(Reply reply, String text, boolean tool, boolean done) {
+        Map<String, Object> message = map("role", "assistant", "content", text);
+        if (tool) {
+            message.put(
+                    "tool_calls",
+                    List.of(map("function", map("name", reply.toolName(), "arguments", parse(reply.toolArguments())))));
+        }
+        Map<String, Object> chunk = map("model", MODEL, "created_at", "2025-01-01T00:00:00Z", "message", message);
+        chunk.put("done", done);
+        if (done) {
+            chunk.put("done_reason", "stop");
+            chunk.put("prompt_eval_count", reply.inputTokens());
+            chunk.put("eval_count", reply.outputTokens());
+        }
+        return chunk;
+    }
+
+    private static List<String> pieces(String text) {
+        List<String> pieces = new ArrayList<>();
+        String[] words = text.split("(?<= )");
+        for (String word : words) {
+            pieces.add(word);
+        }
+        return pieces;
+    }
+
+    private static String sse(String event, Map<String, Object> data) {
+        return (event == null ? "" : "event: " + event + "\n") + "data: " + json(data) + "\n\n";
+    }
+
+    private static Object parse(String json) {
+        try {
+            return JSON.readValue(json, Map.class);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static Map<String, Object> map(Object... pairs) {
+        Map<String, Object> map = new LinkedHashMap<>();
+        for (int i = 0; i < pairs.length; i += 2) {
+            map.put((String) pairs[i], pairs[i + 1]);
+        }
+        return map;
+    }
+
+    private static String json(Object value) {
+        try {
+            return JSON.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
