@@ -12,6 +12,7 @@ import ai.magicode.appliance.auth.AuthException;
 import ai.magicode.appliance.auth.Identity;
 import ai.magicode.appliance.auth.SetupToken;
 import ai.magicode.appliance.config.ApplianceConfig;
+import ai.magicode.appliance.console.ConsoleRoutes;
 import ai.magicode.appliance.control.ControlException;
 import ai.magicode.appliance.control.ControlServer;
 import ai.magicode.appliance.secrets.SecretsRoutes;
@@ -135,6 +136,7 @@ public final class Appliance implements AutoCloseable {
         problems.register(routing);
         api(routing);
         routing.register("/auth", identity.console());
+        routing.register("/", new ConsoleRoutes(identity.oidcConfigured(), version()));
     }
 
     /** The {@code /api/v1} routes, each described in {@code META-INF/openapi.yaml} (a test holds them in step). */
