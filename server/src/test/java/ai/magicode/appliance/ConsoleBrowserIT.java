@@ -34,7 +34,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * The admin console in a real browser (Debian's headless chromium) against a running appliance: the
  * setup wizard (a wrong token, then the right one), local sign-in, storing a secret whose value never
  * reaches the page, an API token with a hostile name rendered as text and shown once, the audit log
- * listing what was just done, an expired session sent back to sign-in, and signing out.
+ * listing what was just done, tenants, an expired session sent back to sign-in, and signing out.
  */
 class ConsoleBrowserIT {
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
@@ -186,6 +186,21 @@ class ConsoleBrowserIT {
         assertTrue(browser.findElement(By.id("export-csv"))
                 .getDomAttribute("href")
                 .contains("action=secret.create&format=csv"));
+
+        // Tenants (superadmin): create, disable, and a refused duplicate shows the server's detail.
+        browser.findElement(By.linkText("Tenants")).click();
+        page("tenants");
+        waitForText(By.id("tenants-list"), "acme");
+        browser.findElement(By.id("f-name")).sendKeys("beta");
+        browser.findElement(By.cssSelector("#tenant-form button[type=submit]")).click();
+        waitForText(By.id("tenants-status"), "Created beta.");
+        browser.findElement(By.cssSelector("button[data-tenant=beta]")).click();
+        waitForText(By.id("tenants-status"), "Disabled beta.");
+        waitForText(By.id("tenants-list"), "disabled");
+        browser.findElement(By.id("f-name")).sendKeys("beta");
+        browser.findElement(By.cssSelector("#tenant-form button[type=submit]")).click();
+        waitForText(By.id("tenants-status"), "A tenant named beta exists.");
+        screenshot("tenants");
 
         // A session the server no longer knows goes back to sign-in with a message.
         browser.manage().deleteCookieNamed("magicode_session");
