@@ -28,6 +28,8 @@ let notice = null;
 const context = {
   main,
   sso: document.body.dataset.sso === 'true',
+  /** Whether first-run setup was pending when the page loaded (the wizard clears it when done). */
+  setupPending: document.body.dataset.setup === 'pending',
   get me() {
     return me;
   },
@@ -113,6 +115,10 @@ async function route() {
   const id = (location.hash.replace(/^#\/?/, '') || 'dashboard').split('?')[0];
   const publicPage = PUBLIC[id];
   const entry = PAGES.find((p) => p.id === id);
+  if (me === null && context.setupPending && id !== 'setup') {
+    context.go('#/setup');
+    return;
+  }
   if (!publicPage && me === null) {
     context.go('#/login');
     return;

@@ -94,6 +94,7 @@ export async function render(context) {
       return;
     }
     answers.password = '';
+    context.setupPending = false;
     sessionStorage.setItem('magicode.username', answers.username);
     replace(body,
       h('h2', {}, 'Setup is done'),

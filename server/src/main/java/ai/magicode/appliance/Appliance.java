@@ -136,7 +136,12 @@ public final class Appliance implements AutoCloseable {
         problems.register(routing);
         api(routing);
         routing.register("/auth", identity.console());
-        routing.register("/", new ConsoleRoutes(identity.oidcConfigured(), version()));
+        routing.register(
+                "/",
+                new ConsoleRoutes(
+                        identity.oidcConfigured(),
+                        version(),
+                        () -> setupToken.pending().isPresent()));
     }
 
     /** The {@code /api/v1} routes, each described in {@code META-INF/openapi.yaml} (a test holds them in step). */

@@ -32,7 +32,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The admin console in a real browser (Debian's headless chromium) against a running appliance: the
- * setup wizard (a wrong token, then the right one), local sign-in, storing a secret whose value never
+ * setup wizard opening by itself on first start (a wrong token, then the right one; afterwards the
+ * console opens sign-in), local sign-in, storing a secret whose value never
  * reaches the page, an API token with a hostile name rendered as text and shown once, the audit log
  * listing what was just done, tenants, an expired session sent back to sign-in, and signing out.
  */
@@ -100,14 +101,12 @@ class ConsoleBrowserIT {
 
     @Test
     void walksSetupSignsInStoresASecretAndSeesItAudited() throws IOException {
+        // First start: the console opens the setup wizard by itself.
         browser.get(base + "/");
-        page("login");
-        assertTrue(browser.findElements(By.id("sso")).isEmpty(), "no SSO link without an OIDC provider");
-        screenshot("login");
-
-        // Setup wizard: a client-side check, a wrong token refused by the server, then the right one.
-        browser.findElement(By.id("setup-link")).click();
         page("setup");
+        screenshot("setup");
+
+        // Setup wizard: a wrong token refused by the server, a client-side check, then the right token.
         setupStep(1, Map.of("token", "not-the-token"));
         setupStep(2, Map.of("username", "admin", "password", PASSWORD, "repeat", PASSWORD));
         setupStep(3, Map.of("tenant", "Not Valid"));
@@ -127,6 +126,8 @@ class ConsoleBrowserIT {
         // Sign in with the new administrator (the wizard remembered the name).
         browser.findElement(By.id("setup-sign-in")).click();
         page("login");
+        assertTrue(browser.findElements(By.id("sso")).isEmpty(), "no SSO link without an OIDC provider");
+        screenshot("login");
         assertEquals("admin", browser.findElement(By.id("f-username")).getDomProperty("value"));
         browser.findElement(By.id("f-password")).sendKeys(PASSWORD);
         browser.findElement(By.cssSelector("#login-form button[type=submit]")).click();
@@ -217,6 +218,8 @@ class ConsoleBrowserIT {
         page("login");
         waitForText(By.id("main"), "You are signed out");
         browser.get(base + "/#/audit");
+        page("login");
+        browser.get(base + "/");
         page("login");
     }
 

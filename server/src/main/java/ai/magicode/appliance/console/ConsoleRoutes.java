@@ -17,10 +17,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 
 /**
  * The admin console's static assets, read once from the jar ({@code console/} on the class path): the
- * page at {@code /} and its ES modules and style sheet at {@code /console/NAME}. Every answer carries a
+ * page at {@code /} (which opens the setup wizard while first-run setup is pending) and its ES modules and style sheet at {@code /console/NAME}. Every answer carries a
  * strong ETag and {@code Cache-Control: no-cache}, so browsers revalidate cheaply (304) and never run a
  * stale module after an upgrade. The page is plain HTML with no inline script or style, which the
  * strict Content-Security-Policy of {@code web.SecurityHeaders} requires.
@@ -52,6 +53,8 @@ public final class ConsoleRoutes implements HttpService {
     record Asset(byte[] body, String contentType, String etag) {}
 
     private final Asset page;
+    private final Asset setupPage;
+    private final BooleanSupplier setupPending;
     private final Map<String, Asset> assets = new LinkedHashMap<>();
 
     /**
@@ -59,12 +62,17 @@ public final class ConsoleRoutes implements HttpService {
      *
      * @param ssoConfigured whether an OIDC provider is configured, so the login page offers single sign-on
      * @param version the appliance's version, shown in the page footer
+     * @param setupPending whether first-run setup is still to be done, so the page opens the setup wizard
      */
-    public ConsoleRoutes(boolean ssoConfigured, String version) {
+    public ConsoleRoutes(boolean ssoConfigured, String version, BooleanSupplier setupPending) {
         String html = new String(read("index.html"), StandardCharsets.UTF_8)
                 .replace("data-sso=\"false\"", "data-sso=\"" + ssoConfigured + "\"")
                 .replace("data-version=\"\"", "data-version=\"" + attribute(version) + "\"");
         this.page = asset("index.html", html.getBytes(StandardCharsets.UTF_8));
+        this.setupPage = asset(
+                "index.html",
+                html.replace("data-setup=\"done\"", "data-setup=\"pending\"").getBytes(StandardCharsets.UTF_8));
+        this.setupPending = setupPending;
         for (String name : ASSETS) {
             assets.put(name, asset(name, read(name)));
         }
@@ -72,10 +80,14 @@ public final class ConsoleRoutes implements HttpService {
 
     @Override
     public void routing(HttpRules rules) {
-        rules.get("/", (req, res) -> send(req, res, page))
-                .head("/", (req, res) -> send(req, res, page))
+        rules.get("/", this::page)
+                .head("/", this::page)
                 .get("/console/{name}", this::asset)
                 .head("/console/{name}", this::asset);
+    }
+
+    private void page(ServerRequest req, ServerResponse res) {
+        send(req, res, setupPending.getAsBoolean() ? setupPage : page);
     }
 
     private void asset(ServerRequest req, ServerResponse res) {

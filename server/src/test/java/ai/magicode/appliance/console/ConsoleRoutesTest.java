@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -28,6 +29,8 @@ import org.junit.jupiter.api.Test;
 class ConsoleRoutesTest {
     private static final Path SOURCES = Path.of("src/main/resources/console");
 
+    private static final AtomicBoolean SETUP_PENDING = new AtomicBoolean();
+
     private final DirectClient client;
 
     ConsoleRoutesTest(DirectClient client) {
@@ -37,7 +40,7 @@ class ConsoleRoutesTest {
     @SetUpRoute
     static void routing(HttpRouting.Builder routing) {
         routing.addFilter(new SecurityHeaders(false));
-        routing.register("/", new ConsoleRoutes(true, "1.2.3-test"));
+        routing.register("/", new ConsoleRoutes(true, "1.2.3-test", SETUP_PENDING::get));
     }
 
     @Test
@@ -58,6 +61,23 @@ class ConsoleRoutesTest {
         assertTrue(page.entity().contains("<script type=\"module\" src=\"/console/app.js\">"), page.entity());
         assertTrue(page.entity().contains("data-sso=\"true\""), "the page says whether SSO is configured");
         assertTrue(page.entity().contains("data-version=\"1.2.3-test\""), "the page carries the version");
+    }
+
+    @Test
+    void pageOpensTheSetupWizardOnlyWhileSetupIsPending() {
+        SETUP_PENDING.set(true);
+        try {
+            ClientResponseTyped<String> pending = client.get("/").request(String.class);
+            assertTrue(pending.entity().contains("data-setup=\"pending\""), pending.entity());
+            String etag = pending.headers().first(HeaderNames.ETAG).orElseThrow();
+            SETUP_PENDING.set(false);
+            ClientResponseTyped<String> done =
+                    client.get("/").header(HeaderNames.IF_NONE_MATCH, etag).request(String.class);
+            assertEquals(Status.OK_200, done.status(), "a cached pending page must not be reused after setup");
+            assertTrue(done.entity().contains("data-setup=\"done\""), done.entity());
+        } finally {
+            SETUP_PENDING.set(false);
+        }
     }
 
     @Test
