@@ -33,8 +33,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 /**
  * The admin console in a real browser (Debian's headless chromium) against a running appliance: the
  * setup wizard opening by itself on first start (a wrong token, then the right one; afterwards the
- * console opens sign-in), local sign-in, storing a secret whose value never
- * reaches the page, an API token with a hostile name rendered as text and shown once, the audit log
+ * console opens sign-in), local sign-in, storing, replacing and deleting secrets
+ * whose values never reach the page, an API token with a hostile name rendered as text and shown once, the audit log
  * listing what was just done, tenants, an expired session sent back to sign-in, and signing out.
  */
 class ConsoleBrowserIT {
@@ -148,6 +148,24 @@ class ConsoleBrowserIT {
         waitForText(By.id("secrets-list"), "github-webhook");
         assertFalse(browser.getPageSource().contains(canary), "a secret value reached the page");
         assertEquals("", browser.findElement(By.id("f-value")).getDomProperty("value"));
+        browser.findElement(By.cssSelector("button.replace[data-secret=github-webhook]"))
+                .click();
+        assertEquals("github-webhook", browser.findElement(By.id("f-name")).getDomProperty("value"));
+        browser.findElement(By.id("f-value")).sendKeys(canary + "-2");
+        browser.findElement(By.cssSelector("#secret-form button[type=submit]")).click();
+        waitForText(By.id("secrets-status"), "Stored github-webhook version 2");
+        browser.findElement(By.id("f-name")).sendKeys("scratch");
+        browser.findElement(By.id("f-value")).sendKeys(canary);
+        browser.findElement(By.cssSelector("#secret-form button[type=submit]")).click();
+        waitForText(By.id("secrets-status"), "Stored scratch version 1");
+        wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector("button.delete[data-secret=scratch]")))
+                .click();
+        waitForText(By.cssSelector("button.delete[data-secret=scratch]"), "Really delete scratch?")
+                .click();
+        waitForText(By.id("secrets-status"), "Deleted scratch.");
+        wait.until(
+                driver -> !driver.findElement(By.id("secrets-list")).getText().contains("scratch"));
+        assertFalse(browser.getPageSource().contains(canary), "a secret value reached the page");
         screenshot("secrets");
 
         // An API token with a hostile name: rendered as text, its secret shown once.
@@ -173,7 +191,8 @@ class ConsoleBrowserIT {
         browser.findElement(By.linkText("Audit log")).click();
         page("audit");
         WebElement entries = waitForText(By.id("audit-results"), "secret.create");
-        for (String action : List.of("auth.setup", "auth.login.local", "auth.token.create")) {
+        for (String action :
+                List.of("auth.setup", "auth.login.local", "secret.replace", "secret.delete", "auth.token.create")) {
             assertTrue(entries.getText().contains(action), action + " missing from the audit page");
         }
         assertFalse(browser.getPageSource().contains(canary), "a secret value reached the audit page");
