@@ -13,6 +13,7 @@ import ai.magicode.appliance.auth.Identity;
 import ai.magicode.appliance.auth.SetupToken;
 import ai.magicode.appliance.config.ApplianceConfig;
 import ai.magicode.appliance.config.IndexConfig;
+import ai.magicode.appliance.console.ConsoleRoutes;
 import ai.magicode.appliance.control.ControlException;
 import ai.magicode.appliance.control.ControlServer;
 import ai.magicode.appliance.git.Workspaces;
@@ -248,6 +249,12 @@ public final class Appliance implements AutoCloseable {
         routing.register(
                 "/webhooks",
                 new WebhookRoutes(webhooks, webhookSecret, config.webhooks().maxBodyBytes(), audit::append));
+        routing.register(
+                "/",
+                new ConsoleRoutes(
+                        identity.oidcConfigured(),
+                        version(),
+                        () -> setupToken.pending().isPresent()));
     }
 
     /** The {@code /api/v1} routes, each described in {@code META-INF/openapi.yaml} (a test holds them in step). */
