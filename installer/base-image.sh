@@ -86,6 +86,8 @@ mv "$stage/config.json" "$stage/$config_id.json"
 printf '[{"Config":"%s.json","RepoTags":["magicode-base:%s"],"Layers":["%s/layer.tar"]}]\n' \
   "$config_id" "$suite" "$diff_id" >"$stage/manifest.json"
 mkdir -p "$(dirname "$out")"
-tar --sort=name --mtime='2026-01-01 00:00Z' --owner=0 --group=0 --numeric-owner -C "$stage" -cf "$out" .
+# Members named without "./" (Jib refuses archive entries that could point outside its destination).
+tar --sort=name --mtime='2026-01-01 00:00Z' --owner=0 --group=0 --numeric-owner -C "$stage" -cf "$out" \
+  manifest.json "$config_id.json" "$diff_id/layer.tar"
 rm -rf "$stage"
 echo "base-image: wrote $out ($(du -m "$out" | cut -f1) MB, layer sha256:$diff_id)" >&2
