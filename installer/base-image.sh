@@ -3,20 +3,25 @@
 # plus a JDK 25 runtime jlink-ed down to the modules the server jar needs, written as a docker-archive
 # tar that Jib reads with `tar://` (no Docker daemon, no registry).
 #
-#   installer/base-image.sh JAR OUT.tar [WORKDIR]
+#   installer/base-image.sh build JAR OUT.tar WORKDIR   the whole base image
+#   installer/base-image.sh rootfs WORKDIR              only the Debian rootfs (CI starts it early, in the
+#                                                       background, while the tests run)
 #
 # JAR     the shaded server jar (its modules are found with jdeps)
 # OUT     the docker-archive to write (image name magicode-base:bookworm)
-# WORKDIR scratch space (default: a directory next to OUT); the rootfs is kept there and reused
+# WORKDIR scratch space; the rootfs is kept there and reused by the next build
 #
 # Environment: MAGICODE_DEBIAN_MIRROR (default: the first deb.debian.org-style URI apt uses here, else
 # http://deb.debian.org/debian), MAGICODE_JDK (default /usr/lib/jvm/temurin-25-jdk-amd64).
 # Needs root (debootstrap), debootstrap, tar, sha256sum. Fails loudly on any error.
 set -euo pipefail
 
-jar=${1:?usage: base-image.sh JAR OUT.tar [WORKDIR]}
-out=${2:?usage: base-image.sh JAR OUT.tar [WORKDIR]}
-work=${3:-$(dirname "$out")/base-image-work}
+usage="usage: base-image.sh build JAR OUT.tar WORKDIR | base-image.sh rootfs WORKDIR"
+case "${1:-}" in
+  build) jar=${2:?$usage}; out=${3:?$usage}; work=${4:?$usage} ;;
+  rootfs) jar=""; out=""; work=${2:?$usage} ;;
+  *) echo "$usage" >&2; exit 2 ;;
+esac
 jdk=${MAGICODE_JDK:-/usr/lib/jvm/temurin-25-jdk-amd64}
 suite=bookworm
 
@@ -26,7 +31,7 @@ if [ -z "$mirror" ]; then
   mirror=${mirror:-http://deb.debian.org/debian}
 fi
 
-[ -f "$jar" ] || { echo "base-image: no jar at $jar" >&2; exit 1; }
+[ -z "$out" ] || [ -f "$jar" ] || { echo "base-image: no jar at $jar" >&2; exit 1; }
 [ -x "$jdk/bin/jlink" ] || { echo "base-image: no JDK 25 with jlink at $jdk" >&2; exit 1; }
 command -v debootstrap >/dev/null || { echo "base-image: debootstrap is not installed (apt-get install debootstrap)" >&2; exit 1; }
 
@@ -44,6 +49,10 @@ if [ ! -f "$work/rootfs.done" ]; then
     "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/* "$rootfs"/var/log/* "$rootfs"/var/cache/debconf/*-old
   find "$rootfs"/usr/share/locale -mindepth 1 -maxdepth 1 ! -name 'locale.alias' -exec rm -rf {} +
   touch "$work/rootfs.done"
+fi
+if [ -z "$out" ]; then
+  echo "base-image: rootfs ready in $rootfs" >&2
+  exit 0
 fi
 
 # 2. The JDK runtime: the modules jdeps finds, plus those reached only by reflection, service loading or
