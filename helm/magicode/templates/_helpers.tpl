@@ -76,15 +76,14 @@ app.kubernetes.io/part-of: magicode
 {{- if or .Values.caBundle.secretName .Values.caBundle.configMapName -}}
 {{- $opts = append $opts "-Djavax.net.ssl.trustStore=/var/run/magicode/truststore/cacerts -Djavax.net.ssl.trustStorePassword=changeit -Djavax.net.ssl.trustStoreType=PKCS12" -}}
 {{- end -}}
-{{- with .Values.proxy.https -}}
+{{- /* A proxy URL without a port uses its scheme's default port. */ -}}
+{{- range $scheme := list "https" "http" -}}
+{{- with (get $.Values.proxy $scheme) -}}
 {{- $u := urlParse . -}}
 {{- $hp := splitList ":" $u.host -}}
-{{- $opts = append $opts (printf "-Dhttps.proxyHost=%s -Dhttps.proxyPort=%s" (first $hp) (default "443" (index $hp 1 | default ""))) -}}
+{{- $port := ternary (last $hp) (ternary "443" "80" (eq $u.scheme "https")) (gt (len $hp) 1) -}}
+{{- $opts = append $opts (printf "-D%s.proxyHost=%s -D%s.proxyPort=%s" $scheme (first $hp) $scheme $port) -}}
 {{- end -}}
-{{- with .Values.proxy.http -}}
-{{- $u := urlParse . -}}
-{{- $hp := splitList ":" $u.host -}}
-{{- $opts = append $opts (printf "-Dhttp.proxyHost=%s -Dhttp.proxyPort=%s" (first $hp) (default "80" (index $hp 1 | default ""))) -}}
 {{- end -}}
 {{- if or .Values.proxy.http .Values.proxy.https -}}
 {{- $opts = append $opts (printf "-Dhttp.nonProxyHosts=%s" (include "magicode.noProxy" . | replace "," "|" | replace "|." "|*." | quote)) -}}

@@ -212,6 +212,15 @@ class HelmChartTest {
         assertTrue(env.get("NO_PROXY").contains(".svc"), env.get("NO_PROXY"));
     }
 
+    @Test
+    void proxyWithoutAPortUsesTheSchemeDefault(@TempDir Path dir) throws IOException {
+        Path proxy = dir.resolve("proxy.yaml");
+        Files.writeString(proxy, "proxy:\n  http: http://proxy.corp\n  https: http://proxy.corp:8443\n");
+        String javaOptions = env(Chart.render(proxy)).get("JAVA_TOOL_OPTIONS");
+        assertTrue(javaOptions.contains("-Dhttp.proxyHost=proxy.corp -Dhttp.proxyPort=80"), javaOptions);
+        assertTrue(javaOptions.contains("-Dhttps.proxyHost=proxy.corp -Dhttps.proxyPort=8443"), javaOptions);
+    }
+
     @ParameterizedTest
     @MethodSource("profiles")
     void noSecretValueInAConfigMapOrEnvironment(String profile) {
