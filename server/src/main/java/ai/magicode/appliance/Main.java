@@ -67,6 +67,8 @@ import sun.misc.Signal;
             SecretsCommands.class,
             Main.AuditCommand.class,
             Main.LocalizeCommand.class,
+            ShipCommands.BundleCommand.class,
+            ShipCommands.PreflightCommand.class,
             StartupBenchmark.class
         })
 public final class Main implements Callable<Integer> {

@@ -70,7 +70,8 @@ class ArchitectureTest {
                     ROOT + ".llm..",
                     ROOT + ".tickets..",
                     ROOT + ".agent..",
-                    ROOT + ".console..")
+                    ROOT + ".console..",
+                    ROOT + ".ship..")
             .because("data flows one way: console, agent → github, git, index, llm, tickets → store, secrets, audit");
 
     @ArchTest

@@ -63,7 +63,11 @@ class SecretCanaryIT {
             Map.entry("magicode bench localize", "needs the fetched benchmark repositories; touches no stored secret"),
             Map.entry("magicode bench index", "needs a fetched repository; touches no stored secret"),
             Map.entry("magicode secrets", "a group; its subcommands are listed"),
-            Map.entry("magicode tls", "a group; its subcommands are listed"));
+            Map.entry("magicode tls", "a group; its subcommands are listed"),
+            Map.entry("magicode bundle", "a group; its subcommands are listed"),
+            Map.entry(
+                    "magicode preflight",
+                    "needs kubectl and a cluster; reads no data dir or vault; PreflightIT runs it against fakes"));
 
     @TempDir
     Path dir;
@@ -161,6 +165,18 @@ class SecretCanaryIT {
                     List.of(List.of("restore", "--from", dir.resolve("backup").toString())));
             runs.put("magicode secrets list", List.of(List.of("secrets", "list", "--tenant", TENANT)));
             runs.put("magicode audit verify", List.of(List.of("audit", "verify", "--data-dir", dataDir.toString())));
+            // Release bundles: no data dir involved, but the commands' output is scanned like every other.
+            Path bundle = dir.resolve("bundle");
+            Files.createDirectories(bundle);
+            Files.writeString(bundle.resolve("values.yaml"), "airGapped: true\n");
+            String keys = dir.resolve("bundle-keys").toString();
+            runs.put("magicode bundle keygen", List.of(List.of("bundle", "keygen", "--out", keys)));
+            runs.put(
+                    "magicode bundle seal",
+                    List.of(List.of("bundle", "seal", bundle.toString(), "--key", keys + "/signing-key.pem")));
+            runs.put(
+                    "magicode bundle verify",
+                    List.of(List.of("bundle", "verify", bundle.toString(), "--public-key", keys + "/signing-key.pub")));
         }
         return runs;
     }
