@@ -535,7 +535,7 @@ class IdentityIT {
                 new Cell(
                         superadmin,
                         (p, t, s) -> new Call(
-                                "PUT", "/api/v1/github/installations/424242/tenant", Map.of("tenant", t), 200)));
+                                "PUT", "/api/v1/github/installations/424242/tenant", Map.of("tenant", "acme"), 200)));
         return cells;
     }
 
