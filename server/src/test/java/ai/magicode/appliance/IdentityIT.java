@@ -573,6 +573,30 @@ class IdentityIT {
         cells.put(
                 "GET /api/v1/llm/usage",
                 new Cell(llmReaders, (p, t, s) -> new Call("GET", "/api/v1/llm/usage?by=model", null, 200)));
+        // The webhook inbox: admins see what their tenant's installations sent; superadmins everything.
+        Set<Role> inboxAdmins = EnumSet.of(Role.ADMIN, Role.SUPERADMIN);
+        cells.put(
+                "GET /api/v1/github/deliveries/dead",
+                new Cell(inboxAdmins, (p, t, s) -> new Call("GET", "/api/v1/github/deliveries/dead", null, 200)));
+        cells.put(
+                "GET /api/v1/github/deliveries/{guid}",
+                new Cell(
+                        inboxAdmins,
+                        (p, t, s) -> new Call("GET", "/api/v1/github/deliveries/no-such-delivery", null, 404)));
+        cells.put(
+                "POST /api/v1/github/deliveries/{guid}/replay",
+                new Cell(
+                        inboxAdmins,
+                        (p, t, s) -> new Call("POST", "/api/v1/github/deliveries/no-such-delivery/replay", null, 404)));
+        cells.put(
+                "GET /api/v1/github/installations",
+                new Cell(inboxAdmins, (p, t, s) -> new Call("GET", "/api/v1/github/installations", null, 200)));
+        cells.put(
+                "PUT /api/v1/github/installations/{id}/tenant",
+                new Cell(
+                        superadmin,
+                        (p, t, s) -> new Call(
+                                "PUT", "/api/v1/github/installations/424242/tenant", Map.of("tenant", "acme"), 200)));
         return cells;
     }
 

@@ -159,6 +159,19 @@ class SecretCanaryIT {
                             "2000",
                             "--dir",
                             dir.resolve("bench-audit").toString())));
+            runs.put(
+                    "magicode bench webhooks",
+                    List.of(List.of(
+                            "bench",
+                            "webhooks",
+                            "--seconds",
+                            "1",
+                            "--rounds",
+                            "1",
+                            "--connections",
+                            "2",
+                            "--dir",
+                            dir.resolve("bench-webhooks").toString())));
         } else {
             runs.put(
                     "magicode restore",
