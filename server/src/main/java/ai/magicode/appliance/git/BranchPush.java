@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Optional;
 import org.eclipse.jgit.errors.NotSupportedException;
 import org.eclipse.jgit.errors.TransportException;
+import org.eclipse.jgit.lib.NullProgressMonitor;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
@@ -79,7 +80,7 @@ public final class BranchPush {
             ObjectId expected = expectedRemote.map(ObjectId::fromString).orElse(null);
             RemoteRefUpdate update =
                     new RemoteRefUpdate(repository, id.name(), "refs/heads/" + branch, force, null, expected);
-            PushResult result = transport.push(null, List.of(update));
+            PushResult result = transport.push(NullProgressMonitor.INSTANCE, List.of(update));
             credentials.clear();
             RemoteRefUpdate done = result.getRemoteUpdate("refs/heads/" + branch);
             Optional<String> message = Optional.ofNullable(done.getMessage());

@@ -230,7 +230,12 @@ final class RestClient {
             remember(call.scope(), answer);
             int status = answer.status();
             if (status == 304 && cached != null) {
-                return new Answer(cached.answer().status(), cached.answer().json(), answer.headers(), true);
+                // The cached answer's headers (its Link for the next page among them); a 304 need not repeat them.
+                return new Answer(
+                        cached.answer().status(),
+                        cached.answer().json(),
+                        cached.answer().headers(),
+                        true);
             }
             if (status < 300 || (status >= 300 && status < 400)) {
                 answer.header("etag").ifPresent(etag -> {

@@ -249,12 +249,60 @@ public final class GhesSimulator implements AutoCloseable {
 
     private GhesSimulator() {}
 
+    /** Decodes gzipped request bodies (JGit compresses larger Git requests); Helidon's gzip module is not served here. */
+    private static final class GzipRequests implements io.helidon.http.encoding.ContentEncoding {
+        @Override
+        public Set<String> ids() {
+            return Set.of("gzip");
+        }
+
+        @Override
+        public boolean supportsEncoding() {
+            return false;
+        }
+
+        @Override
+        public boolean supportsDecoding() {
+            return true;
+        }
+
+        @Override
+        public io.helidon.http.encoding.ContentDecoder decoder() {
+            return in -> {
+                try {
+                    return new GZIPInputStream(in);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            };
+        }
+
+        @Override
+        public io.helidon.http.encoding.ContentEncoder encoder() {
+            return io.helidon.http.encoding.ContentEncoder.NO_OP;
+        }
+
+        @Override
+        public String name() {
+            return "gzip";
+        }
+
+        @Override
+        public String type() {
+            return "gzip";
+        }
+    }
+
     /** Starts a simulator on a free local port. */
     public static GhesSimulator start() {
         GhesSimulator simulator = new GhesSimulator();
         simulator.server = WebServer.builder()
                 .host("127.0.0.1")
                 .port(0)
+                .contentEncoding(io.helidon.http.encoding.ContentEncodingContext.builder()
+                        .contentEncodingsDiscoverServices(false)
+                        .addContentEncoding(new GzipRequests())
+                        .build())
                 .routing(routing -> routing.any(simulator::handle))
                 .build()
                 .start();
@@ -456,6 +504,10 @@ public final class GhesSimulator implements AutoCloseable {
         String method = req.prologue().method().text();
         Matcher git = GIT_PATH.matcher(path);
         if (git.matches()) {
+            Map<String, String> gitHeaders = new LinkedHashMap<>();
+            req.headers().forEach(h -> gitHeaders.put(h.name().toLowerCase(java.util.Locale.ROOT), h.get()));
+            gitHeaders.remove("authorization");
+            requests.add(new Recorded(method, path, req.query().rawValue(), gitHeaders, ""));
             git(req, res, git.group(1) + "/" + git.group(2), git.group(3));
             return;
         }
@@ -1251,7 +1303,8 @@ public final class GhesSimulator implements AutoCloseable {
             }
             byte[] body = req.content().as(byte[].class);
             InputStream in = new ByteArrayInputStream(body);
-            if ("gzip".equals(req.headers().value(HeaderNames.CONTENT_ENCODING).orElse(""))) {
+            if (body.length > 1 && (body[0] & 0xff) == 0x1f && (body[1] & 0xff) == 0x8b) {
+                // Still gzipped (JGit compresses larger requests) when the server did not decode it.
                 in = new GZIPInputStream(in);
             }
             ByteArrayOutputStream out = new ByteArrayOutputStream();
