@@ -322,6 +322,7 @@ public final class Appliance implements AutoCloseable {
                 LOG.log(WARNING, "Could not audit the shutdown: " + e.getMessage());
             }
         }
+        llm.close();
         audit.close();
         store.close();
         LOG.log(INFO, "Store closed; MagiCode Appliance stopped");

@@ -193,6 +193,7 @@ public final class LlmBenchmark implements Runnable {
                     g50 - d50,
                     g99 - d99,
                     g99 / d99);
+            gateway.close();
         } finally {
             server.stop(0);
             delete(dir);
