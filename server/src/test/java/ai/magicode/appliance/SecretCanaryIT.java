@@ -130,8 +130,7 @@ class SecretCanaryIT {
             runs.put("magicode bench vault", List.of(List.of("bench", "vault", "--ops", "200", "--warmup", "50")));
             runs.put(
                     "magicode bench llm",
-                    List.of(List.of(
-                            "bench", "llm", "--decisions", "2000", "--calls", "20", "--corpus-mb", "1")));
+                    List.of(List.of("bench", "llm", "--decisions", "2000", "--calls", "20", "--corpus-mb", "1")));
             runs.put("magicode audit verify", List.of(List.of("audit", "verify", "--data-dir", dataDir.toString())));
             runs.put(
                     "magicode bench auth",
