@@ -405,6 +405,7 @@ public final class Appliance implements AutoCloseable {
         }
         indexes.close();
         webhooks.close();
+        llm.close();
         audit.close();
         store.close();
         LOG.log(INFO, "Store closed; MagiCode Appliance stopped");

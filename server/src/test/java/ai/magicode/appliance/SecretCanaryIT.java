@@ -132,6 +132,9 @@ class SecretCanaryIT {
                             "--out",
                             dir.resolve("tls").toString())));
             runs.put("magicode bench vault", List.of(List.of("bench", "vault", "--ops", "200", "--warmup", "50")));
+            runs.put(
+                    "magicode bench llm",
+                    List.of(List.of("bench", "llm", "--decisions", "2000", "--calls", "20", "--corpus-mb", "1")));
             runs.put("magicode audit verify", List.of(List.of("audit", "verify", "--data-dir", dataDir.toString())));
             runs.put(
                     "magicode bench auth",

@@ -17,8 +17,9 @@ import java.util.regex.Pattern;
 /**
  * Token and cost budgets per tenant, repository, user and job, declared in the policy document and enforced
  * atomically: before an attempt its estimate is reserved against every budget that applies (all or none), after it
- * the reservation is replaced by what the provider reported, or released when it failed. Spending is kept in the
- * store (section {@code llm.budgets}), so a restart does not reset it.
+ * the reservation is replaced by what the provider reported, or released when it failed. Spending is written to the
+ * store (section {@code llm.budgets}) every second and at shutdown, so a restart does not reset it (a crash loses at
+ * most the last second).
  */
 public final class Budgets {
     static final String SECTION = "llm.budgets";
@@ -84,6 +85,7 @@ public final class Budgets {
     private final ApplianceStore store;
     private final State state;
     private final Supplier<LocalDate> today;
+    private final Set<String> dirty = new HashSet<>();
 
     public Budgets(ApplianceStore store) {
         this(store, () -> LocalDate.now(ZoneOffset.UTC));
@@ -153,14 +155,21 @@ public final class Budgets {
         persist(reservation.keys());
     }
 
+    /** Marks counters for the next {@link #flush}: a store commit per call would cost more than the call itself. */
     private void persist(List<String> keys) {
-        if (keys.isEmpty()) {
+        dirty.addAll(keys);
+    }
+
+    /** Writes changed counters to the store; the gateway calls it every second and at close. */
+    public synchronized void flush() {
+        if (dirty.isEmpty()) {
             return;
         }
-        for (String key : keys) {
+        for (String key : dirty) {
             store.store(state.spent.get(key));
         }
         store.store(state.spent);
+        dirty.clear();
     }
 
     private static Outcome refused(Budget budget, String value) {

@@ -37,7 +37,7 @@ import java.util.function.Function;
  * only before the first streamed token and never from a local-only decision to an external endpoint — and accounts
  * for every attempt. The policy is enforced here, outside the model: prompt text cannot change it.
  */
-public final class LlmGateway {
+public final class LlmGateway implements AutoCloseable {
     /** The longest {@code retry-after} waited out on the same model; a longer one fails over at once. */
     static final Duration MAX_RETRY_WAIT = Duration.ofSeconds(10);
 
@@ -51,6 +51,8 @@ public final class LlmGateway {
     private final Consumer<AuditEvent> audit;
     private final Consumer<Duration> pause;
     private final Map<String, Instant> cooldowns = new ConcurrentHashMap<>();
+    private final Usage usage;
+    private final java.util.concurrent.ScheduledExecutorService flusher;
 
     /**
      * @param apiKeys a provider's API key by provider name (from the vault)
@@ -71,6 +73,13 @@ public final class LlmGateway {
         this.audit = audit;
         this.pause = pause;
         this.budgets = budgets;
+        this.usage = usage;
+        this.flusher = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread thread = new Thread(r, "llm-accounting-flush");
+            thread.setDaemon(true);
+            return thread;
+        });
+        flusher.scheduleWithFixedDelay(this::flush, 1, 1, TimeUnit.SECONDS);
         Map<String, RateLimits.Limit> limits = new java.util.HashMap<>();
         config.providers()
                 .forEach((name, p) ->
@@ -78,6 +87,19 @@ public final class LlmGateway {
         this.rateLimits = new RateLimits(limits, System::nanoTime);
         this.guard = new EgressGuard(config.airGapped(), config.localHosts(), audit);
         this.providers = new Providers(config.providers(), guard, apiKeys, List.of(new Accounting(audit, usage)));
+    }
+
+    /** Writes usage totals and budget spending to the store. */
+    public void flush() {
+        usage.flush();
+        budgets.flush();
+    }
+
+    /** Stops the periodic flush and flushes once more; call before the store closes. */
+    @Override
+    public void close() {
+        flusher.shutdownNow();
+        flush();
     }
 
     /** The models that can be routed to. */

@@ -70,6 +70,7 @@ public final class Usage {
 
     private final ApplianceStore store;
     private final State state;
+    private boolean dirty;
 
     public Usage(ApplianceStore store) {
         this.store = store;
@@ -94,7 +95,15 @@ public final class Usage {
                         old.outputTokens() + out,
                         old.costUsd() + cost);
         state.rows.put(total.key(), total);
-        store.store(state.rows);
+        dirty = true;
+    }
+
+    /** Writes new totals to the store; the gateway calls it every second and at close. */
+    public synchronized void flush() {
+        if (dirty) {
+            store.store(state.rows);
+            dirty = false;
+        }
     }
 
     /**

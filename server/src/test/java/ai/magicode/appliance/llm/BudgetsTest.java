@@ -95,6 +95,7 @@ class BudgetsTest {
             assertTrue(budgets.reserve(List.of(TENANT), call("alice"), 1, 0)
                     .refusal()
                     .isPresent());
+            budgets.flush();
         }
         try (ApplianceStore store = ApplianceStore.open(dir, List.of())) {
             Budgets budgets = new Budgets(store, today::get);

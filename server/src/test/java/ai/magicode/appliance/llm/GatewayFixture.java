@@ -51,6 +51,7 @@ final class GatewayFixture implements AutoCloseable {
 
     @Override
     public void close() {
+        gateway.close();
         store.close();
     }
 }
