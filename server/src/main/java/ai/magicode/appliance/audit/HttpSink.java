@@ -15,8 +15,12 @@ final class HttpSink implements AuditForwarder.Sink {
 
     HttpSink(URI url) {
         this.url = url;
-        this.client =
-                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        // HTTP/1.1: collectors' HTTP inputs speak it, and a cleartext HTTP/2 upgrade attempt on every POST buys
+        // nothing.
+        this.client = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5))
+                .build();
     }
 
     @Override

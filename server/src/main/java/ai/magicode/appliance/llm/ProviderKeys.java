@@ -16,8 +16,8 @@ import java.util.function.Function;
  * versions), read when a model is built.
  */
 public final class ProviderKeys {
-    /** The vault tenant of platform-level secrets ({@code Vault.APPLIANCE} on main once it lands there). */
-    static final String APPLIANCE = "_appliance";
+    /** Provider keys are the appliance's own secrets, in the vault tenant no caller can name. */
+    static final String APPLIANCE = Vault.APPLIANCE;
 
     private ProviderKeys() {}
 

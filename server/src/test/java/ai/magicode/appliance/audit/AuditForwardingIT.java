@@ -39,8 +39,12 @@ class AuditForwardingIT {
         return new AuditConfig(16L << 20, 1000, Duration.ZERO, Duration.ZERO, 0, forward);
     }
 
+    /**
+     * Waits for {@code condition}. The deadline covers the forwarder's longest retry backoff (30 s) plus the send:
+     * on a loaded machine the refusals before the collector comes up can push the backoff to its cap.
+     */
     private static void await(BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("timed out waiting until " + what);
