@@ -22,7 +22,10 @@ import ai.magicode.appliance.github.GitHubApp;
 import ai.magicode.appliance.github.GitHubException;
 import ai.magicode.appliance.github.GitHubRoutes;
 import ai.magicode.appliance.github.InboxRoutes;
+import ai.magicode.appliance.github.Installations;
 import ai.magicode.appliance.github.PushGuard;
+import ai.magicode.appliance.github.RepoClient;
+import ai.magicode.appliance.github.RepoName;
 import ai.magicode.appliance.github.WebhookException;
 import ai.magicode.appliance.github.WebhookInbox;
 import ai.magicode.appliance.github.WebhookRoutes;
@@ -77,6 +80,7 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The composition root: builds every component of the appliance with {@code new}, in dependency
@@ -209,6 +213,37 @@ public final class Appliance implements AutoCloseable {
         return vault.readOrCreate(Vault.APPLIANCE, "index.term-key." + tenant, Vault::newKey, Actor.system());
     }
 
+    /**
+     * A tenant's repository from the GitHub installation mirror (by its GitHub id), and how to fetch its default
+     * branch for an index update: into a fresh workspace, with an installation token narrowed to the repository
+     * and {@code contents: read}.
+     */
+    Optional<Supplier<Workspaces.Workspace>> repository(String tenant, String repo) {
+        long id;
+        try {
+            id = Long.parseLong(repo);
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+        Installations installations = webhooks.installations();
+        return installations.repositories().stream()
+                .filter(r -> r.id() == id)
+                .filter(r -> installations
+                        .find(r.installationId())
+                        .filter(i -> tenant.equals(i.tenant()) && !i.suspended() && !i.removed())
+                        .isPresent())
+                .findFirst()
+                .map(r -> () -> {
+                    RepoClient client = gitHub.repository(
+                            tenant, r.installationId(), RepoName.parse(r.fullName()), Map.of("contents", "read"));
+                    return workspaces.fetch(
+                            "index-" + repo,
+                            client.gitUrl(),
+                            Optional.of(client.token().value()),
+                            "HEAD");
+                });
+    }
+
     /** The audit log every feature reports its actions to. */
     public AuditLog audit() {
         return audit;
@@ -263,8 +298,7 @@ public final class Appliance implements AutoCloseable {
         rules.register("/api/v1", new SecretsRoutes(vault));
         rules.register("/api/v1", new AuditRoutes(audit));
         rules.register("/api/v1", identity.api());
-        // Repositories come from the GitHub installation mirror once the GitHub integration is wired.
-        rules.register("/api/v1", new IndexRoutes(indexes, (tenant, repo) -> Optional.empty()));
+        rules.register("/api/v1", new IndexRoutes(indexes, this::repository));
         rules.register("/api/v1", new GitHubRoutes(gitHub, gitHubApp, vault, this::consoleUrl, audit::append));
         rules.register("/api/v1", new InboxRoutes(webhooks));
         rules.register("/api/v1", new LlmRoutes(llm, llmUsage, audit::append));

@@ -83,7 +83,8 @@ public final class Workspaces {
     }
 
     /**
-     * Fetches {@code revision} (a full commit SHA or a branch name) of the repository at {@code remote} into a new
+     * Fetches {@code revision} (a full commit SHA, a branch name, or {@code HEAD} for the default branch) of the
+     * repository at {@code remote} into a new
      * bare workspace for {@code job}: only that commit (depth 1) when the server allows it, else its branches.
      *
      * @param token sent as the password of {@code x-access-token} (GitHub installation tokens), never logged
@@ -148,10 +149,11 @@ public final class Workspaces {
                     .call();
             return resolved(git, revision, revision, remote);
         }
+        String source = revision.equals("HEAD") ? "HEAD" : "refs/heads/" + revision;
         git.fetch()
                 .setRemote(url)
                 .setCredentialsProvider(credentials)
-                .setRefSpecs(new RefSpec("+refs/heads/" + revision + ":" + TARGET_REF))
+                .setRefSpecs(new RefSpec("+" + source + ":" + TARGET_REF))
                 .setDepth(1)
                 .call();
         return resolved(git, TARGET_REF, revision, remote);

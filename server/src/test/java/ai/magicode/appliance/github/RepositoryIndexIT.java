@@ -1,0 +1,178 @@
+package ai.magicode.appliance.github;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.magicode.appliance.Appliance;
+import ai.magicode.appliance.config.ApplianceConfig;
+import ai.magicode.appliance.git.GitFixture;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.helidon.webserver.WebServer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A repository the App's installation reports by webhook, mapped to a tenant, is indexed through the API: the
+ * appliance fetches it over Git smart HTTP from the GHES simulator with an installation token, and searches it.
+ */
+class RepositoryIndexIT {
+    private static final long INSTALLATION = 77;
+    private static final String SECRET = "index-test-webhook-secret";
+    private static final String PASSWORD = "correct horse battery staple";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @TempDir
+    Path dir;
+
+    private URI base;
+    private String session;
+    private String csrf;
+
+    @Test
+    void aMirroredRepositoryIsFetchedIndexedAndSearchedWithinItsTenant() throws Exception {
+        Path gitDir = dir.resolve("shop.git");
+        try (GitFixture origin = GitFixture.create(gitDir, true)) {
+            origin.file("src/billing/InvoiceCalculator.java", "class InvoiceCalculator { long computeTaxTotal() {} }")
+                    .file("src/catalog/ProductSearch.java", "class ProductSearch { void rankByPopularity() {} }")
+                    .commit("first");
+        }
+        Path key = dir.resolve("app-key.pem");
+        Files.write(key, AppKeys.shared().pkcs1());
+        Path secret = dir.resolve("webhook-secret");
+        Files.writeString(secret, SECRET);
+        try (GhesSimulator ghes = GhesSimulator.start()
+                .withApp(GitHubHarness.APP_ID, AppKeys.shared().pair().getPublic())
+                .withInstallation(INSTALLATION, "acme")
+                .withRepo("acme/shop", gitDir)) {
+            long repoId = ghes.repo("acme/shop").id;
+            ApplianceConfig config = ApplianceConfig.load(
+                    Optional.empty(),
+                    Map.of(
+                            "MAGICODE_DATA_DIR", dir.resolve("data").toString(),
+                            "MAGICODE_PORT", "0",
+                            "MAGICODE_GITHUB_API_URL", ghes.apiUrl().toString(),
+                            "MAGICODE_GITHUB_APP_ID", String.valueOf(GitHubHarness.APP_ID),
+                            "MAGICODE_GITHUB_PRIVATE_KEY_FILE", key.toString(),
+                            "MAGICODE_GITHUB_WEBHOOK_SECRET_FILE", secret.toString(),
+                            "MAGICODE_INDEX_EMBEDDINGS", "none"));
+            try (Appliance appliance = Appliance.create(config)) {
+                WebServer server = appliance.start();
+                base = URI.create("http://127.0.0.1:" + server.port());
+                signIn(dir.resolve("data"));
+
+                assertEquals(
+                        404,
+                        call("GET", "/api/v1/repos/" + repoId + "/index", null).statusCode());
+                HttpResponse<String> delivered = deliver(
+                        "installation",
+                        "{\"action\":\"created\",\"installation\":{\"id\":" + INSTALLATION
+                                + ",\"account\":{\"login\":\"acme\",\"type\":\"Organization\"}},"
+                                + "\"repositories\":[{\"id\":" + repoId + ",\"full_name\":\"acme/shop\","
+                                + "\"name\":\"shop\",\"private\":true}],\"sender\":{\"login\":\"octocat\"}}");
+                assertEquals(202, delivered.statusCode(), delivered.body());
+                awaitJson(
+                        "/api/v1/github/installations", json -> json.toString().contains("acme/shop"));
+                HttpResponse<String> mapped = call(
+                        "PUT", "/api/v1/github/installations/" + INSTALLATION + "/tenant", Map.of("tenant", "acme"));
+                assertEquals(200, mapped.statusCode(), mapped.body());
+
+                HttpResponse<String> queued = call("POST", "/api/v1/repos/" + repoId + "/index", null);
+                assertEquals(202, queued.statusCode(), queued.body());
+                JsonNode ready = awaitJson(
+                        "/api/v1/repos/" + repoId + "/index",
+                        json -> !json.path("state").asText().equals("queued")
+                                && !json.path("state").asText().equals("indexing"));
+                assertEquals("ready", ready.path("state").asText(), ready.toString());
+                assertEquals(2, ready.path("filesTotal").asInt(), ready.toString());
+
+                HttpResponse<String> search =
+                        call("GET", "/api/v1/repos/" + repoId + "/search?q=tax%20total%20of%20an%20invoice", null);
+                assertEquals(200, search.statusCode(), search.body());
+                assertEquals(
+                        "src/billing/InvoiceCalculator.java",
+                        JSON.readTree(search.body())
+                                .path("files")
+                                .get(0)
+                                .path("path")
+                                .asText());
+                assertTrue(
+                        ghes.requests().stream().anyMatch(r -> r.path().contains("/access_tokens")),
+                        "the fetch used an installation token");
+                assertEquals(
+                        404, call("GET", "/api/v1/repos/999999/index", null).statusCode());
+            }
+        }
+    }
+
+    private void signIn(Path dataDir) throws Exception {
+        String token = Files.readString(dataDir.resolve("setup-token")).trim();
+        HttpResponse<String> setup = call(
+                "POST",
+                "/api/v1/setup",
+                Map.of("token", token, "username", "admin", "password", PASSWORD, "tenant", "acme"));
+        assertEquals(201, setup.statusCode(), setup.body());
+        HttpResponse<String> login =
+                call("POST", "/api/v1/auth/login", Map.of("username", "admin", "password", PASSWORD));
+        assertEquals(200, login.statusCode(), login.body());
+        String cookie = login.headers().firstValue("Set-Cookie").orElseThrow();
+        session = cookie.substring(0, cookie.indexOf(';'));
+        csrf = JSON.readTree(login.body()).path("csrfToken").asText();
+    }
+
+    private HttpResponse<String> deliver(String event, String body) throws Exception {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        return HTTP.send(
+                HttpRequest.newBuilder(base.resolve("/webhooks/github"))
+                        .header("Content-Type", "application/json")
+                        .header("X-GitHub-Event", event)
+                        .header("X-GitHub-Delivery", java.util.UUID.randomUUID().toString())
+                        .header(
+                                "X-Hub-Signature-256",
+                                WebhookSignature.sign(SECRET.getBytes(StandardCharsets.UTF_8), bytes))
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(bytes))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> call(String method, String path, Object body) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30));
+        if (session != null) {
+            request.header("Cookie", session).header("X-CSRF-Token", csrf);
+        }
+        if (body == null) {
+            request.method(method, HttpRequest.BodyPublishers.noBody());
+        } else {
+            request.header("Content-Type", "application/json")
+                    .method(method, HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+        }
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private JsonNode awaitJson(String path, Predicate<JsonNode> done) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (true) {
+            HttpResponse<String> response = call("GET", path, null);
+            assertEquals(200, response.statusCode(), response.body());
+            JsonNode json = JSON.readTree(response.body());
+            if (done.test(json)) {
+                return json;
+            }
+            assertTrue(System.nanoTime() < deadline, "still waiting at the deadline: " + json);
+            LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
+        }
+    }
+}
