@@ -17,6 +17,7 @@ import ai.magicode.appliance.console.ConsoleRoutes;
 import ai.magicode.appliance.control.ControlException;
 import ai.magicode.appliance.control.ControlServer;
 import ai.magicode.appliance.git.Workspaces;
+import ai.magicode.appliance.github.DeliveryRecovery;
 import ai.magicode.appliance.github.GitHub;
 import ai.magicode.appliance.github.GitHubApp;
 import ai.magicode.appliance.github.GitHubException;
@@ -69,6 +70,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -77,6 +79,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -114,6 +119,7 @@ public final class Appliance implements AutoCloseable {
     private final Usage llmUsage;
     private WebServer server;
     private ControlServer control;
+    private ScheduledExecutorService recoveries;
     private boolean closed;
 
     private Appliance(ApplianceConfig config, DataDir data) {
@@ -349,6 +355,7 @@ public final class Appliance implements AutoCloseable {
         });
         server = builder.build().start();
         webhooks.start();
+        scheduleDeliveryRecovery();
         Map<String, ControlServer.Command> commands = new LinkedHashMap<>();
         commands.put("backup", arguments -> {
             String to = arguments.get("to");
@@ -375,6 +382,35 @@ public final class Appliance implements AutoCloseable {
                         "First-time setup: open " + console + " and enter the one-time setup token " + token
                                 + " (also in " + setupToken.file() + ")"));
         return server;
+    }
+
+    /**
+     * Asks GitHub, at startup and then every {@code github.webhooks.recovery-interval}, to redeliver the events the
+     * inbox missed while the appliance was down or unreachable (only while the App is registered).
+     */
+    private void scheduleDeliveryRecovery() {
+        Duration every = config.webhooks().recoveryInterval();
+        if (every.isZero()) {
+            return;
+        }
+        DeliveryRecovery recovery =
+                new DeliveryRecovery(gitHub, guid -> webhooks.find(guid).isPresent());
+        recoveries = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("webhook-recovery").daemon().factory());
+        recoveries.scheduleWithFixedDelay(
+                () -> {
+                    if (!gitHubApp.registered()) {
+                        return;
+                    }
+                    try {
+                        recovery.recover(config.webhooks().recoveryWindow());
+                    } catch (RuntimeException e) {
+                        LOG.log(WARNING, "Webhook recovery failed; next try in " + every + ": " + e.getMessage());
+                    }
+                },
+                0,
+                every.toMillis(),
+                TimeUnit.MILLISECONDS);
     }
 
     /** Backs the store and the audit log up, consistently, while serving; audited as {@code store.backup}. */
@@ -436,6 +472,9 @@ public final class Appliance implements AutoCloseable {
             } catch (AuditException e) {
                 LOG.log(WARNING, "Could not audit the shutdown: " + e.getMessage());
             }
+        }
+        if (recoveries != null) {
+            recoveries.shutdownNow();
         }
         indexes.close();
         webhooks.close();

@@ -14,6 +14,9 @@ import java.util.Optional;
  * @param retryAttempts times a failing delivery is tried before it is parked in the dead-letter list
  * @param retryBackoff the wait before the first retry; it doubles for each further one
  * @param retryBackoffMax the longest wait between two tries
+ * @param recoveryInterval how often missed deliveries are recovered from GitHub's delivery log (and once at
+ *     startup); zero turns recovery off
+ * @param recoveryWindow how far back each recovery looks
  */
 public record WebhookConfig(
         Optional<Path> secretFile,
@@ -21,10 +24,20 @@ public record WebhookConfig(
         int workers,
         int retryAttempts,
         Duration retryBackoff,
-        Duration retryBackoffMax) {
+        Duration retryBackoffMax,
+        Duration recoveryInterval,
+        Duration recoveryWindow) {
     /** Defaults for tests and tools that build an inbox outside the appliance. */
     public static WebhookConfig defaults() {
-        return new WebhookConfig(Optional.empty(), 25L << 20, 4, 5, Duration.ofSeconds(1), Duration.ofMinutes(5));
+        return new WebhookConfig(
+                Optional.empty(),
+                25L << 20,
+                4,
+                5,
+                Duration.ofSeconds(1),
+                Duration.ofMinutes(5),
+                Duration.ofMinutes(10),
+                Duration.ofDays(1));
     }
 
     static WebhookConfig from(ConfigValues values) {
@@ -39,6 +52,8 @@ public record WebhookConfig(
                 (int) values.integer("github.webhooks.workers", 1, 256),
                 (int) values.integer("github.webhooks.retry-attempts", 1, 100),
                 backoff,
-                backoffMax);
+                backoffMax,
+                values.duration("github.webhooks.recovery-interval", Duration.ZERO, Duration.ofDays(1)),
+                values.duration("github.webhooks.recovery-window", Duration.ofMinutes(1), Duration.ofDays(3)));
     }
 }

@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.locks.LockSupport;
@@ -25,7 +26,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A repository the App's installation reports by webhook, mapped to a tenant, is indexed through the API: the
+ * At startup the appliance asks GitHub to redeliver what it missed. A repository the App's installation reports by
+ * webhook, mapped to a tenant, is indexed through the API: the
  * appliance fetches it over Git smart HTTP from the GHES simulator with an installation token, and searches it.
  */
 class RepositoryIndexIT {
@@ -57,7 +59,13 @@ class RepositoryIndexIT {
         try (GhesSimulator ghes = GhesSimulator.start()
                 .withApp(GitHubHarness.APP_ID, AppKeys.shared().pair().getPublic())
                 .withInstallation(INSTALLATION, "acme")
-                .withRepo("acme/shop", gitDir)) {
+                .withRepo("acme/shop", gitDir)
+                // A delivery GitHub could not hand over while the appliance was down.
+                .withDelivery(
+                        "a1b2c3d4-0000-4000-8000-00000000e001",
+                        "issues",
+                        502,
+                        Instant.now().minusSeconds(600))) {
             long repoId = ghes.repo("acme/shop").id;
             ApplianceConfig config = ApplianceConfig.load(
                     Optional.empty(),
@@ -72,6 +80,12 @@ class RepositoryIndexIT {
             try (Appliance appliance = Appliance.create(config)) {
                 WebServer server = appliance.start();
                 base = URI.create("http://127.0.0.1:" + server.port());
+                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while (ghes.redeliveryRequests().isEmpty()) {
+                    assertTrue(System.nanoTime() < deadline, "no redelivery was requested at startup");
+                    LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
+                }
+                assertEquals(1, ghes.redeliveryRequests().size(), "the missed delivery is asked for once");
                 signIn(dir.resolve("data"));
 
                 assertEquals(

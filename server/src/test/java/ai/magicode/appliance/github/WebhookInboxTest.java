@@ -61,7 +61,15 @@ class WebhookInboxTest {
     }
 
     private static WebhookConfig config(int attempts) {
-        return new WebhookConfig(Optional.empty(), 1 << 20, 4, attempts, Duration.ofMillis(10), Duration.ofMillis(40));
+        return new WebhookConfig(
+                Optional.empty(),
+                1 << 20,
+                4,
+                attempts,
+                Duration.ofMillis(10),
+                Duration.ofMillis(40),
+                Duration.ZERO,
+                Duration.ofDays(1));
     }
 
     static byte[] issue(long repo, long number) {
@@ -261,7 +269,15 @@ class WebhookInboxTest {
 
     @Test
     void backoffDoublesUpToItsMaximum() {
-        open(new WebhookConfig(Optional.empty(), 1 << 20, 1, 10, Duration.ofSeconds(1), Duration.ofSeconds(5)));
+        open(new WebhookConfig(
+                Optional.empty(),
+                1 << 20,
+                1,
+                10,
+                Duration.ofSeconds(1),
+                Duration.ofSeconds(5),
+                Duration.ZERO,
+                Duration.ofDays(1)));
         assertEquals(Duration.ofSeconds(1), inbox.backoff(1));
         assertEquals(Duration.ofSeconds(2), inbox.backoff(2));
         assertEquals(Duration.ofSeconds(4), inbox.backoff(3));

@@ -68,8 +68,15 @@ class WebhookRoutesTest {
         secret.importFile(secretFile);
         secret.importFile(secretFile);
         Files.delete(secretFile);
-        WebhookConfig config =
-                new WebhookConfig(Optional.empty(), MAX_BODY, 2, 2, Duration.ofMillis(10), Duration.ofMillis(10));
+        WebhookConfig config = new WebhookConfig(
+                Optional.empty(),
+                MAX_BODY,
+                2,
+                2,
+                Duration.ofMillis(10),
+                Duration.ofMillis(10),
+                Duration.ZERO,
+                Duration.ofDays(1));
         inbox = new WebhookInbox(config, store, EVENTS::add);
         inbox.on("issues", (event, guid, effects) -> {
             if (((GitHubEvent.Issues) event).number() == 666) {
