@@ -50,6 +50,9 @@ if [ ! -f "$work/rootfs.done" ]; then
   find "$rootfs"/usr/share/locale -mindepth 1 -maxdepth 1 ! -name 'locale.alias' -exec rm -rf {} +
   touch "$work/rootfs.done"
 fi
+# glibc's iconv charset modules (8 MB): the JVM brings its own charsets and nothing else in the image converts
+# text. The image test's localize run (ONNX runtime, tokenizer) shows nothing needs them.
+find "$rootfs"/usr/lib/x86_64-linux-gnu/gconv -name '*.so' -delete 2>/dev/null || true
 if [ -z "$out" ]; then
   echo "base-image: rootfs ready in $rootfs" >&2
   exit 0

@@ -52,9 +52,12 @@ done
 echo "image-test: ready $((SECONDS - started)) s after podman run: $(cat "$work/ready.json")"
 grep -q '"status":"UP"' "$work/ready.json" || fail "readiness is not UP"
 
-curl -fsS "http://127.0.0.1:$port/observe/health" | grep -q '"status":"UP"' || fail "health is not UP"
-curl -fsS "http://127.0.0.1:$port/openapi" | grep -q '^openapi: 3' || fail "/openapi is not an OpenAPI document"
-curl -fsS "http://127.0.0.1:$port/observe/metrics" | grep -q '^# TYPE' || fail "/observe/metrics is not Prometheus text"
+# Each answer goes to a file first: grep -q stops reading at its match, and with pipefail the writer's SIGPIPE on a
+# large answer (metrics, OpenAPI) would fail the check.
+fetch() { curl -fsS -o "$work/answer" "http://127.0.0.1:$port$1" && grep -q "$2" "$work/answer"; }
+fetch /observe/health '"status":"UP"' || fail "health is not UP"
+fetch /openapi '^openapi: 3' || fail "/openapi is not an OpenAPI document"
+fetch /observe/metrics "^# TYPE" || fail "/observe/metrics is not Prometheus text"
 
 # The console page at /.
 code=$(curl -s -o "$work/root.html" -w '%{http_code} %{content_type}' "http://127.0.0.1:$port/")
