@@ -44,9 +44,12 @@ if [ ! -f "$work/rootfs.done" ]; then
   echo "base-image: debootstrap --variant=minbase $suite from $mirror" >&2
   debootstrap --variant=minbase --include=ca-certificates "$suite" "$rootfs" "$mirror" >"$work/debootstrap.log" 2>&1 \
     || { tail -n 30 "$work/debootstrap.log" >&2; echo "base-image: debootstrap failed" >&2; exit 1; }
-  # Nothing in the image installs packages later: drop apt's lists and caches, docs, man pages, locales.
-  rm -rf "$rootfs"/var/cache/apt/* "$rootfs"/var/lib/apt/lists/* "$rootfs"/usr/share/doc/* \
+  # Nothing in the image installs packages later: drop apt's lists and caches, docs (but each package's copyright
+  # file, which its licence asks to ship with it), man pages, locales.
+  rm -rf "$rootfs"/var/cache/apt/* "$rootfs"/var/lib/apt/lists/* \
     "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/* "$rootfs"/var/log/* "$rootfs"/var/cache/debconf/*-old
+  find "$rootfs"/usr/share/doc -mindepth 1 ! -type d ! -name copyright -delete
+  find "$rootfs"/usr/share/doc -mindepth 1 -type d -empty -delete
   find "$rootfs"/usr/share/locale -mindepth 1 -maxdepth 1 ! -name 'locale.alias' -exec rm -rf {} +
   touch "$work/rootfs.done"
 fi
