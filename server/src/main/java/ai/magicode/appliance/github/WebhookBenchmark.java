@@ -136,6 +136,10 @@ public final class WebhookBenchmark {
                             result.ratio(),
                             connections,
                             result.deliveriesPerCommit());
+                    if (DROPPED.get() > 0) {
+                        out.printf(
+                                "requests lost to closed keep-alive connections (not measured): %d%n", DROPPED.get());
+                    }
                     return result;
                 } finally {
                     server.stop();
@@ -147,6 +151,11 @@ public final class WebhookBenchmark {
     }
 
     private record Slice(double perSecond, List<Long> latencies) {}
+
+    /** Requests lost to closed keep-alive connections that a run tolerates (each is reported, not measured). */
+    private static final int MAX_DROPPED = 10;
+
+    private static final AtomicLong DROPPED = new AtomicLong();
 
     /** Requests/s and per-request latencies that {@code connections} keep-alive clients get in {@code duration}. */
     private static Slice load(URI uri, AtomicLong sequence, Duration duration, int connections) {
@@ -173,7 +182,17 @@ public final class WebhookBenchmark {
                                 .POST(HttpRequest.BodyPublishers.ofByteArray(body))
                                 .build();
                         long sent = System.nanoTime();
-                        HttpResponse<Void> response = client.send(request, HttpResponse.BodyHandlers.discarding());
+                        HttpResponse<Void> response;
+                        try {
+                            response = client.send(request, HttpResponse.BodyHandlers.discarding());
+                        } catch (IOException e) {
+                            // The JDK client does not retry a POST on a keep-alive connection the server had just
+                            // closed; such a request is left out of the figures, and more than a few fail the run.
+                            if (DROPPED.incrementAndGet() > MAX_DROPPED) {
+                                throw e;
+                            }
+                            continue;
+                        }
                         if (response.statusCode() != 202) {
                             throw new IllegalStateException(uri + " answered " + response.statusCode());
                         }
