@@ -207,11 +207,20 @@ public final class Appliance implements AutoCloseable {
             return null;
         }
         AtomicReference<Embeddings> model = new AtomicReference<>();
-        return new Embedder(
-                Embeddings.MODEL,
-                Embeddings.DIMENSION,
-                texts -> model.updateAndGet(loaded -> loaded != null ? loaded : Embeddings.create())
-                        .embed(texts));
+        return new Embedder(Embeddings.MODEL, Embeddings.DIMENSION, texts -> {
+            Embeddings loaded = model.get();
+            if (loaded == null) {
+                // Once: updateAndGet may run its function again under contention, and a load costs ~100 MB.
+                synchronized (model) {
+                    loaded = model.get();
+                    if (loaded == null) {
+                        loaded = Embeddings.create();
+                        model.set(loaded);
+                    }
+                }
+            }
+            return loaded.embed(texts);
+        });
     }
 
     /** A tenant's key for hashing index terms: in the vault's own tenant, where the tenant's admins cannot touch it. */
