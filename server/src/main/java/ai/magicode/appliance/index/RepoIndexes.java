@@ -112,9 +112,10 @@ public final class RepoIndexes implements AutoCloseable {
         set(key, IndexStatus.indexing(requested, startedAt, 0, 0, 0, 0));
         AuditEvent.Builder event =
                 AuditEvent.of("index.update", repo).tenant(tenant).actor(actor);
+        IndexStats stats;
         try (Workspace workspace = source.get()) {
             CodeIndex index = open(tenant, dir(tenant, repo));
-            IndexStats stats = index.update(workspace.repository(), workspace.commit(), progress -> {
+            stats = index.update(workspace.repository(), workspace.commit(), progress -> {
                 double seconds = (System.nanoTime() - started) / 1e9;
                 set(
                         key,
@@ -126,17 +127,9 @@ public final class RepoIndexes implements AutoCloseable {
                                 progress.chunks(),
                                 seconds > 0 ? progress.chunks() / seconds : 0));
             });
-            audit.accept(event.field("commit", stats.commit())
-                    .field("action", stats.action())
-                    .field("files", stats.filesIndexed())
-                    .field("chunks", stats.chunksIndexed())
-                    .field("seconds", Math.round(stats.totalSeconds() * 1000) / 1000.0)
-                    .success());
-            // Audited before the status says ready, so whoever waits for it finds the entry.
-            set(key, IndexStatus.done(requested, startedAt, Instant.now(), stats));
-            LOG.log(INFO, "Indexed " + tenant + "/" + repo + " at " + stats.commit() + ": " + stats.action());
         } catch (GitException | IndexException e) {
             fail(key, requested, startedAt, event, e.getMessage());
+            return;
         } catch (RuntimeException e) {
             LOG.log(WARNING, "Indexing " + tenant + "/" + repo + " failed", e);
             fail(
@@ -145,7 +138,18 @@ public final class RepoIndexes implements AutoCloseable {
                     startedAt,
                     event,
                     "internal error (" + e.getClass().getSimpleName() + ")");
+            return;
         }
+        // The workspace is closed (deleted) by now, and the update audited before the status says ready: whoever
+        // waits for the status finds the entry and no workspace left behind.
+        audit.accept(event.field("commit", stats.commit())
+                .field("action", stats.action())
+                .field("files", stats.filesIndexed())
+                .field("chunks", stats.chunksIndexed())
+                .field("seconds", Math.round(stats.totalSeconds() * 1000) / 1000.0)
+                .success());
+        set(key, IndexStatus.done(requested, startedAt, Instant.now(), stats));
+        LOG.log(INFO, "Indexed " + tenant + "/" + repo + " at " + stats.commit() + ": " + stats.action());
     }
 
     private void fail(String key, Instant requested, Instant startedAt, AuditEvent.Builder event, String message) {
