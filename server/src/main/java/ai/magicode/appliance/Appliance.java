@@ -120,6 +120,7 @@ public final class Appliance implements AutoCloseable {
     private WebServer server;
     private ControlServer control;
     private ScheduledExecutorService recoveries;
+    private ScheduledExecutorService keyReloads;
     private boolean closed;
 
     private Appliance(ApplianceConfig config, DataDir data) {
@@ -365,6 +366,7 @@ public final class Appliance implements AutoCloseable {
         server = builder.build().start();
         webhooks.start();
         scheduleDeliveryRecovery();
+        scheduleKeyReload();
         Map<String, ControlServer.Command> commands = new LinkedHashMap<>();
         commands.put("backup", arguments -> {
             String to = arguments.get("to");
@@ -418,6 +420,33 @@ public final class Appliance implements AutoCloseable {
                     }
                 },
                 0,
+                every.toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Reads the providers' key files again every {@code llm.key-reload-interval}: a rotated key (a Kubernetes Secret
+     * updated in place) lands in the vault and the next model call uses it, without a restart.
+     */
+    private void scheduleKeyReload() {
+        Duration every = config.llm().keyReloadInterval();
+        if (every.isZero()) {
+            return;
+        }
+        keyReloads = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("llm-key-reload").daemon().factory());
+        keyReloads.scheduleWithFixedDelay(
+                () -> {
+                    try {
+                        ProviderKeys.importKeys(config.llm(), vault);
+                    } catch (RuntimeException e) {
+                        // The message names the key file, never its content; the vault keeps the previous key.
+                        LOG.log(
+                                WARNING,
+                                "Provider key reload failed; the previous key stays in use: " + e.getMessage());
+                    }
+                },
+                every.toMillis(),
                 every.toMillis(),
                 TimeUnit.MILLISECONDS);
     }
@@ -484,6 +513,9 @@ public final class Appliance implements AutoCloseable {
         }
         if (recoveries != null) {
             recoveries.shutdownNow();
+        }
+        if (keyReloads != null) {
+            keyReloads.shutdownNow();
         }
         indexes.close();
         webhooks.close();

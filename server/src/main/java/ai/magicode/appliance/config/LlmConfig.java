@@ -21,9 +21,14 @@ import java.util.stream.Collectors;
  * @param priceFile an operator's model table replacing the bundled one
  * @param providers the provider blocks by name ({@code openai}, {@code anthropic}, {@code gemini}, {@code ollama},
  *     {@code openai-compatible})
+ * @param keyReloadInterval how often the providers' key files are imported again; zero: only at startup
  */
 public record LlmConfig(
-        boolean airGapped, Set<String> localHosts, Optional<Path> priceFile, Map<String, Provider> providers) {
+        boolean airGapped,
+        Set<String> localHosts,
+        Optional<Path> priceFile,
+        Map<String, Provider> providers,
+        Duration keyReloadInterval) {
     /** The provider blocks this build knows, as named under {@code llm}. */
     public static final List<String> PROVIDERS =
             List.of("openai", "anthropic", "gemini", "ollama", "openai-compatible");
@@ -31,6 +36,12 @@ public record LlmConfig(
     public LlmConfig {
         localHosts = Set.copyOf(localHosts);
         providers = Map.copyOf(providers);
+    }
+
+    /** Settings that re-read no key file while running (tests, the offline CLI). */
+    public LlmConfig(
+            boolean airGapped, Set<String> localHosts, Optional<Path> priceFile, Map<String, Provider> providers) {
+        this(airGapped, localHosts, priceFile, providers, Duration.ZERO);
     }
 
     /**
@@ -90,7 +101,12 @@ public record LlmConfig(
                 throw values.invalid("llm.local-hosts", "comma-separated host names or host:port pairs");
             }
         }
-        return new LlmConfig(values.bool("llm.air-gapped"), hosts, values.optionalPath("llm.price-file"), providers);
+        return new LlmConfig(
+                values.bool("llm.air-gapped"),
+                hosts,
+                values.optionalPath("llm.price-file"),
+                providers,
+                values.duration("llm.key-reload-interval", Duration.ZERO, Duration.ofDays(1)));
     }
 
     private static URI url(ConfigValues values, String key) {

@@ -41,11 +41,15 @@ final class Providers {
     private final Function<String, Optional<String>> apiKeys;
     private final List<ChatModelListener> listeners;
     private final Map<String, java.net.http.HttpClient> clients = new ConcurrentHashMap<>();
-    private final Map<String, ChatModel> chatModels = new ConcurrentHashMap<>();
-    private final Map<String, StreamingChatModel> streamingModels = new ConcurrentHashMap<>();
+    private final Map<String, Built<ChatModel>> chatModels = new ConcurrentHashMap<>();
+    private final Map<String, Built<StreamingChatModel>> streamingModels = new ConcurrentHashMap<>();
+
+    /** A model built with {@code key}; rebuilt when the provider's key in the vault changes (rotation, no restart). */
+    private record Built<T>(String key, T model) {}
 
     /**
-     * @param apiKeys the API key of a provider (by provider name), read from the vault per model build
+     * @param apiKeys the API key of a provider (by provider name), read from the vault per call: a changed key
+     *     rebuilds the model
      * @param listeners attached to every model (accounting)
      */
     Providers(
@@ -60,11 +64,25 @@ final class Providers {
     }
 
     ChatModel chat(ModelSpec spec, boolean localOnly) {
-        return chatModels.computeIfAbsent(spec.id() + "|" + localOnly, k -> buildChat(spec, localOnly));
+        String key = key(provider(spec));
+        return chatModels
+                .compute(
+                        spec.id() + "|" + localOnly,
+                        (k, built) -> built != null && built.key().equals(key)
+                                ? built
+                                : new Built<>(key, buildChat(spec, localOnly, key)))
+                .model();
     }
 
     StreamingChatModel streaming(ModelSpec spec, boolean localOnly) {
-        return streamingModels.computeIfAbsent(spec.id() + "|" + localOnly, k -> buildStreaming(spec, localOnly));
+        String key = key(provider(spec));
+        return streamingModels
+                .compute(
+                        spec.id() + "|" + localOnly,
+                        (k, built) -> built != null && built.key().equals(key)
+                                ? built
+                                : new Built<>(key, buildStreaming(spec, localOnly, key)))
+                .model();
     }
 
     /** The provider's timeout for {@code spec}. */
@@ -72,7 +90,7 @@ final class Providers {
         return provider(spec).timeout();
     }
 
-    private ChatModel buildChat(ModelSpec spec, boolean localOnly) {
+    private ChatModel buildChat(ModelSpec spec, boolean localOnly, String key) {
         LlmConfig.Provider p = provider(spec);
         GuardedHttpClient.Builder http = http(p, localOnly);
         String url = p.baseUrl().toString();
@@ -81,7 +99,7 @@ final class Providers {
                 OpenAiChatModel.builder()
                         .httpClientBuilder(http)
                         .baseUrl(url)
-                        .apiKey(key(p))
+                        .apiKey(key)
                         .modelName(spec.model())
                         .timeout(p.timeout())
                         .maxRetries(0)
@@ -91,7 +109,7 @@ final class Providers {
                 AnthropicChatModel.builder()
                         .httpClientBuilder(http)
                         .baseUrl(url)
-                        .apiKey(key(p))
+                        .apiKey(key)
                         .modelName(spec.model())
                         .timeout(p.timeout())
                         .maxRetries(0)
@@ -101,7 +119,7 @@ final class Providers {
                 GoogleAiGeminiChatModel.builder()
                         .httpClientBuilder(http)
                         .baseUrl(url)
-                        .apiKey(key(p))
+                        .apiKey(key)
                         .modelName(spec.model())
                         .timeout(p.timeout())
                         .maxRetries(0)
@@ -120,7 +138,7 @@ final class Providers {
         };
     }
 
-    private StreamingChatModel buildStreaming(ModelSpec spec, boolean localOnly) {
+    private StreamingChatModel buildStreaming(ModelSpec spec, boolean localOnly, String key) {
         LlmConfig.Provider p = provider(spec);
         GuardedHttpClient.Builder http = http(p, localOnly);
         String url = p.baseUrl().toString();
@@ -129,7 +147,7 @@ final class Providers {
                 OpenAiStreamingChatModel.builder()
                         .httpClientBuilder(http)
                         .baseUrl(url)
-                        .apiKey(key(p))
+                        .apiKey(key)
                         .modelName(spec.model())
                         .timeout(p.timeout())
                         .listeners(listeners)
@@ -138,7 +156,7 @@ final class Providers {
                 AnthropicStreamingChatModel.builder()
                         .httpClientBuilder(http)
                         .baseUrl(url)
-                        .apiKey(key(p))
+                        .apiKey(key)
                         .modelName(spec.model())
                         .timeout(p.timeout())
                         .listeners(listeners)
@@ -147,7 +165,7 @@ final class Providers {
                 GoogleAiGeminiStreamingChatModel.builder()
                         .httpClientBuilder(http)
                         .baseUrl(url)
-                        .apiKey(key(p))
+                        .apiKey(key)
                         .modelName(spec.model())
                         .timeout(p.timeout())
                         .listeners(listeners)
