@@ -5,21 +5,27 @@ import ai.magicode.appliance.audit.AuditEvent;
 import ai.magicode.appliance.config.LlmConfig;
 import dev.langchain4j.agent.tool.ToolExecutionRequest;
 import dev.langchain4j.agent.tool.ToolSpecification;
+import dev.langchain4j.data.embedding.Embedding;
 import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.data.message.SystemMessage;
 import dev.langchain4j.data.message.ToolExecutionResultMessage;
 import dev.langchain4j.data.message.UserMessage;
+import dev.langchain4j.data.segment.TextSegment;
 import dev.langchain4j.model.chat.request.json.JsonObjectSchema;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
+import dev.langchain4j.model.output.Response;
 import dev.langchain4j.model.output.TokenUsage;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -300,6 +306,164 @@ public final class LlmGateway implements AutoCloseable {
                                 ",", failures.stream().map(f -> f.kind().name()).toList()))
                 .failure());
         throw all;
+    }
+
+    /**
+     * Routes one batch of texts to an embedding model (task {@code embed}) and embeds them: the policy decides which
+     * provider may see the code, exactly as for chat (local-only rules, air-gapped mode, redaction before an external
+     * model, rate limits, budgets); failures fall over to the next model of the chain. Audited as {@code llm.embed}
+     * and counted in usage.
+     *
+     * @return the vectors, or a refusal
+     * @throws LlmException of kind {@link LlmException.Kind#ALL_FAILED} when every model of the decision failed
+     */
+    public EmbedResult embed(EmbedRequest request) {
+        Map<String, Integer> found = new TreeMap<>();
+        List<String> redactedTexts = new ArrayList<>(request.texts().size());
+        for (String text : request.texts()) {
+            Redactor.Redaction redaction = redactor.redact(text);
+            redaction.counts().forEach((kind, n) -> found.merge(kind, n, Integer::sum));
+            redactedTexts.add(redaction.text());
+        }
+        RouteRequest route = new RouteRequest(
+                request.tenant(), request.repo(), request.classifications(), "embed", Set.of(), found, false, false);
+        int policyVersion = policies.activeVersion();
+        RoutingPolicy policy = policies.active();
+        RoutingDecision decision = policy.decide(route, catalogue, guard.airGapped());
+        if (decision instanceof RoutingDecision.Deny deny) {
+            return refuseEmbedding(request, deny.rule(), deny.reason(), found);
+        }
+        RoutingDecision.Route chosen = (RoutingDecision.Route) decision;
+        List<ModelSpec> chain = chosen.chain();
+        if (!found.isEmpty() && chosen.redaction() == RoutingPolicy.RedactionMode.BLOCK) {
+            chain = chain.stream().filter(ModelSpec::local).toList();
+            if (chain.isEmpty()) {
+                return refuseEmbedding(
+                        request,
+                        chosen.rule(),
+                        "the texts hold sensitive content " + found.keySet() + " and rule " + chosen.rule()
+                                + " blocks it from external models",
+                        found);
+            }
+        }
+        // Budgets are scoped like a chat of the same tenant and repository.
+        ChatRequest scope = ChatRequest.builder(request.tenant(), "embed")
+                .repo(request.repo(), request.classifications())
+                .prompt("embed " + request.texts().size() + " texts")
+                .build();
+        long estimatedInput = request.texts().stream().mapToLong(String::length).sum() / 4 + 1;
+        List<LlmException> failures = new ArrayList<>();
+        Optional<String> budgetRefusal = Optional.empty();
+        for (ModelSpec model : chain) {
+            if (chosen.localOnly() && !model.local()) {
+                continue;
+            }
+            double estimatedCost = model.cost(estimatedInput, 0);
+            if (chosen.maxCostUsd().isPresent()
+                    && estimatedCost > chosen.maxCostUsd().get()) {
+                failures.add(new LlmException(
+                        LlmException.Kind.INVALID, model.id() + " would cost more than the rule's cap"));
+                continue;
+            }
+            Instant coolUntil = cooldowns.get(model.provider());
+            if (coolUntil != null && Instant.now().isBefore(coolUntil)) {
+                failures.add(new LlmException(
+                        LlmException.Kind.RATE_LIMITED, model.provider() + " asked to wait until " + coolUntil));
+                continue;
+            }
+            Optional<RateLimits.Slot> slot = rateLimits.admit(model.provider(), estimatedInput);
+            if (slot.isEmpty()) {
+                failures.add(new LlmException(
+                        LlmException.Kind.RATE_LIMITED,
+                        model.provider() + " is at its configured requests or tokens per minute"));
+                continue;
+            }
+            Budgets.Outcome held = budgets.reserve(policy.budgets(), scope, estimatedInput, estimatedCost);
+            if (held.reservation().isEmpty()) {
+                rateLimits.settle(model.provider(), slot.get(), 0);
+                budgetRefusal = held.refusal();
+                continue;
+            }
+            Budgets.Reservation reservation = held.reservation().get();
+            boolean external = !model.local();
+            List<String> sent = external ? redactedTexts : request.texts();
+            Map<String, Integer> redactions = external ? found : Map.of();
+            long started = System.nanoTime();
+            try {
+                Response<List<Embedding>> response = providers
+                        .embedding(model, chosen.localOnly())
+                        .embedAll(sent.stream().map(TextSegment::from).toList());
+                List<float[]> vectors =
+                        response.content().stream().map(Embedding::vector).toList();
+                if (vectors.size() != sent.size()) {
+                    throw new LlmException(
+                            LlmException.Kind.MALFORMED,
+                            model.id() + " returned " + vectors.size() + " vectors for " + sent.size() + " texts");
+                }
+                long in = response.tokenUsage() != null && response.tokenUsage().inputTokenCount() != null
+                        ? response.tokenUsage().inputTokenCount()
+                        : estimatedInput;
+                double cost = model.cost(in, 0);
+                budgets.settle(reservation, in, cost);
+                rateLimits.settle(model.provider(), slot.get(), in);
+                usage.add(LocalDate.now(ZoneOffset.UTC), request.tenant(), request.repo(), "", model.id(), in, 0, cost);
+                AuditEvent.Builder event = AuditEvent.of("llm.embed", model.id())
+                        .tenant(request.tenant())
+                        .actor(Actor.system())
+                        .field("provider", model.provider())
+                        .field("local", model.local())
+                        .field("repo", request.repo())
+                        .field("rule", chosen.rule())
+                        .field("policyVersion", policyVersion)
+                        .field("texts", sent.size())
+                        .field("inputTokens", in)
+                        .field("costUsd", String.format(java.util.Locale.ROOT, "%.6f", cost))
+                        .field("latencyMs", (System.nanoTime() - started) / 1_000_000);
+                redactions.forEach((kind, count) -> event.field("redacted." + kind, count));
+                audit.accept(event.success());
+                return new EmbedResult.Embedded(
+                        model.id(), chosen.rule(), model.local(), vectors, in, cost, redactions);
+            } catch (RuntimeException e) {
+                LlmException failure = Failures.typed(e, model.id());
+                budgets.release(reservation);
+                rateLimits.settle(model.provider(), slot.get(), 0);
+                failure.retryAfter()
+                        .ifPresent(wait ->
+                                cooldowns.put(model.provider(), Instant.now().plus(wait)));
+                failures.add(failure);
+            }
+        }
+        if (failures.isEmpty() && budgetRefusal.isPresent()) {
+            return refuseEmbedding(request, chosen.rule(), budgetRefusal.get(), found);
+        }
+        LlmException all = new LlmException(
+                LlmException.Kind.ALL_FAILED,
+                "every embedding model of rule " + chosen.rule() + " failed: "
+                        + String.join(
+                                "; ",
+                                failures.stream().map(Throwable::getMessage).toList()));
+        failures.forEach(all::addSuppressed);
+        audit.accept(AuditEvent.of("llm.embed", chosen.rule())
+                .tenant(request.tenant())
+                .actor(Actor.system())
+                .field("repo", request.repo())
+                .field(
+                        "errors",
+                        String.join(
+                                ",", failures.stream().map(f -> f.kind().name()).toList()))
+                .failure());
+        throw all;
+    }
+
+    private EmbedResult refuseEmbedding(EmbedRequest request, String rule, String reason, Map<String, Integer> found) {
+        AuditEvent.Builder event = AuditEvent.of("llm.embed", rule)
+                .tenant(request.tenant())
+                .actor(Actor.system())
+                .field("repo", request.repo())
+                .field("reason", reason);
+        found.forEach((kind, count) -> event.field("sensitive." + kind, count));
+        audit.accept(event.denied());
+        return new EmbedResult.Refused(rule, reason);
     }
 
     /** Whether the same model gets a second try (a short {@code retry-after}); its reservation is kept for it. */

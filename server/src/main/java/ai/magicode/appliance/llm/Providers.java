@@ -6,11 +6,15 @@ import dev.langchain4j.model.anthropic.AnthropicStreamingChatModel;
 import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.chat.StreamingChatModel;
 import dev.langchain4j.model.chat.listener.ChatModelListener;
+import dev.langchain4j.model.embedding.EmbeddingModel;
+import dev.langchain4j.model.googleai.GoogleAiEmbeddingModel;
 import dev.langchain4j.model.googleai.GoogleAiGeminiChatModel;
 import dev.langchain4j.model.googleai.GoogleAiGeminiStreamingChatModel;
 import dev.langchain4j.model.ollama.OllamaChatModel;
+import dev.langchain4j.model.ollama.OllamaEmbeddingModel;
 import dev.langchain4j.model.ollama.OllamaStreamingChatModel;
 import dev.langchain4j.model.openai.OpenAiChatModel;
+import dev.langchain4j.model.openai.OpenAiEmbeddingModel;
 import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
 import java.io.IOException;
 import java.io.InputStream;
@@ -43,6 +47,7 @@ final class Providers {
     private final Map<String, java.net.http.HttpClient> clients = new ConcurrentHashMap<>();
     private final Map<String, Built<ChatModel>> chatModels = new ConcurrentHashMap<>();
     private final Map<String, Built<StreamingChatModel>> streamingModels = new ConcurrentHashMap<>();
+    private final Map<String, Built<EmbeddingModel>> embeddingModels = new ConcurrentHashMap<>();
 
     /** A model built with {@code key}; rebuilt when the provider's key in the vault changes (rotation, no restart). */
     private record Built<T>(String key, T model) {}
@@ -83,6 +88,54 @@ final class Providers {
                                 ? built
                                 : new Built<>(key, buildStreaming(spec, localOnly, key)))
                 .model();
+    }
+
+    EmbeddingModel embedding(ModelSpec spec, boolean localOnly) {
+        String key = key(provider(spec));
+        return embeddingModels
+                .compute(
+                        spec.id() + "|" + localOnly,
+                        (k, built) -> built != null && built.key().equals(key)
+                                ? built
+                                : new Built<>(key, buildEmbedding(spec, localOnly, key)))
+                .model();
+    }
+
+    private EmbeddingModel buildEmbedding(ModelSpec spec, boolean localOnly, String key) {
+        LlmConfig.Provider p = provider(spec);
+        GuardedHttpClient.Builder http = http(p, localOnly);
+        String url = p.baseUrl().toString();
+        return switch (p.name()) {
+            case "openai", "openai-compatible" ->
+                OpenAiEmbeddingModel.builder()
+                        .httpClientBuilder(http)
+                        .baseUrl(url)
+                        .apiKey(key)
+                        .modelName(spec.model())
+                        .timeout(p.timeout())
+                        .maxRetries(0)
+                        .build();
+            case "gemini" ->
+                GoogleAiEmbeddingModel.builder()
+                        .httpClientBuilder(http)
+                        .baseUrl(url)
+                        .apiKey(key)
+                        .modelName(spec.model())
+                        .timeout(p.timeout())
+                        .maxRetries(0)
+                        .build();
+            case "ollama" ->
+                OllamaEmbeddingModel.builder()
+                        .httpClientBuilder(http)
+                        .baseUrl(url)
+                        .modelName(spec.model())
+                        .timeout(p.timeout())
+                        .maxRetries(0)
+                        .build();
+            default ->
+                throw new LlmException(
+                        LlmException.Kind.INVALID, "Provider " + p.name() + " offers no embedding models");
+        };
     }
 
     /** The provider's timeout for {@code spec}. */

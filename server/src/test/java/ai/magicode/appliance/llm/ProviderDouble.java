@@ -207,11 +207,83 @@ public final class ProviderDouble implements AutoCloseable {
                 received.add(new Received(exchange.getRequestURI().toString(), headers, body));
                 reply = script.isEmpty() ? fallback : script.poll();
             }
-            boolean stream = isStream(exchange.getRequestURI().getPath(), body);
+            String path = exchange.getRequestURI().getPath();
+            if (isEmbedding(path) && reply.kind() == Reply.Kind.TEXT) {
+                send(exchange, 200, "application/json", embeddings(body));
+                return;
+            }
+            boolean stream = isStream(path, body);
             answer(exchange, reply, stream);
         } catch (IOException e) {
             // the client went away (or a truncation cut the connection on purpose)
         }
+    }
+
+    private static boolean isEmbedding(String path) {
+        return path.endsWith("/embeddings") || path.endsWith("/api/embed") || path.endsWith(":batchEmbedContents");
+    }
+
+    /**
+     * Embedding answers (a scripted text reply, or none, means "embed"): each text's vector counts its words in
+     * {@link #EMBEDDING_DIMENSION} hashed buckets, unit length, so texts sharing words lie close together.
+     */
+    private String embeddings(String body) throws IOException {
+        JsonNode request = JSON.readTree(body);
+        List<String> texts = new ArrayList<>();
+        if (protocol == Protocol.GEMINI) {
+            request.path("requests")
+                    .forEach(r -> texts.add(
+                            r.path("content").path("parts").path(0).path("text").asText()));
+        } else if (request.path("input").isArray()) {
+            request.path("input").forEach(t -> texts.add(t.asText()));
+        } else {
+            texts.add(request.path("input").asText());
+        }
+        var answer = JSON.createObjectNode();
+        var list = protocol == Protocol.OPENAI ? answer.putArray("data") : answer.putArray("embeddings");
+        int tokens = 0;
+        for (int i = 0; i < texts.size(); i++) {
+            float[] vector = embedding(texts.get(i));
+            tokens += texts.get(i).split("\\s+").length;
+            var values = JSON.createArrayNode();
+            for (float v : vector) {
+                values.add(v);
+            }
+            switch (protocol) {
+                case OPENAI ->
+                    list.addObject().put("object", "embedding").put("index", i).set("embedding", values);
+                case GEMINI -> list.addObject().set("values", values);
+                default -> list.add(values);
+            }
+        }
+        if (protocol == Protocol.OPENAI) {
+            answer.put("object", "list").put("model", request.path("model").asText());
+            answer.putObject("usage").put("prompt_tokens", tokens).put("total_tokens", tokens);
+        } else if (protocol == Protocol.OLLAMA) {
+            answer.put("model", request.path("model").asText()).put("prompt_eval_count", tokens);
+        }
+        return JSON.writeValueAsString(answer);
+    }
+
+    /** The vector length of the double's embeddings. */
+    public static final int EMBEDDING_DIMENSION = 16;
+
+    /** The vector the double answers for {@code text}. */
+    public static float[] embedding(String text) {
+        float[] vector = new float[EMBEDDING_DIMENSION];
+        for (String word : text.toLowerCase(Locale.ROOT).split("\\W+")) {
+            if (!word.isEmpty()) {
+                vector[Math.floorMod(word.hashCode(), EMBEDDING_DIMENSION)] += 1;
+            }
+        }
+        double norm = 0;
+        for (float v : vector) {
+            norm += v * v;
+        }
+        for (int i = 0; i < vector.length && norm > 0; i++) {
+            vector[i] = (float) (vector[i] / Math.sqrt(norm));
+        }
+        return vector;
     }
 
     private boolean isStream(String path, String body) {
