@@ -158,41 +158,27 @@ public final class LlmGateway implements AutoCloseable {
      *     failures are its suppressed exceptions), or the one failure of a stream that broke after its first token
      */
     public ChatResult chat(ChatRequest request) {
-        Map<String, Integer> found = new TreeMap<>();
-        List<String> redactedTexts = new ArrayList<>();
-        for (ChatRequest.Message message : request.messages()) {
-            Redactor.Redaction redaction = redactor.redact(message.text());
-            redaction.counts().forEach((kind, n) -> found.merge(kind, n, Integer::sum));
-            redactedTexts.add(redaction.text());
+        Routing routing = route(
+                new RouteRequest(
+                        request.tenant(),
+                        request.repo(),
+                        request.classifications(),
+                        request.task(),
+                        request.roles(),
+                        Map.of(),
+                        !request.tools().isEmpty(),
+                        request.stream()),
+                request.messages().stream().map(ChatRequest.Message::text).toList(),
+                "the prompt");
+        Map<String, Integer> found = routing.found();
+        if (routing.chosen() == null) {
+            return refuse(request, routing.refusedBy(), routing.refusal(), found);
         }
-        RouteRequest route = new RouteRequest(
-                request.tenant(),
-                request.repo(),
-                request.classifications(),
-                request.task(),
-                request.roles(),
-                found,
-                !request.tools().isEmpty(),
-                request.stream());
-        int policyVersion = policies.activeVersion();
-        RoutingPolicy policy = policies.active();
-        RoutingDecision decision = policy.decide(route, catalogue, guard.airGapped());
-        if (decision instanceof RoutingDecision.Deny deny) {
-            return refuse(request, deny.rule(), deny.reason(), found);
-        }
-        RoutingDecision.Route chosen = (RoutingDecision.Route) decision;
-        List<ModelSpec> chain = chosen.chain();
-        if (!found.isEmpty() && chosen.redaction() == RoutingPolicy.RedactionMode.BLOCK) {
-            chain = chain.stream().filter(ModelSpec::local).toList();
-            if (chain.isEmpty()) {
-                return refuse(
-                        request,
-                        chosen.rule(),
-                        "the prompt holds sensitive content " + found.keySet() + " and rule " + chosen.rule()
-                                + " blocks it from external models",
-                        found);
-            }
-        }
+        List<String> redactedTexts = routing.redacted();
+        int policyVersion = routing.policyVersion();
+        RoutingPolicy policy = routing.policy();
+        RoutingDecision.Route chosen = routing.chosen();
+        List<ModelSpec> chain = routing.chain();
         long estimatedInput =
                 request.messages().stream().mapToLong(m -> m.text().length()).sum() / 4;
         List<LlmException> failures = new ArrayList<>();
@@ -318,34 +304,27 @@ public final class LlmGateway implements AutoCloseable {
      * @throws LlmException of kind {@link LlmException.Kind#ALL_FAILED} when every model of the decision failed
      */
     public EmbedResult embed(EmbedRequest request) {
-        Map<String, Integer> found = new TreeMap<>();
-        List<String> redactedTexts = new ArrayList<>(request.texts().size());
-        for (String text : request.texts()) {
-            Redactor.Redaction redaction = redactor.redact(text);
-            redaction.counts().forEach((kind, n) -> found.merge(kind, n, Integer::sum));
-            redactedTexts.add(redaction.text());
+        Routing routing = route(
+                new RouteRequest(
+                        request.tenant(),
+                        request.repo(),
+                        request.classifications(),
+                        "embed",
+                        Set.of(),
+                        Map.of(),
+                        false,
+                        false),
+                request.texts(),
+                "the texts");
+        Map<String, Integer> found = routing.found();
+        if (routing.chosen() == null) {
+            return refuseEmbedding(request, routing.refusedBy(), routing.refusal(), found);
         }
-        RouteRequest route = new RouteRequest(
-                request.tenant(), request.repo(), request.classifications(), "embed", Set.of(), found, false, false);
-        int policyVersion = policies.activeVersion();
-        RoutingPolicy policy = policies.active();
-        RoutingDecision decision = policy.decide(route, catalogue, guard.airGapped());
-        if (decision instanceof RoutingDecision.Deny deny) {
-            return refuseEmbedding(request, deny.rule(), deny.reason(), found);
-        }
-        RoutingDecision.Route chosen = (RoutingDecision.Route) decision;
-        List<ModelSpec> chain = chosen.chain();
-        if (!found.isEmpty() && chosen.redaction() == RoutingPolicy.RedactionMode.BLOCK) {
-            chain = chain.stream().filter(ModelSpec::local).toList();
-            if (chain.isEmpty()) {
-                return refuseEmbedding(
-                        request,
-                        chosen.rule(),
-                        "the texts hold sensitive content " + found.keySet() + " and rule " + chosen.rule()
-                                + " blocks it from external models",
-                        found);
-            }
-        }
+        List<String> redactedTexts = routing.redacted();
+        int policyVersion = routing.policyVersion();
+        RoutingPolicy policy = routing.policy();
+        RoutingDecision.Route chosen = routing.chosen();
+        List<ModelSpec> chain = routing.chain();
         // Budgets are scoped like a chat of the same tenant and repository.
         ChatRequest scope = ChatRequest.builder(request.tenant(), "embed")
                 .repo(request.repo(), request.classifications())
@@ -464,6 +443,64 @@ public final class LlmGateway implements AutoCloseable {
         found.forEach((kind, count) -> event.field("sensitive." + kind, count));
         audit.accept(event.denied());
         return new EmbedResult.Refused(rule, reason);
+    }
+
+    /**
+     * How a call is routed: what the redactor found in its texts, the texts redacted for external models, and the
+     * policy's decision with its chain (narrowed to local models when a blocking rule meets sensitive content); or,
+     * with {@code chosen} null, the rule that refused it and why.
+     */
+    private record Routing(
+            Map<String, Integer> found,
+            List<String> redacted,
+            int policyVersion,
+            RoutingPolicy policy,
+            RoutingDecision.Route chosen,
+            List<ModelSpec> chain,
+            String refusedBy,
+            String refusal) {}
+
+    private Routing route(RouteRequest request, List<String> texts, String what) {
+        Map<String, Integer> found = new TreeMap<>();
+        List<String> redacted = new ArrayList<>(texts.size());
+        for (String text : texts) {
+            Redactor.Redaction redaction = redactor.redact(text);
+            redaction.counts().forEach((kind, n) -> found.merge(kind, n, Integer::sum));
+            redacted.add(redaction.text());
+        }
+        RouteRequest withFindings = new RouteRequest(
+                request.tenant(),
+                request.repo(),
+                request.classifications(),
+                request.task(),
+                request.roles(),
+                found,
+                request.tools(),
+                request.stream());
+        int policyVersion = policies.activeVersion();
+        RoutingPolicy policy = policies.active();
+        RoutingDecision decision = policy.decide(withFindings, catalogue, guard.airGapped());
+        if (decision instanceof RoutingDecision.Deny deny) {
+            return new Routing(found, redacted, policyVersion, policy, null, List.of(), deny.rule(), deny.reason());
+        }
+        RoutingDecision.Route chosen = (RoutingDecision.Route) decision;
+        List<ModelSpec> chain = chosen.chain();
+        if (!found.isEmpty() && chosen.redaction() == RoutingPolicy.RedactionMode.BLOCK) {
+            chain = chain.stream().filter(ModelSpec::local).toList();
+            if (chain.isEmpty()) {
+                return new Routing(
+                        found,
+                        redacted,
+                        policyVersion,
+                        policy,
+                        null,
+                        List.of(),
+                        chosen.rule(),
+                        what + " holds sensitive content " + found.keySet() + " and rule " + chosen.rule()
+                                + " blocks it from external models");
+            }
+        }
+        return new Routing(found, redacted, policyVersion, policy, chosen, chain, null, null);
     }
 
     /** Whether the same model gets a second try (a short {@code retry-after}); its reservation is kept for it. */

@@ -69,36 +69,31 @@ final class Providers {
     }
 
     ChatModel chat(ModelSpec spec, boolean localOnly) {
-        String key = key(provider(spec));
-        return chatModels
-                .compute(
-                        spec.id() + "|" + localOnly,
-                        (k, built) -> built != null && built.key().equals(key)
-                                ? built
-                                : new Built<>(key, buildChat(spec, localOnly, key)))
-                .model();
+        return cached(chatModels, spec, localOnly, this::buildChat);
     }
 
     StreamingChatModel streaming(ModelSpec spec, boolean localOnly) {
-        String key = key(provider(spec));
-        return streamingModels
-                .compute(
-                        spec.id() + "|" + localOnly,
-                        (k, built) -> built != null && built.key().equals(key)
-                                ? built
-                                : new Built<>(key, buildStreaming(spec, localOnly, key)))
-                .model();
+        return cached(streamingModels, spec, localOnly, this::buildStreaming);
     }
 
     EmbeddingModel embedding(ModelSpec spec, boolean localOnly) {
+        return cached(embeddingModels, spec, localOnly, this::buildEmbedding);
+    }
+
+    /** Builds a model of {@code spec} on first use, and again whenever the provider's key in the vault changed. */
+    private <T> T cached(Map<String, Built<T>> models, ModelSpec spec, boolean localOnly, Builder<T> builder) {
         String key = key(provider(spec));
-        return embeddingModels
-                .compute(
+        return models.compute(
                         spec.id() + "|" + localOnly,
                         (k, built) -> built != null && built.key().equals(key)
                                 ? built
-                                : new Built<>(key, buildEmbedding(spec, localOnly, key)))
+                                : new Built<>(key, builder.build(spec, localOnly, key)))
                 .model();
+    }
+
+    @FunctionalInterface
+    private interface Builder<T> {
+        T build(ModelSpec spec, boolean localOnly, String key);
     }
 
     private EmbeddingModel buildEmbedding(ModelSpec spec, boolean localOnly, String key) {
