@@ -16,6 +16,7 @@ import ai.magicode.appliance.config.IndexConfig;
 import ai.magicode.appliance.console.ConsoleRoutes;
 import ai.magicode.appliance.control.ControlException;
 import ai.magicode.appliance.control.ControlServer;
+import ai.magicode.appliance.git.HttpSettings;
 import ai.magicode.appliance.git.Workspaces;
 import ai.magicode.appliance.github.DeliveryRecovery;
 import ai.magicode.appliance.github.GitHub;
@@ -139,7 +140,11 @@ public final class Appliance implements AutoCloseable {
         this.tls = loadTls(config);
         this.identity = new Identity(
                 config.auth(), store, setupToken, config.server().publicUrl(), tls.isPresent(), audit::append);
-        this.workspaces = Workspaces.open(config.dataDir().resolve("workspaces"));
+        HttpSettings gitHttp = HttpSettings.of(
+                config.github().caBundleFile(),
+                config.github().proxy(),
+                config.github().noProxy());
+        this.workspaces = Workspaces.open(config.dataDir().resolve("workspaces"), gitHttp);
         this.indexes = new RepoIndexes(
                 config.dataDir().resolve("index"),
                 config.index().privacy(),
@@ -150,7 +155,7 @@ public final class Appliance implements AutoCloseable {
         this.gitHubApp = new GitHubApp(config.github(), vault);
         gitHubApp.importConfiguredKey();
         this.gitHub = new GitHub(config.github(), gitHubApp, audit::append);
-        this.pushGuard = new PushGuard(config.github().branchPrefix(), store, audit::append);
+        this.pushGuard = new PushGuard(config.github().branchPrefix(), store, audit::append, gitHttp);
         this.webhookSecret = new WebhookSecret(vault);
         config.webhooks().secretFile().ifPresent(webhookSecret::importFile);
         this.webhooks = new WebhookInbox(config.webhooks(), store, audit::append);

@@ -65,11 +65,25 @@ public final class BranchPush {
             boolean force,
             Optional<String> expectedRemote,
             char[] token) {
+        return push(repoDir, remote, commit, branch, force, expectedRemote, token, HttpSettings.DIRECT);
+    }
+
+    /** Pushes like {@link #push(Path, URI, String, String, boolean, Optional, char[])}, over {@code http}'s CA and proxy. */
+    public static Outcome push(
+            Path repoDir,
+            URI remote,
+            String commit,
+            String branch,
+            boolean force,
+            Optional<String> expectedRemote,
+            char[] token,
+            HttpSettings http) {
         try (Repository repository = new FileRepositoryBuilder()
                         .setGitDir(gitDir(repoDir).toFile())
                         .setMustExist(true)
                         .build();
                 Transport transport = Transport.open(repository, new URIish(remote.toString()))) {
+            http.configure(transport);
             ObjectId id = repository.resolve(commit + "^{commit}");
             if (id == null) {
                 throw new GitException("No commit " + commit + " in " + repoDir);

@@ -37,10 +37,12 @@ public final class Workspaces {
     private static final String TARGET_REF = "refs/magicode/target";
 
     private final Path root;
+    private final HttpSettings http;
     private final SecureRandom random = new SecureRandom();
 
-    private Workspaces(Path root) {
+    private Workspaces(Path root, HttpSettings http) {
         this.root = root;
+        this.http = http;
     }
 
     /**
@@ -49,7 +51,15 @@ public final class Workspaces {
      * @throws GitException when the directory cannot be created or swept
      */
     public static Workspaces open(Path root) {
-        Workspaces workspaces = new Workspaces(root.toAbsolutePath().normalize());
+        return open(root, HttpSettings.DIRECT);
+    }
+
+    /**
+     * Opens the workspace root like {@link #open(Path)}; fetches over HTTP(S) use {@code http}'s CA bundle and
+     * proxy.
+     */
+    public static Workspaces open(Path root, HttpSettings http) {
+        Workspaces workspaces = new Workspaces(root.toAbsolutePath().normalize(), http);
         int swept = workspaces.sweep();
         if (swept > 0) {
             LOG.log(INFO, "Swept " + swept + " workspace(s) left behind by an earlier process from " + root);
@@ -123,7 +133,7 @@ public final class Workspaces {
         }
     }
 
-    private static String fetchInto(Git git, URI remote, CredentialsProvider credentials, String revision)
+    private String fetchInto(Git git, URI remote, CredentialsProvider credentials, String revision)
             throws GitAPIException, IOException {
         String url = remote.toString();
         if (SHA.matcher(revision).matches()) {
@@ -131,6 +141,7 @@ public final class Workspaces {
                 git.fetch()
                         .setRemote(url)
                         .setCredentialsProvider(credentials)
+                        .setTransportConfigCallback(http.callback())
                         .setRefSpecs(new RefSpec(revision + ":" + TARGET_REF))
                         .setDepth(1)
                         .call();
@@ -145,6 +156,7 @@ public final class Workspaces {
             git.fetch()
                     .setRemote(url)
                     .setCredentialsProvider(credentials)
+                    .setTransportConfigCallback(http.callback())
                     .setRefSpecs(new RefSpec("+refs/heads/*:refs/remotes/origin/*"))
                     .call();
             return resolved(git, revision, revision, remote);
@@ -153,6 +165,7 @@ public final class Workspaces {
         git.fetch()
                 .setRemote(url)
                 .setCredentialsProvider(credentials)
+                .setTransportConfigCallback(http.callback())
                 .setRefSpecs(new RefSpec("+" + source + ":" + TARGET_REF))
                 .setDepth(1)
                 .call();

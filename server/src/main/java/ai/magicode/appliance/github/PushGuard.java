@@ -3,6 +3,7 @@ package ai.magicode.appliance.github;
 import ai.magicode.appliance.audit.AuditEvent;
 import ai.magicode.appliance.git.BranchPush;
 import ai.magicode.appliance.git.GitException;
+import ai.magicode.appliance.git.HttpSettings;
 import ai.magicode.appliance.store.ApplianceStore;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -45,15 +46,22 @@ public final class PushGuard {
     private static final Pattern BRANCH = Pattern.compile("[A-Za-z0-9._/-]+");
     private static final String ZERO = "0".repeat(40);
 
+    private final HttpSettings http;
     private final String prefix;
     private final ApplianceStore store;
     private final Consumer<AuditEvent> audit;
     private final State state;
 
     public PushGuard(String prefix, ApplianceStore store, Consumer<AuditEvent> audit) {
+        this(prefix, store, audit, HttpSettings.DIRECT);
+    }
+
+    /** A guard whose pushes reach the server through {@code http}'s CA bundle and proxy. */
+    public PushGuard(String prefix, ApplianceStore store, Consumer<AuditEvent> audit, HttpSettings http) {
         this.prefix = prefix;
         this.store = store;
         this.audit = audit;
+        this.http = http;
         this.state = store.section("github.created-branches", State.class, State::new);
     }
 
@@ -95,7 +103,8 @@ public final class PushGuard {
                     branch,
                     force,
                     Optional.of(remote.map(RepoClient.Branch::sha).orElse(ZERO)),
-                    token);
+                    token,
+                    http);
         } catch (GitException e) {
             audit.accept(event.field("reason", "push-failed")
                     .field("error", e.getClass().getSimpleName())

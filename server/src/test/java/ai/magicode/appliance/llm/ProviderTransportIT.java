@@ -6,23 +6,19 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.magicode.appliance.Forwarder;
 import ai.magicode.appliance.config.LlmConfig;
 import ai.magicode.appliance.llm.ProviderDouble.Protocol;
 import ai.magicode.appliance.llm.ProviderDouble.Reply;
 import ai.magicode.appliance.secrets.TlsCertificates;
-import ai.magicode.appliance.secrets.TlsKeyPair;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,8 +39,7 @@ class ProviderTransportIT {
                 TlsCertificates.selfSigned(List.of("localhost", "127.0.0.1"), dir.resolve("tls"), true);
         try (ProviderDouble openai = ProviderDouble.start(Protocol.OPENAI);
                 Forwarder front = Forwarder.tlsFront(
-                        serverContext(TlsCertificates.load(certificate.certFile(), certificate.keyFile())),
-                        URI.create(openai.baseUrl()))) {
+                        certificate.certFile(), certificate.keyFile(), URI.create(openai.baseUrl()))) {
             URI https = URI.create("https://localhost:" + front.port() + "/v1");
             openai.script(Reply.text("over tls"));
             try (GatewayFixture fixture =
@@ -113,17 +108,5 @@ class ProviderTransportIT {
 
     private static ChatRequest request() {
         return ChatRequest.builder("acme", "summarize").prompt("say hello").build();
-    }
-
-    private static SSLContext serverContext(TlsKeyPair pair) throws Exception {
-        char[] password = "test".toCharArray();
-        KeyStore keys = KeyStore.getInstance("PKCS12");
-        keys.load(null, null);
-        keys.setKeyEntry("server", pair.privateKey(), password, pair.chain().toArray(X509Certificate[]::new));
-        KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        factory.init(keys, password);
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(factory.getKeyManagers(), null, null);
-        return context;
     }
 }

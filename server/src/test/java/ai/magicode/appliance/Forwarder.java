@@ -1,5 +1,7 @@
-package ai.magicode.appliance.llm;
+package ai.magicode.appliance;
 
+import ai.magicode.appliance.secrets.TlsCertificates;
+import ai.magicode.appliance.secrets.TlsKeyPair;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
@@ -12,18 +14,37 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 
 /**
- * A one-hop relay in front of a {@link ProviderDouble}: either a TLS front (HTTPS in, plain HTTP to the double), to
- * prove a provider's {@code ca-file} is what the gateway trusts, or a plain HTTP forward proxy (absolute-URI
- * requests), to prove its {@code proxy} setting is used. Records the request targets it saw.
+ * A one-hop relay in front of a test server (a model double, the GHES simulator): either a TLS front (HTTPS in, plain
+ * HTTP out), to prove a configured CA bundle is what a client trusts, or a plain HTTP forward proxy (absolute-URI
+ * requests), to prove a proxy setting is used. Relays every header but the hop-by-hop ones, bodies whole. Records
+ * the request targets it saw.
  */
-final class Forwarder implements AutoCloseable {
+public final class Forwarder implements AutoCloseable {
+    /** Headers a relay never passes on (and the JDK client refuses to set). */
+    private static final Set<String> HOP_BY_HOP = Set.of(
+            "connection",
+            "content-length",
+            "transfer-encoding",
+            "host",
+            "expect",
+            "upgrade",
+            "keep-alive",
+            "proxy-connection",
+            "date");
+
     private final HttpServer server;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final HttpClient client =
@@ -40,23 +61,40 @@ final class Forwarder implements AutoCloseable {
     }
 
     /** Answers HTTPS with {@code tls}'s certificate and relays each request to the same path under {@code target}. */
-    static Forwarder tlsFront(SSLContext tls, URI target) throws IOException {
+    public static Forwarder tlsFront(SSLContext tls, URI target) throws IOException {
         HttpsServer server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.setHttpsConfigurator(new HttpsConfigurator(tls));
         return new Forwarder(server, target);
     }
 
+    /**
+     * A TLS front presenting the certificate and key of {@code certFile}/{@code keyFile} (PEM, e.g. from
+     * {@code TlsCertificates.selfSigned}).
+     */
+    public static Forwarder tlsFront(Path certFile, Path keyFile, URI target) throws Exception {
+        TlsKeyPair pair = TlsCertificates.load(certFile, keyFile);
+        char[] password = "relay".toCharArray();
+        KeyStore keys = KeyStore.getInstance("PKCS12");
+        keys.load(null, null);
+        keys.setKeyEntry("server", pair.privateKey(), password, pair.chain().toArray(X509Certificate[]::new));
+        KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        factory.init(keys, password);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(factory.getKeyManagers(), null, null);
+        return tlsFront(context, target);
+    }
+
     /** A forward proxy: relays each absolute-URI request to where it names. */
-    static Forwarder proxy() throws IOException {
+    public static Forwarder proxy() throws IOException {
         return new Forwarder(HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0), null);
     }
 
-    int port() {
+    public int port() {
         return server.getAddress().getPort();
     }
 
     /** The request targets as received: absolute URIs for a proxy, paths for a TLS front. */
-    List<URI> seen() {
+    public List<URI> seen() {
         return List.copyOf(seen);
     }
 
@@ -64,22 +102,26 @@ final class Forwarder implements AutoCloseable {
         try (exchange) {
             URI received = exchange.getRequestURI();
             seen.add(received);
-            URI to = target == null ? received : target.resolve(received.getRawPath());
+            URI to = target == null
+                    ? received
+                    : target.resolve(received.getRawPath()
+                            + (received.getRawQuery() == null ? "" : "?" + received.getRawQuery()));
             HttpRequest.Builder request = HttpRequest.newBuilder(to)
                     .method(
                             exchange.getRequestMethod(),
                             HttpRequest.BodyPublishers.ofByteArray(
                                     exchange.getRequestBody().readAllBytes()));
-            for (String header : List.of("Content-Type", "Authorization", "x-api-key", "anthropic-version")) {
-                String value = exchange.getRequestHeaders().getFirst(header);
-                if (value != null) {
-                    request.header(header, value);
+            exchange.getRequestHeaders().forEach((name, values) -> {
+                if (!HOP_BY_HOP.contains(name.toLowerCase(Locale.ROOT))) {
+                    values.forEach(value -> request.header(name, value));
                 }
-            }
+            });
             HttpResponse<byte[]> response = client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
-            response.headers()
-                    .firstValue("content-type")
-                    .ifPresent(type -> exchange.getResponseHeaders().set("Content-Type", type));
+            response.headers().map().forEach((name, values) -> {
+                if (!HOP_BY_HOP.contains(name.toLowerCase(Locale.ROOT)) && !name.startsWith(":")) {
+                    exchange.getResponseHeaders().put(name, values);
+                }
+            });
             byte[] body = response.body();
             exchange.sendResponseHeaders(response.statusCode(), body.length == 0 ? -1 : body.length);
             try (OutputStream out = exchange.getResponseBody()) {
