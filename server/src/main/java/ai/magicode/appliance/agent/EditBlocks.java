@@ -193,6 +193,20 @@ public final class EditBlocks {
         return Result.applied(target.path(), false);
     }
 
+    /**
+     * A repository path in normal form ({@code a/b}, no {@code .} or empty segments), or why it is not acceptable
+     * (absolute, {@code ..}, inside {@code .git}, control characters): one of the two is present.
+     */
+    record CheckedPath(Optional<String> path, Optional<String> problem) {
+        static CheckedPath of(String path) {
+            try {
+                return new CheckedPath(Optional.of(Target.normalize(path)), Optional.empty());
+            } catch (Refused refused) {
+                return new CheckedPath(Optional.empty(), Optional.of(refused.getMessage()));
+            }
+        }
+    }
+
     /** A path that is not acceptable; its message is shown to the model. */
     private static final class Refused extends Exception {
         Refused(String message) {
