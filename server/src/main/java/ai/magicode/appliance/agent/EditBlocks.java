@@ -13,7 +13,9 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -493,7 +495,7 @@ public final class EditBlocks {
         if (a.length() < 2 || b.length() < 2) {
             return 0;
         }
-        java.util.Map<String, Integer> bigrams = new java.util.HashMap<>();
+        Map<String, Integer> bigrams = new HashMap<>();
         for (int i = 0; i + 1 < a.length(); i++) {
             bigrams.merge(a.substring(i, i + 2), 1, Integer::sum);
         }

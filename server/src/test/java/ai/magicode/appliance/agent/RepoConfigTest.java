@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -43,11 +44,11 @@ class RepoConfigTest {
                 """);
 
         assertEquals("ai-fix", config.triggerLabel());
-        assertEquals(java.util.List.of("src/**", "docs/"), config.allowPaths());
-        assertEquals(java.util.List.of("src/generated/**", "*.pem"), config.denyPaths());
+        assertEquals(List.of("src/**", "docs/"), config.allowPaths());
+        assertEquals(List.of("src/generated/**", "*.pem"), config.denyPaths());
         assertEquals(Optional.of("./mvnw -q test"), config.checkCommand());
         assertEquals(Duration.ofMinutes(15), config.checkTimeout());
-        assertEquals(java.util.List.of("local-coder", "gpt-4o"), config.models());
+        assertEquals(List.of("local-coder", "gpt-4o"), config.models());
     }
 
     @Test
