@@ -23,7 +23,9 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -201,6 +203,7 @@ public final class Validation {
     private static List<Finding> check(
             Path root, List<String> changedPaths, RepoConfig config, Function<String, Optional<String>> base) {
         List<Finding> findings = new ArrayList<>();
+        Map<String, String> java = new LinkedHashMap<>();
         for (String changed : changedPaths.stream().distinct().toList()) {
             EditBlocks.CheckedPath checked = EditBlocks.CheckedPath.of(changed);
             if (checked.problem().isPresent()) {
@@ -221,13 +224,31 @@ public final class Validation {
             if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
                 continue; // deleted: only the path policy applies
             }
-            checkContent(path, file, base, findings);
+            checkContent(path, file, base, findings, java);
         }
+        // Java files are parsed in one compiler task: setting one up costs far more than parsing a file.
+        Map<String, String> javaErrors = javaErrors(java);
+        for (Map.Entry<String, String> error : javaErrors.entrySet()) {
+            Optional<String> before = base.apply(error.getKey());
+            boolean brokenBefore = before.isPresent()
+                    && !javaErrors(Map.of(error.getKey(), before.get())).isEmpty();
+            if (!brokenBefore) {
+                findings.add(new Finding(error.getKey(), PARSE, error.getValue()));
+            }
+        }
+        List<String> order = changedPaths.stream()
+                .map(changed -> EditBlocks.CheckedPath.of(changed).path().orElse(changed))
+                .toList();
+        findings.sort(Comparator.comparingInt(finding -> order.indexOf(finding.path())));
         return List.copyOf(findings);
     }
 
     private static void checkContent(
-            String path, Path file, Function<String, Optional<String>> base, List<Finding> findings) {
+            String path,
+            Path file,
+            Function<String, Optional<String>> base,
+            List<Finding> findings,
+            Map<String, String> java) {
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(file);
@@ -247,6 +268,11 @@ public final class Validation {
             return; // a binary file the job moved: nothing to parse or scan
         }
         Optional<String> before = base.apply(path);
+        if (extension.equals("java")) {
+            java.put(path, text.get()); // parsed with the others, after this loop
+            findings.addAll(secrets(path, text.get(), before.orElse("")));
+            return;
+        }
         Optional<String> error = parseError(extension, path, text.get());
         if (error.isPresent()
                 && !(before.isPresent()
@@ -287,7 +313,7 @@ public final class Validation {
     /** The first syntax error of a Java, JSON, YAML or XML text, with its line; empty for others or when it parses. */
     static Optional<String> parseError(String extension, String path, String text) {
         if (extension.equals("java")) {
-            return javaError(path, text);
+            return Optional.ofNullable(javaErrors(Map.of(path, text)).get(path));
         }
         if (extension.equals("json")) {
             return jsonError(text);
@@ -301,15 +327,46 @@ public final class Validation {
         return Optional.empty();
     }
 
-    private static Optional<String> javaError(String path, String text) {
+    /** The first syntax error of each Java source that has one, by path. */
+    private static Map<String, String> javaErrors(Map<String, String> sources) {
+        if (sources.isEmpty()) {
+            return Map.of();
+        }
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         if (javac == null) {
             throw new AgentException(
                     "This runtime has no Java compiler (module jdk.compiler); Java files cannot be" + " validated");
         }
-        JavaFileObject source;
+        Map<JavaFileObject, String> pathOf = new LinkedHashMap<>();
+        sources.forEach((path, text) -> pathOf.put(source(path, text), path));
+        DiagnosticCollector<JavaFileObject> diagnostics = new DiagnosticCollector<>();
+        // Parse only: syntax errors, no classpath, no annotation processing; preview syntax is accepted.
+        List<String> options = List.of(
+                "-proc:none",
+                "--enable-preview",
+                "-source",
+                Integer.toString(Runtime.version().feature()));
+        JavacTask task = (JavacTask)
+                javac.getTask(Writer.nullWriter(), null, diagnostics, options, null, List.copyOf(pathOf.keySet()));
         try {
-            source = new SimpleJavaFileObject(new URI("string", null, "/" + path, null), JavaFileObject.Kind.SOURCE) {
+            task.parse();
+        } catch (IOException e) {
+            throw new AgentException("Cannot parse Java sources: " + e.getMessage(), e);
+        }
+        Map<String, String> errors = new LinkedHashMap<>();
+        for (Diagnostic<? extends JavaFileObject> d : diagnostics.getDiagnostics()) {
+            String path = d.getSource() == null ? null : pathOf.get(d.getSource());
+            if (d.getKind() == Diagnostic.Kind.ERROR && path != null) {
+                errors.putIfAbsent(
+                        path, "Java syntax error at line " + d.getLineNumber() + ": " + d.getMessage(Locale.ROOT));
+            }
+        }
+        return errors;
+    }
+
+    private static JavaFileObject source(String path, String text) {
+        try {
+            return new SimpleJavaFileObject(new URI("string", null, "/" + path, null), JavaFileObject.Kind.SOURCE) {
                 @Override
                 public CharSequence getCharContent(boolean ignoreEncodingErrors) {
                     return text;
@@ -318,24 +375,6 @@ public final class Validation {
         } catch (URISyntaxException e) {
             throw new AgentException("Cannot name " + path + " for the Java parser", e);
         }
-        DiagnosticCollector<JavaFileObject> diagnostics = new DiagnosticCollector<>();
-        // Parse only: syntax errors, no classpath, no annotation processing; preview syntax is accepted.
-        List<String> options = List.of(
-                "-proc:none",
-                "--enable-preview",
-                "-source",
-                Integer.toString(Runtime.version().feature()));
-        JavacTask task =
-                (JavacTask) javac.getTask(Writer.nullWriter(), null, diagnostics, options, null, List.of(source));
-        try {
-            task.parse();
-        } catch (IOException e) {
-            throw new AgentException("Cannot parse " + path + ": " + e.getMessage(), e);
-        }
-        return diagnostics.getDiagnostics().stream()
-                .filter(d -> d.getKind() == Diagnostic.Kind.ERROR)
-                .findFirst()
-                .map(d -> "Java syntax error at line " + d.getLineNumber() + ": " + d.getMessage(Locale.ROOT));
     }
 
     private static Optional<String> jsonError(String text) {
