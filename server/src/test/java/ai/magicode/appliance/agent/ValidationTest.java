@@ -74,6 +74,22 @@ class ValidationTest {
     }
 
     @Test
+    void eachBrokenJavaFileOfAChangeIsNamed() throws IOException {
+        write("a/A.java", "class A {}\n");
+        write("b/B.java", "class B {\n  void f( {}\n}\n");
+        write("c/C.java", "class C {}\n");
+        write("d/D.java", "class D {\n\n  int x = 1\n}\n");
+
+        List<Finding> findings = check(root, "a/A.java", "b/B.java", "c/C.java", "d/D.java");
+
+        assertEquals(
+                List.of("b/B.java", "d/D.java"),
+                findings.stream().map(Finding::path).toList());
+        assertTrue(findings.get(0).message().contains("line 2"), findings.get(0).message());
+        assertTrue(findings.get(1).message().contains("line 3"), findings.get(1).message());
+    }
+
+    @Test
     void javaParsingIsSyntaxOnly() throws IOException {
         write("src/A.java", "package a;\nimport does.not.Exist;\nclass A extends Missing { Unknown u; }\n");
 
