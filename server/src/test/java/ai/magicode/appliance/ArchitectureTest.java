@@ -44,6 +44,15 @@ class ArchitectureTest {
             .because("only secrets (and audit, for signing) own Bouncy Castle");
 
     @ArchTest
+    static final ArchRule snakeYamlOnlyInConfigShipAndAgent = noClasses()
+            .that()
+            .resideOutsideOfPackages(ROOT + ".config..", ROOT + ".ship..", ROOT + ".agent..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAPackage("org.yaml.snakeyaml..")
+            .because("YAML is read by config (appliance settings), ship (chart values) and agent (.magicode.yml)");
+
+    @ArchTest
     static final ArchRule featuresAreFreeOfCycles =
             slices().matching(ROOT + ".(*)..").should().beFreeOfCycles();
 

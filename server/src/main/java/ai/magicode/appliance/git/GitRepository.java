@@ -155,6 +155,31 @@ public final class GitRepository implements AutoCloseable {
         return Optional.of(decode(bytes));
     }
 
+    /**
+     * Reads the text of the regular file at {@code path} in a commit's tree, as {@link #text(SourceFile)} does; empty
+     * when the commit has no regular file at that path or the file is binary.
+     */
+    public Optional<String> text(String commit, String path) {
+        ObjectId id = ObjectId.fromString(resolve(commit));
+        try (RevWalk walk = new RevWalk(repository);
+                TreeWalk tree =
+                        TreeWalk.forPath(repository, path, walk.parseCommit(id).getTree())) {
+            if (tree == null || (tree.getFileMode(0).getBits() & FileMode.TYPE_MASK) != FileMode.TYPE_FILE) {
+                return Optional.empty();
+            }
+            ObjectId blob = tree.getObjectId(0);
+            try (ObjectReader reader = repository.newObjectReader()) {
+                long size = reader.getObjectSize(blob, Constants.OBJ_BLOB);
+                return text(new SourceFile(path, blob.name(), size));
+            }
+        } catch (IllegalArgumentException e) {
+            return Optional.empty(); // not a valid tree path (empty, absolute, or with empty segments)
+        } catch (IOException e) {
+            throw new GitException(
+                    "Cannot read " + path + " at " + commit + " in " + location + ": " + e.getMessage(), e);
+        }
+    }
+
     static String decode(byte[] bytes) {
         CharsetDecoder strict = StandardCharsets.UTF_8
                 .newDecoder()

@@ -39,6 +39,28 @@ class GitRepositoryTest {
     }
 
     @Test
+    void readsOneFileAtACommitByPath() throws IOException {
+        String first;
+        String second;
+        try (GitFixture fixture = GitFixture.create(dir.resolve("r.git"), true)) {
+            first = fixture.file("src/a.txt", "one\n").commit("first");
+            second = fixture.file("src/a.txt", "two\n")
+                    .bytes("bin", new byte[] {0, 1})
+                    .symlink("link", "src/a.txt")
+                    .commit("second");
+        }
+        try (GitRepository repo = GitRepository.open(dir.resolve("r.git"))) {
+            assertEquals("one\n", repo.text(first, "src/a.txt").orElseThrow());
+            assertEquals("two\n", repo.text(second, "src/a.txt").orElseThrow());
+            assertTrue(repo.text(first, "bin").isEmpty(), "absent at that commit");
+            assertTrue(repo.text(second, "bin").isEmpty(), "binary");
+            assertTrue(repo.text(second, "link").isEmpty(), "a symlink is not read");
+            assertTrue(repo.text(second, "src").isEmpty(), "a directory is not a file");
+            assertTrue(repo.text(second, "/src/a.txt").isEmpty(), "not a tree path");
+        }
+    }
+
+    @Test
     void opensAWorkTreeAndResolvesBranchNames() throws IOException {
         String commit;
         try (GitFixture fixture = GitFixture.create(dir.resolve("work"), false)) {
