@@ -275,6 +275,21 @@ public final class ApplianceStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Garbage-collects the object graph and rewrites every store file that holds unreachable records, so that
+     * erased data (a deleted tenant's) leaves the files instead of waiting for background housekeeping.
+     */
+    public void compact() {
+        lifecycle.readLock().lock();
+        try {
+            requireOpen();
+            storage.issueFullGarbageCollection();
+            storage.issueFullFileCheck();
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
     /** Whether the store is open (not yet closed). */
     public boolean isOpen() {
         return open;
