@@ -254,6 +254,36 @@ public final class Appliance implements AutoCloseable {
                 .register(identity.tenantData());
     }
 
+    /** The vault (for tests that put a tenant's secrets without an HTTP caller). */
+    Vault vault() {
+        return vault;
+    }
+
+    /** The repository indexes (for tests). */
+    RepoIndexes indexes() {
+        return indexes;
+    }
+
+    /** The workspaces (for tests). */
+    Workspaces workspaces() {
+        return workspaces;
+    }
+
+    /** The LLM usage records (for tests). */
+    Usage usage() {
+        return llmUsage;
+    }
+
+    /** Tenant deletions (for tests). */
+    TenantDeletions deletions() {
+        return deletions;
+    }
+
+    /** Tenant exports (for tests). */
+    Exports exports() {
+        return exports;
+    }
+
     /** The registry of stored data kinds; features built outside (the agent's jobs) register theirs here. */
     public DataInventory inventory() {
         return inventory;
