@@ -59,6 +59,8 @@ public final class TenantDeletions implements AutoCloseable {
     /** The persistent intents by tenant; replaced, stored as a map. */
     static final class Intents {
         final HashMap<String, Intent> intents = new HashMap<>();
+        /** A deletion finished since the last start: compact again once nothing of this process holds its strings. */
+        boolean compactAtStart;
     }
 
     private final ApplianceStore store;
@@ -96,7 +98,8 @@ public final class TenantDeletions implements AutoCloseable {
             if (existing != null) {
                 return status(tenant).orElseThrow();
             }
-            intent = new Intent(tenant, actor.id(), Instant.now());
+            // The stored intent owns its strings: no other live object may hold them (see start()).
+            intent = new Intent(new String(tenant), new String(actor.id()), Instant.now());
             intents.intents.put(tenant, intent);
             store.store(intents.intents);
         }
@@ -111,8 +114,18 @@ public final class TenantDeletions implements AutoCloseable {
     /** Starts the deletions a previous process left unfinished; returns how many. */
     public int resume() {
         List<Intent> unfinished;
+        boolean compact;
         synchronized (intents) {
             unfinished = List.copyOf(intents.intents.values());
+            compact = intents.compactAtStart;
+        }
+        if (compact) {
+            // The store keeps records whose Java objects the previous process still held when it compacted.
+            store.compact();
+            synchronized (intents) {
+                intents.compactAtStart = false;
+                store.store(intents);
+            }
         }
         for (Intent intent : unfinished) {
             LOG.log(INFO, "Resuming the deletion of a tenant requested at " + intent.requestedAt());
@@ -127,16 +140,20 @@ public final class TenantDeletions implements AutoCloseable {
     }
 
     private Status start(Intent intent) {
-        Status running =
-                new Status(intent.tenant(), State.RUNNING, 0, inventory.kinds().size(), Optional.empty());
-        statuses.put(intent.tenant(), running);
-        worker.submit(() -> run(intent));
+        // The worker and the progress kept in memory hold copies, never the stored intent or its strings: the store
+        // keeps every record whose Java object is still reachable (a later store could reference it again), and the
+        // compaction at the end must find the intent unreachable.
+        String name = new String(intent.tenant());
+        String requestedBy = new String(intent.requestedBy());
+        Instant requestedAt = intent.requestedAt();
+        Status running = new Status(name, State.RUNNING, 0, inventory.kinds().size(), Optional.empty());
+        statuses.put(name, running);
+        worker.submit(() -> run(name, requestedBy, requestedAt));
         return running;
     }
 
     /** Runs one deletion to its end; every step is idempotent. */
-    void run(Intent intent) {
-        String tenant = intent.tenant();
+    void run(String tenant, String requestedBy, Instant requestedAt) {
         List<TenantData> kinds = inventory.kinds();
         try {
             shutOut.accept(tenant);
@@ -148,15 +165,16 @@ public final class TenantDeletions implements AutoCloseable {
             }
             synchronized (intents) {
                 intents.intents.remove(tenant);
-                store.store(intents.intents);
+                intents.compactAtStart = true;
+                store.storeAll(List.of(intents.intents, intents));
             }
             // Erased records stay in the store's files until housekeeping moves live data out of them.
             store.compact();
             audit.accept(AuditEvent.of("privacy.tenant.delete", tenant)
                     .tenant(tenant)
                     .actor(Actor.system())
-                    .field("requestedBy", intent.requestedBy())
-                    .field("requestedAt", intent.requestedAt().toString())
+                    .field("requestedBy", requestedBy)
+                    .field("requestedAt", requestedAt.toString())
                     .field(
                             "kinds",
                             String.join(
