@@ -279,6 +279,11 @@ public final class Appliance implements AutoCloseable {
         return deletions;
     }
 
+    /** The store's section names (for the inventory's completeness test). */
+    java.util.Set<String> storeSections() {
+        return store.sectionNames();
+    }
+
     /** Tenant exports (for tests). */
     Exports exports() {
         return exports;

@@ -312,6 +312,13 @@ public final class ApplianceStore implements AutoCloseable {
         }
     }
 
+    /** The names of the feature sections the store holds now (for the data inventory's completeness check). */
+    public java.util.Set<String> sectionNames() {
+        synchronized (root.sections()) {
+            return java.util.Set.copyOf(root.sections().keySet());
+        }
+    }
+
     /** Whether the store is open (not yet closed). */
     public boolean isOpen() {
         return open;
