@@ -60,6 +60,7 @@ class TenantDeletionIT {
 
     private Appliance appliance;
     private URI base;
+    private Map<String, String> session;
 
     @BeforeEach
     void start() {
@@ -96,6 +97,18 @@ class TenantDeletionIT {
                 200,
                 send("PUT", "/api/v1/privacy/retention", auth, Map.of("usageDays", 90))
                         .statusCode());
+        assertEquals(
+                400,
+                send("PUT", "/api/v1/privacy/retention", auth, Map.of("exportHours", 0))
+                        .statusCode(),
+                "out-of-range retention is refused");
+        assertEquals(
+                409,
+                send("DELETE", "/api/v1/tenants/" + TENANT, session, null).statusCode(),
+                "a superadmin cannot delete the tenant they are signed in to");
+        assertEquals(
+                404,
+                send("DELETE", "/api/v1/tenants/no-such-tenant", session, null).statusCode());
         indexARepository();
         // Fresh strings, as a request would bring them: the store keeps a record whose Java object is still reachable
         // (as these constants would stay), since a later store could reference it again.
@@ -157,6 +170,7 @@ class TenantDeletionIT {
         assertEquals(200, login.statusCode(), login.body());
         String cookie = login.headers().firstValue("Set-Cookie").orElseThrow();
         String csrf = JSON.readTree(login.body()).path("csrfToken").asText();
+        session = Map.of("Cookie", cookie.substring(0, cookie.indexOf(';')), "X-CSRF-Token", csrf);
         HttpResponse<String> created = send(
                 "POST",
                 "/api/v1/tokens",
