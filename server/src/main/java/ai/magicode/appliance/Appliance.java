@@ -44,6 +44,11 @@ import ai.magicode.appliance.llm.LlmRoutes;
 import ai.magicode.appliance.llm.Policies;
 import ai.magicode.appliance.llm.ProviderKeys;
 import ai.magicode.appliance.llm.Usage;
+import ai.magicode.appliance.privacy.DataInventory;
+import ai.magicode.appliance.privacy.Exports;
+import ai.magicode.appliance.privacy.PrivacyRoutes;
+import ai.magicode.appliance.privacy.Retention;
+import ai.magicode.appliance.privacy.TenantDeletions;
 import ai.magicode.appliance.secrets.SecretsRoutes;
 import ai.magicode.appliance.secrets.TlsCertificates;
 import ai.magicode.appliance.secrets.TlsKeyPair;
@@ -52,6 +57,7 @@ import ai.magicode.appliance.store.ApplianceStore;
 import ai.magicode.appliance.store.Backup;
 import ai.magicode.appliance.store.Migration;
 import ai.magicode.appliance.store.StoreException;
+import ai.magicode.appliance.store.TenantData;
 import ai.magicode.appliance.web.HttpMetrics;
 import ai.magicode.appliance.web.Observability;
 import ai.magicode.appliance.web.Problems;
@@ -71,6 +77,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -101,6 +108,9 @@ public final class Appliance implements AutoCloseable {
     /** The audit log's directory in the data dir and in a backup ({@code magicode audit verify} reads it there). */
     static final String AUDIT_DIR = "audit";
 
+    /** How often the tenants' retention settings are applied (exports expire by the hour). */
+    static final Duration RETENTION_INTERVAL = Duration.ofMinutes(10);
+
     private final ApplianceConfig config;
     private final ApplianceStore store;
     private final AuditLog audit;
@@ -118,10 +128,15 @@ public final class Appliance implements AutoCloseable {
     private final WebhookInbox webhooks;
     private final LlmGateway llm;
     private final Usage llmUsage;
+    private final DataInventory inventory;
+    private final Exports exports;
+    private final Retention retention;
+    private final TenantDeletions deletions;
     private WebServer server;
     private ControlServer control;
     private ScheduledExecutorService recoveries;
     private ScheduledExecutorService keyReloads;
+    private ScheduledExecutorService retentionTask;
     private boolean closed;
 
     private Appliance(ApplianceConfig config, DataDir data) {
@@ -162,15 +177,127 @@ public final class Appliance implements AutoCloseable {
         ProviderKeys.importKeys(config.llm(), vault);
         Catalogue catalogue = Catalogue.load(config.llm());
         this.llmUsage = new Usage(store);
+        Policies policies = new Policies(store, catalogue);
+        Budgets budgets = new Budgets(store);
         this.llm = new LlmGateway(
                 config.llm(),
                 catalogue,
-                new Policies(store, catalogue),
+                policies,
                 llmUsage,
-                new Budgets(store),
+                budgets,
                 ProviderKeys.from(vault),
                 audit::append,
                 Appliance::pause);
+        this.inventory = new DataInventory();
+        this.retention = new Retention(
+                store,
+                (tenant, before) -> llmUsage.erase(tenant, Optional.of(before)),
+                audit::append,
+                Clock.systemUTC());
+        this.exports =
+                new Exports(store, config.dataDir(), inventory, retention::exportTtl, audit::append, Clock.systemUTC());
+        registerTenantData(policies, budgets);
+        this.deletions = new TenantDeletions(store, inventory, identity::shutOut, audit::append);
+    }
+
+    /**
+     * Every kind of data the appliance keeps, in the order a tenant's deletion erases it: the exports first (they
+     * copy everything), the tenant record last (a resumed deletion still finds the tenant until the end). A feature
+     * that stores tenant data adds its {@code tenantData()} here; {@code DataInventoryTest} fails for a store section
+     * or data-dir directory no registration covers.
+     */
+    private void registerTenantData(Policies policies, Budgets budgets) {
+        inventory
+                .register(exports.tenantData())
+                .register(indexes.tenantData())
+                .register(new TenantData(
+                        "index.term-keys",
+                        "the vault's appliance tenant, secret index.term-key.<tenant>",
+                        "until the tenant is deleted",
+                        "the per-tenant HMAC key of the index's lexical term hashes",
+                        List.of(),
+                        (tenant, sink) -> {},
+                        tenant -> vault.delete(Vault.APPLIANCE, "index.term-key." + tenant, Actor.system(), "-")))
+                .register(TenantData.platform(
+                        "git.workspaces",
+                        "DATA_DIR/workspaces/<job>/ (bare Git repositories fetched at one commit)",
+                        "while their job runs; deleted when it ends and swept at every start",
+                        "read a repository at one commit to index it or work on it",
+                        List.of("dir:workspaces")))
+                .register(new TenantData(
+                        "github.installation-tokens",
+                        "process memory (never written to disk)",
+                        "until GitHub expires them (one hour)",
+                        "act as the App's installation on the tenant's repositories",
+                        List.of(),
+                        (tenant, sink) -> {},
+                        tenant -> gitHub.tokens().clear()))
+                .register(webhooks.tenantData())
+                .register(llmUsage.tenantData())
+                .register(budgets.tenantData())
+                .register(policies.tenantData())
+                .register(vault.tenantData())
+                .register(retention.tenantData())
+                .register(audit.tenantData())
+                .register(TenantData.platform(
+                        "privacy.deletions",
+                        "store section privacy.deletions",
+                        "until the deletion finishes",
+                        "resume a tenant deletion a crash interrupted",
+                        List.of("store:privacy.deletions")))
+                .register(TenantData.platform(
+                        "server.tls",
+                        "DATA_DIR/tls/ (self-signed certificate and key, when generated)",
+                        "until replaced",
+                        "serve HTTPS when no certificate is configured",
+                        List.of("dir:tls")))
+                .register(TenantData.platform(
+                        "control.socket",
+                        "DATA_DIR/run/control.sock",
+                        "while the appliance runs",
+                        "let CLI commands reach the running appliance",
+                        List.of("dir:run")))
+                .register(identity.tenantData());
+    }
+
+    /** The vault (for tests that put a tenant's secrets without an HTTP caller). */
+    Vault vault() {
+        return vault;
+    }
+
+    /** The repository indexes (for tests). */
+    RepoIndexes indexes() {
+        return indexes;
+    }
+
+    /** The workspaces (for tests). */
+    Workspaces workspaces() {
+        return workspaces;
+    }
+
+    /** The LLM usage records (for tests). */
+    Usage usage() {
+        return llmUsage;
+    }
+
+    /** Tenant deletions (for tests). */
+    TenantDeletions deletions() {
+        return deletions;
+    }
+
+    /** The store's section names (for the inventory's completeness test). */
+    java.util.Set<String> storeSections() {
+        return store.sectionNames();
+    }
+
+    /** Tenant exports (for tests). */
+    Exports exports() {
+        return exports;
+    }
+
+    /** The registry of stored data kinds; features built outside (the agent's jobs) register theirs here. */
+    public DataInventory inventory() {
+        return inventory;
     }
 
     /** The GitHub webhook inbox; features register their event handlers on it before {@link #start}. */
@@ -323,6 +450,7 @@ public final class Appliance implements AutoCloseable {
         rules.register("/api/v1", new GitHubRoutes(gitHub, gitHubApp, vault, this::consoleUrl, audit::append));
         rules.register("/api/v1", new InboxRoutes(webhooks));
         rules.register("/api/v1", new LlmRoutes(llm, llmUsage, audit::append));
+        rules.register("/api/v1", new PrivacyRoutes(inventory, exports, retention, deletions, identity::tenantExists));
     }
 
     /** The listener, its limits, TLS and the server features (observe, OpenAPI) around {@link #routing}. */
@@ -372,6 +500,8 @@ public final class Appliance implements AutoCloseable {
         webhooks.start();
         scheduleDeliveryRecovery();
         scheduleKeyReload();
+        deletions.resume();
+        scheduleRetention();
         Map<String, ControlServer.Command> commands = new LinkedHashMap<>();
         commands.put("backup", arguments -> {
             String to = arguments.get("to");
@@ -456,6 +586,23 @@ public final class Appliance implements AutoCloseable {
                 TimeUnit.MILLISECONDS);
     }
 
+    /** Applies the tenants' retention settings at startup and then every {@link #RETENTION_INTERVAL}. */
+    private void scheduleRetention() {
+        retentionTask = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("privacy-retention").daemon().factory());
+        retentionTask.scheduleWithFixedDelay(
+                () -> {
+                    try {
+                        retention.apply(exports);
+                    } catch (RuntimeException e) {
+                        LOG.log(WARNING, "Applying retention failed; next try in " + RETENTION_INTERVAL + ": " + e);
+                    }
+                },
+                0,
+                RETENTION_INTERVAL.toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
     /** Backs the store and the audit log up, consistently, while serving; audited as {@code store.backup}. */
     public Backup backup(Path to) {
         return backup(store, audit, to);
@@ -522,6 +669,11 @@ public final class Appliance implements AutoCloseable {
         if (keyReloads != null) {
             keyReloads.shutdownNow();
         }
+        if (retentionTask != null) {
+            retentionTask.shutdownNow();
+        }
+        deletions.close();
+        exports.close();
         indexes.close();
         webhooks.close();
         llm.close();

@@ -80,7 +80,8 @@ class ArchitectureTest {
                     ROOT + ".tickets..",
                     ROOT + ".agent..",
                     ROOT + ".console..",
-                    ROOT + ".ship..")
+                    ROOT + ".ship..",
+                    ROOT + ".privacy..")
             .because("data flows one way: console, agent → github, git, index, llm, tickets → store, secrets, audit");
 
     @ArchTest
@@ -90,9 +91,36 @@ class ArchitectureTest {
                     ROOT + ".github..", ROOT + ".git..", ROOT + ".index..", ROOT + ".llm..", ROOT + ".tickets..")
             .should()
             .dependOnClassesThat()
-            .resideInAnyPackage(ROOT + ".agent..", ROOT + ".console..")
+            .resideInAnyPackage(ROOT + ".agent..", ROOT + ".console..", ROOT + ".privacy..")
             .allowEmptyShould(true)
             .because("calls against the flow go through a callback handed over in Appliance");
+
+    @ArchTest
+    static final ArchRule privacyReachesFeaturesOnlyThroughTheirTenantData = noClasses()
+            .that()
+            .resideInAPackage(ROOT + ".privacy..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage(
+                    ROOT + ".auth..",
+                    ROOT + ".github..",
+                    ROOT + ".git..",
+                    ROOT + ".index..",
+                    ROOT + ".llm..",
+                    ROOT + ".tickets..",
+                    ROOT + ".agent..",
+                    ROOT + ".console..")
+            .because("privacy sweeps the features through the store.TenantData each one registers in Appliance");
+
+    @ArchTest
+    static final ArchRule featuresDoNotCallPrivacy = noClasses()
+            .that()
+            .resideInAnyPackage(ROOT + ".auth..", ROOT + ".secrets..", ROOT + ".agent..", ROOT + ".console..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAPackage(ROOT + ".privacy..")
+            .allowEmptyShould(true)
+            .because("features declare their data (store.TenantData); only Appliance hands it to privacy");
 
     private static ArchRule onlyOwnerUses(String library, String owner) {
         return noClasses()

@@ -597,6 +597,41 @@ class IdentityIT {
                         superadmin,
                         (p, t, s) -> new Call(
                                 "PUT", "/api/v1/github/installations/424242/tenant", Map.of("tenant", "acme"), 200)));
+        // Privacy: the inventory for everyone signed in; exports and retention for the tenant's admins; deletion for
+        // the superadmin (of a tenant that does not exist here: deleting a real one would change later cells).
+        cells.put(
+                "GET /api/v1/privacy/inventory",
+                new Cell(all, (p, t, s) -> new Call("GET", "/api/v1/privacy/inventory", null, 200)));
+        cells.put(
+                "POST /api/v1/privacy/exports",
+                new Cell(admin, (p, t, s) -> new Call("POST", "/api/v1/privacy/exports", null, 202)));
+        cells.put(
+                "GET /api/v1/privacy/exports",
+                new Cell(admin, (p, t, s) -> new Call("GET", "/api/v1/privacy/exports", null, 200)));
+        cells.put(
+                "GET /api/v1/privacy/exports/{id}",
+                new Cell(admin, (p, t, s) -> new Call("GET", "/api/v1/privacy/exports/no-such-export", null, 404)));
+        cells.put(
+                "GET /api/v1/privacy/exports/{id}/download",
+                new Cell(
+                        Set.of(),
+                        (p, t, s) -> new Call(
+                                "GET", "/api/v1/privacy/exports/no-such-export/download?token=wrong", null, 404)));
+        cells.put(
+                "GET /api/v1/privacy/retention",
+                new Cell(admin, (p, t, s) -> new Call("GET", "/api/v1/privacy/retention", null, 200)));
+        cells.put(
+                "PUT /api/v1/privacy/retention",
+                new Cell(
+                        admin,
+                        (p, t, s) -> new Call("PUT", "/api/v1/privacy/retention", Map.of("exportHours", 24), 200)));
+        cells.put(
+                "DELETE /api/v1/tenants/{name}",
+                new Cell(superadmin, (p, t, s) -> new Call("DELETE", "/api/v1/tenants/no-such-" + t, null, 404)));
+        cells.put(
+                "GET /api/v1/privacy/deletions/{name}",
+                new Cell(
+                        superadmin, (p, t, s) -> new Call("GET", "/api/v1/privacy/deletions/no-such-" + t, null, 404)));
         return cells;
     }
 

@@ -5,6 +5,7 @@ import static java.lang.System.Logger.Level.INFO;
 import static java.lang.System.Logger.Level.WARNING;
 
 import ai.magicode.appliance.config.ApplianceConfig.AuditConfig;
+import ai.magicode.appliance.store.TenantData;
 import io.helidon.metrics.api.Gauge;
 import io.helidon.metrics.api.Metrics;
 import java.io.IOException;
@@ -324,6 +325,39 @@ public final class AuditLog implements AutoCloseable {
     /** Entries matching {@code query}, oldest first, at most its limit. */
     AuditQuery.Page query(AuditQuery query) {
         return SegmentReader.query(dir, query);
+    }
+
+    /**
+     * The audit log as tenant data: a tenant's entries are exported as they are (JSON Lines, hash fields included so
+     * the export can be checked against the log). They are never erased: the hash chain forbids rewriting an entry,
+     * so a deleted tenant's entries stay until the log's retention deletes their segments; the deletion adds its
+     * tombstone.
+     */
+    public TenantData tenantData() {
+        return new TenantData(
+                "audit",
+                "DATA_DIR/" + dir.getFileName() + "/ (hash-chained, signed segments)",
+                "audit.retention.max-age / max-mb, whole segments only, behind a signed anchor; never per tenant",
+                "tamper-evident record of every admin action, external write, LLM call and data operation",
+                List.of("dir:" + dir.getFileName()),
+                (tenant, sink) -> {
+                    AuditQuery query = new AuditQuery(
+                            Optional.empty(),
+                            Optional.empty(),
+                            Optional.empty(),
+                            Optional.empty(),
+                            Optional.empty(),
+                            Optional.of(tenant),
+                            1,
+                            Integer.MAX_VALUE);
+                    List<String> lines = new ArrayList<>();
+                    export(query, (entry, buf, start, end) -> {
+                        lines.add(new String(buf, start, end - start, java.nio.charset.StandardCharsets.UTF_8));
+                        return true;
+                    });
+                    sink.addJsonLines("audit/entries.jsonl", lines);
+                },
+                tenant -> {});
     }
 
     /** Every entry matching {@code query} (its limit ignored), oldest first, as raw lines and entries. */

@@ -163,6 +163,24 @@ final class ApiTokens {
         return Optional.of(token);
     }
 
+    /** Removes every token of {@code tenant} (revoked or not): a deleted tenant keeps no token record. */
+    synchronized int erase(String tenant) {
+        List<String> ids = state.tokens.values().stream()
+                .filter(token -> token.tenant().equals(tenant))
+                .map(ApiToken::id)
+                .toList();
+        if (ids.isEmpty()) {
+            return 0;
+        }
+        for (String id : ids) {
+            ApiToken removed = state.tokens.remove(id);
+            idByHash.remove(removed.sha256());
+            lastUsed.remove(id);
+        }
+        store.store(state.tokens);
+        return ids.size();
+    }
+
     private void markUsed(ApiToken token, Instant now) {
         lastUsed.put(token.id(), now);
         synchronized (this) {

@@ -6,6 +6,7 @@ import ai.magicode.appliance.audit.Actor;
 import ai.magicode.appliance.audit.AuditEvent;
 import ai.magicode.appliance.config.AuthConfig;
 import ai.magicode.appliance.store.ApplianceStore;
+import ai.magicode.appliance.store.TenantData;
 import ai.magicode.appliance.web.RequestIds;
 import io.helidon.metrics.api.Counter;
 import io.helidon.metrics.api.Gauge;
@@ -22,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -41,6 +43,10 @@ public final class Identity {
     private final TokenRoutes tokenRoutes;
     private final TenantRoutes tenantRoutes;
     private final Optional<ConsoleLogin> console;
+    private final Tenants tenants;
+    private final Sessions sessions;
+    private final ApiTokens apiTokens;
+    private final LocalUsers localUsers;
 
     /**
      * @param config the {@code auth} section
@@ -62,9 +68,10 @@ public final class Identity {
                 .connectTimeout(OidcProvider.TIMEOUT)
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .build();
-        Tenants tenants = new Tenants(store);
-        Sessions sessions = new Sessions(config.sessionTtl(), clock);
-        ApiTokens apiTokens = new ApiTokens(store, clock);
+        this.tenants = new Tenants(store);
+        this.sessions = new Sessions(config.sessionTtl(), clock);
+        this.apiTokens = new ApiTokens(store, clock);
+        this.localUsers = new LocalUsers(store);
         this.provider = config.issuer()
                 .map(issuer -> new OidcProvider(config.discoveryUrl().orElseThrow(), issuer.toString(), http, clock));
         Optional<Jwks> keys = provider.map(
@@ -86,8 +93,8 @@ public final class Identity {
                     .field("reason", rejection.reason())
                     .denied());
         });
-        this.authRoutes = new AuthRoutes(
-                setupToken, new LocalUsers(store), tenants, sessions, config.localLogin(), secureCookies, audit);
+        this.authRoutes =
+                new AuthRoutes(setupToken, localUsers, tenants, sessions, config.localLogin(), secureCookies, audit);
         this.tokenRoutes = new TokenRoutes(apiTokens, audit);
         this.tenantRoutes = new TenantRoutes(tenants, audit);
         Optional<String> clientSecret = config.clientSecretFile().map(Identity::readSecret);
@@ -138,6 +145,96 @@ public final class Identity {
                         .send("{\"type\":\"about:blank\",\"title\":\"Not Found\",\"status\":404,"
                                 + "\"detail\":\"No OIDC provider is configured.\",\"requestId\":\""
                                 + RequestIds.of(req) + "\"}")));
+    }
+
+    /** Whether a tenant named {@code name} exists. */
+    public boolean tenantExists(String name) {
+        return tenants.find(name).isPresent();
+    }
+
+    /**
+     * Shuts a tenant out before its deletion: disables it (its callers are refused from now on), ends its console
+     * sessions and removes its API tokens. Idempotent.
+     */
+    public void shutOut(String tenant) {
+        tenants.setEnabled(tenant, false);
+        sessions.endAll(tenant);
+        apiTokens.erase(tenant);
+    }
+
+    /** The tenant data identity keeps: tenants, local users, API tokens, console sessions, first-run setup. */
+    public List<TenantData> tenantData() {
+        return List.of(
+                new TenantData(
+                        "auth.local-users",
+                        "store section auth.local-users",
+                        "until the user or the tenant is deleted",
+                        "break-glass local login: user name, roles and an Argon2id password hash",
+                        List.of("store:auth.local-users"),
+                        (tenant, sink) -> sink.add(
+                                "auth/local-users.json",
+                                localUsers.list(tenant).stream()
+                                        .map(user -> Map.of(
+                                                "username", user.username(),
+                                                "roles", user.roleNames(),
+                                                "createdAt", user.createdAt().toString()))
+                                        .toList()),
+                        localUsers::erase),
+                new TenantData(
+                        "auth.api-tokens",
+                        "store section auth.api-tokens",
+                        "until revoked tokens are deleted with their tenant (expired and revoked tokens stay listed)",
+                        "authenticate API callers: id, owner, name, scopes, SHA-256 of the token, times",
+                        List.of("store:auth.api-tokens"),
+                        (tenant, sink) -> sink.add(
+                                "auth/api-tokens.json",
+                                apiTokens.list(tenant).stream()
+                                        .map(Identity::describe)
+                                        .toList()),
+                        apiTokens::erase),
+                new TenantData(
+                        "auth.sessions",
+                        "process memory (never written to disk)",
+                        "auth.session-ttl, and never past a restart",
+                        "keep console users signed in",
+                        List.of(),
+                        (tenant, sink) -> {},
+                        sessions::endAll),
+                TenantData.platform(
+                        "auth.setup",
+                        "store section auth.setup",
+                        "until first-run setup is done",
+                        "the one-time setup token's hash (no tenant data)",
+                        List.of("store:auth.setup")),
+                // Last: deletion erases in registration order, and the tenant record is what a resumed deletion finds.
+                new TenantData(
+                        "auth.tenants",
+                        "store section auth.tenants",
+                        "until the tenant is deleted",
+                        "the tenant itself: name, enabled, creation time",
+                        List.of("store:auth.tenants"),
+                        (tenant, sink) -> tenants.find(tenant)
+                                .ifPresent(t -> sink.add(
+                                        "tenant.json",
+                                        Map.of(
+                                                "name", t.name(),
+                                                "enabled", t.enabled(),
+                                                "createdAt", t.createdAt().toString()))),
+                        tenants::remove));
+    }
+
+    private static Map<String, Object> describe(ApiTokens.ApiToken token) {
+        Map<String, Object> described = new java.util.LinkedHashMap<>();
+        described.put("id", token.id());
+        described.put("kind", token.kind().name().toLowerCase(java.util.Locale.ROOT));
+        described.put("owner", token.owner());
+        described.put("name", token.name());
+        described.put("scopes", token.scopeNames());
+        described.put("createdAt", token.createdAt().toString());
+        described.put("expiresAt", token.expiresAt().toString());
+        described.put("lastUsedAt", String.valueOf(token.lastUsedAt()));
+        described.put("revokedAt", String.valueOf(token.revokedAt()));
+        return described;
     }
 
     /** What is wrong with the OIDC provider, if one is configured and it cannot be reached. */

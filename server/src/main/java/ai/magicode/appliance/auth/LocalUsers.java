@@ -5,6 +5,7 @@ import ai.magicode.appliance.store.ApplianceStore;
 import ai.magicode.appliance.web.Role;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -60,6 +61,24 @@ final class LocalUsers {
         }
         boolean matches = PasswordHashes.verify(password, user == null ? DUMMY : user.passwordHash());
         return matches && user != null ? Optional.of(user) : Optional.empty();
+    }
+
+    /** The local users of {@code tenant}, by name. */
+    synchronized List<LocalUser> list(String tenant) {
+        return state.users.values().stream()
+                .filter(user -> user.tenant().equals(tenant))
+                .sorted(java.util.Comparator.comparing(LocalUser::username))
+                .toList();
+    }
+
+    /** Removes every local user of {@code tenant}; how many there were. */
+    synchronized int erase(String tenant) {
+        int before = state.users.size();
+        state.users.values().removeIf(user -> user.tenant().equals(tenant));
+        if (state.users.size() != before) {
+            store.store(state.users);
+        }
+        return before - state.users.size();
     }
 
     /** Whether local login is disabled by an admin at run time (the config can only disable it further). */

@@ -95,6 +95,13 @@ final class Sessions {
         return login == null || !clock.instant().isBefore(login.expiresAt()) ? Optional.empty() : Optional.of(login);
     }
 
+    /** Ends every session of {@code tenant} (its deletion, or its callers' revocation); how many there were. */
+    int endAll(String tenant) {
+        int before = sessions.size();
+        sessions.values().removeIf(session -> session.caller().tenant().equals(tenant));
+        return before - sessions.size();
+    }
+
     private void sweep() {
         Instant now = clock.instant();
         sessions.values().removeIf(session -> !now.isBefore(session.expiresAt()));

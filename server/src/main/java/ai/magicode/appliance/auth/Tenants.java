@@ -81,6 +81,15 @@ public final class Tenants {
         return Optional.of(changed);
     }
 
+    /** Removes {@code name} (the last step of a tenant's deletion); whether it existed. */
+    synchronized boolean remove(String name) {
+        if (state.tenants.remove(name) == null) {
+            return false;
+        }
+        store.store(state.tenants);
+        return true;
+    }
+
     /** Persistent tenant table; replaced records, stored as a map. */
     static final class State {
         final Map<String, Tenant> tenants = new HashMap<>();

@@ -86,6 +86,28 @@ public final class Installations {
                 .toList();
     }
 
+    /** The ids of the installations mapped to {@code tenant}. */
+    public synchronized List<Long> idsOf(String tenant) {
+        return state.installations.values().stream()
+                .filter(i -> i.tenant().equals(tenant))
+                .map(Installation::id)
+                .sorted()
+                .toList();
+    }
+
+    /**
+     * Forgets the installations mapped to {@code tenant} and their repositories (a tenant's deletion); on the
+     * journal writer only. Events about them arrive unmapped afterwards, as for a new installation.
+     *
+     * @return the changed objects to store
+     */
+    synchronized List<Object> removeTenant(String tenant) {
+        List<Long> ids = idsOf(tenant);
+        state.installations.keySet().removeAll(ids);
+        state.repositories.values().removeIf(r -> ids.contains(r.installationId()));
+        return List.of(state.installations, state.repositories);
+    }
+
     /** Maps installation {@code id} to {@code tenant} (empty: unmapped); on the journal writer only. */
     synchronized List<Object> mapTenant(long id, String tenant, Instant now) {
         Installation existing = state.installations.get(id);

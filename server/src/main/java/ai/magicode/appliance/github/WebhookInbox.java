@@ -7,6 +7,7 @@ import ai.magicode.appliance.audit.Actor;
 import ai.magicode.appliance.audit.AuditEvent;
 import ai.magicode.appliance.config.WebhookConfig;
 import ai.magicode.appliance.store.ApplianceStore;
+import ai.magicode.appliance.store.TenantData;
 import io.helidon.metrics.api.Counter;
 import io.helidon.metrics.api.Metrics;
 import io.helidon.metrics.api.Tag;
@@ -289,6 +290,109 @@ public final class WebhookInbox implements AutoCloseable {
                 .field("tenant", tenant.isEmpty() ? "(unmapped)" : tenant)
                 .success());
         return installations.find(id).orElseThrow();
+    }
+
+    /**
+     * The inbox's tenant data: the installation mirror (installations mapped to the tenant, their repositories) and
+     * the deliveries about those installations. Erasing removes the installations and repositories from the mirror
+     * and empties the deliveries (body and repository name) while keeping their guid, event and state, which
+     * de-duplication and recovery need and which identify nothing.
+     */
+    public List<TenantData> tenantData() {
+        return List.of(
+                new TenantData(
+                        Installations.SECTION,
+                        "store section " + Installations.SECTION,
+                        "while the App is installed, or until the tenant is deleted",
+                        "which tenant an installation belongs to, and the repositories it reaches",
+                        List.of("store:" + Installations.SECTION),
+                        (tenant, sink) -> {
+                            List<Long> ids = installations.idsOf(tenant);
+                            sink.add(
+                                    "github/installations.json",
+                                    installations.list().stream()
+                                            .filter(i -> ids.contains(i.id()))
+                                            .map(i -> java.util.Map.<String, Object>of(
+                                                    "id", i.id(),
+                                                    "account", i.account(),
+                                                    "suspended", i.suspended(),
+                                                    "removed", i.removed()))
+                                            .toList());
+                            sink.add(
+                                    "github/repositories.json",
+                                    installations.repositories().stream()
+                                            .filter(r -> ids.contains(r.installationId()))
+                                            .map(r -> java.util.Map.<String, Object>of(
+                                                    "id", r.id(),
+                                                    "fullName", r.fullName(),
+                                                    "installationId", r.installationId(),
+                                                    "deliveriesProcessed", r.deliveriesProcessed()))
+                                            .toList());
+                        },
+                        this::eraseInstallations),
+                new TenantData(
+                        DeliveryJournal.SECTION,
+                        "store section " + DeliveryJournal.SECTION,
+                        "kept for de-duplication and replay; emptied when the tenant is deleted",
+                        "webhook deliveries from GitHub, processed exactly once in order per repository",
+                        List.of("store:" + DeliveryJournal.SECTION),
+                        (tenant, sink) -> {
+                            List<Long> ids = installations.idsOf(tenant);
+                            sink.add(
+                                    "github/deliveries.json",
+                                    journal.all().stream()
+                                            .filter(d -> ids.contains(d.installationId()))
+                                            .map(d -> java.util.Map.<String, Object>of(
+                                                    "guid", d.guid(),
+                                                    "event", d.event(),
+                                                    "repository", d.repository(),
+                                                    "state", d.state().name().toLowerCase(java.util.Locale.ROOT),
+                                                    "receivedAt", d.receivedAt().toString()))
+                                            .toList());
+                        },
+                        this::eraseDeliveries),
+                TenantData.platform(
+                        "github.created-branches",
+                        "store section github.created-branches",
+                        "while the branch may still be force-pushed by the appliance",
+                        "the push guard's record of the magicode/ branches the appliance created",
+                        List.of("store:github.created-branches")));
+    }
+
+    private void eraseDeliveries(String tenant) {
+        List<Long> ids = installations.idsOf(tenant);
+        if (ids.isEmpty()) {
+            return;
+        }
+        journal.commit(changes -> {
+            for (Delivery d : journal.all()) {
+                if (ids.contains(d.installationId())
+                        && (d.body().length > 0 || !d.repository().isEmpty())) {
+                    changes.replace(new Delivery(
+                            d.seq(),
+                            d.guid(),
+                            d.event(),
+                            "erased",
+                            "",
+                            0,
+                            d.state(),
+                            d.attempts(),
+                            "",
+                            d.receivedAt(),
+                            d.updatedAt(),
+                            new byte[0]));
+                }
+            }
+            return null;
+        });
+    }
+
+    private void eraseInstallations(String tenant) {
+        eraseDeliveries(tenant); // first: the deliveries are found through the installations
+        journal.commit(changes -> {
+            changes.store(installations.removeTenant(tenant));
+            return null;
+        });
     }
 
     /** Group commits of the journal so far (deliveries per commit = deliveries / commits). */

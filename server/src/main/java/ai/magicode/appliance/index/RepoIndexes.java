@@ -7,6 +7,7 @@ import ai.magicode.appliance.audit.Actor;
 import ai.magicode.appliance.audit.AuditEvent;
 import ai.magicode.appliance.git.GitException;
 import ai.magicode.appliance.git.Workspaces.Workspace;
+import ai.magicode.appliance.store.TenantData;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -208,6 +209,73 @@ public final class RepoIndexes implements AutoCloseable {
         audit.accept(
                 AuditEvent.of("index.delete", repo).tenant(tenant).actor(actor).success());
         return true;
+    }
+
+    /** The repositories of {@code tenant} that have an index on disk, by id. */
+    public List<String> repositories(String tenant) {
+        Path tenantDir = tenantDir(tenant);
+        if (!Files.isDirectory(tenantDir)) {
+            return List.of();
+        }
+        try (java.util.stream.Stream<Path> list = Files.list(tenantDir)) {
+            return list.filter(Files::isDirectory)
+                    .map(p -> p.getFileName().toString())
+                    .filter(name -> REPO_ID.matcher(name).matches())
+                    .sorted()
+                    .toList();
+        } catch (java.io.IOException e) {
+            throw new IndexException("Cannot list the indexes of tenant " + tenant, e);
+        }
+    }
+
+    /** The index's tenant data: one directory per tenant, one Lucene index per repository in it. */
+    public TenantData tenantData() {
+        return new TenantData(
+                "index.repositories",
+                "DATA_DIR/index/<tenant>/<repository id>/ (Lucene: vectors, paths, line ranges, keyed term hashes)",
+                "until the repository leaves the installation or the tenant is deleted",
+                "find the files an issue is about (code search, localize) without storing source text",
+                List.of("dir:index"),
+                (tenant, sink) -> sink.add(
+                        "index/repositories.json",
+                        repositories(tenant).stream()
+                                .map(repo -> {
+                                    IndexStatus status = status(tenant, repo);
+                                    return java.util.Map.<String, Object>of(
+                                            "repository", repo,
+                                            "state", status.state().name().toLowerCase(java.util.Locale.ROOT),
+                                            "commit", status.commit().orElse(""),
+                                            "chunks", status.chunks());
+                                })
+                                .toList()),
+                this::erase);
+    }
+
+    /** Deletes every index of {@code tenant} and its directory; idempotent. */
+    void erase(String tenant) {
+        for (String repo : repositories(tenant)) {
+            delete(tenant, repo, Actor.system());
+        }
+        Path tenantDir = tenantDir(tenant);
+        try {
+            if (Files.isDirectory(tenantDir)) {
+                try (java.util.stream.Stream<Path> walk = Files.walk(tenantDir)) {
+                    for (Path path :
+                            walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                        Files.delete(path);
+                    }
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new IndexException("Cannot delete the indexes of tenant " + tenant, e);
+        }
+    }
+
+    private Path tenantDir(String tenant) {
+        if (tenant == null || !TENANT.matcher(tenant).matches()) {
+            throw new IndexException("Not a tenant: " + tenant, null);
+        }
+        return root.resolve(tenant);
     }
 
     private CodeIndex open(String tenant, Path dir) {

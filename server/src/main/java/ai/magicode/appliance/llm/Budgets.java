@@ -1,6 +1,7 @@
 package ai.magicode.appliance.llm;
 
 import ai.magicode.appliance.store.ApplianceStore;
+import ai.magicode.appliance.store.TenantData;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -170,6 +171,44 @@ public final class Budgets {
         }
         store.store(state.spent);
         dirty.clear();
+    }
+
+    /**
+     * The spending counters as tenant data: counters of tenant-scoped budgets carry the tenant's name and are
+     * erased with it; repository, user and job counters carry ids only and expire with their period.
+     */
+    public TenantData tenantData() {
+        return new TenantData(
+                SECTION,
+                "store section " + SECTION,
+                "the budget's period (day, month) or until the tenant is deleted (total)",
+                "enforce the token and cost budgets of the routing policy",
+                List.of("store:" + SECTION),
+                (tenant, sink) -> sink.add("llm/budgets.json", spent(tenant)),
+                this::erase);
+    }
+
+    private synchronized List<java.util.Map<String, Object>> spent(String tenant) {
+        List<java.util.Map<String, Object>> rows = new java.util.ArrayList<>();
+        state.spent.forEach((key, spent) -> {
+            String[] parts = key.split("\u0000", -1);
+            if (parts.length == 3 && parts[1].equals(tenant)) {
+                rows.add(java.util.Map.of(
+                        "budget", parts[0], "period", parts[2], "tokens", spent.tokens, "costUsd", spent.costUsd));
+            }
+        });
+        return rows;
+    }
+
+    private synchronized void erase(String tenant) {
+        boolean removed = state.spent.keySet().removeIf(key -> {
+            String[] parts = key.split("\u0000", -1);
+            return parts.length == 3 && parts[1].equals(tenant);
+        });
+        dirty.removeIf(key -> !state.spent.containsKey(key));
+        if (removed) {
+            store.store(state.spent);
+        }
     }
 
     private static Outcome refused(Budget budget, String value) {

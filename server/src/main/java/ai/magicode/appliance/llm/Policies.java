@@ -1,6 +1,7 @@
 package ai.magicode.appliance.llm;
 
 import ai.magicode.appliance.store.ApplianceStore;
+import ai.magicode.appliance.store.TenantData;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -89,6 +90,16 @@ public final class Policies {
     /** Every saved version, oldest first. */
     public synchronized List<Version> versions() {
         return List.copyOf(state.versions);
+    }
+
+    /** The routing policy as inventory: platform-wide, no tenant's share to export or erase. */
+    public TenantData tenantData() {
+        return TenantData.platform(
+                SECTION,
+                "store section " + SECTION,
+                "every saved version, for the audit trail of routing decisions",
+                "the routing policy document (providers, models, budgets), set by the platform administrator",
+                List.of("store:" + SECTION));
     }
 
     /** Persistent versions. */

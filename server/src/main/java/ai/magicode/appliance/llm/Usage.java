@@ -1,11 +1,13 @@
 package ai.magicode.appliance.llm;
 
 import ai.magicode.appliance.store.ApplianceStore;
+import ai.magicode.appliance.store.TenantData;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -132,6 +134,58 @@ public final class Usage {
                             a.costUsd() + b.costUsd()));
         }
         return new ArrayList<>(points.values());
+    }
+
+    /** The rows of {@code tenant}, oldest day first. */
+    public synchronized List<Row> rows(String tenant) {
+        return state.rows.values().stream()
+                .filter(row -> row.tenant().equals(tenant))
+                .sorted(java.util.Comparator.comparing(Row::day).thenComparing(Row::key))
+                .toList();
+    }
+
+    /**
+     * Removes the rows of {@code tenant} (all of them, or those of days before {@code before} when given: retention),
+     * durably.
+     *
+     * @return how many rows were removed
+     */
+    public synchronized int erase(String tenant, Optional<LocalDate> before) {
+        int count = state.rows.size();
+        state.rows
+                .values()
+                .removeIf(row -> row.tenant().equals(tenant)
+                        && before.map(day -> row.day().isBefore(day)).orElse(true));
+        int removed = count - state.rows.size();
+        if (removed > 0) {
+            store.store(state.rows);
+            dirty = false;
+        }
+        return removed;
+    }
+
+    /** The usage records as tenant data. */
+    public TenantData tenantData() {
+        return new TenantData(
+                SECTION,
+                "store section " + SECTION,
+                "per-tenant retention (privacy retention usage-days), else until the tenant is deleted",
+                "token and cost accounting per day, repository, user and model; budgets and the usage charts",
+                List.of("store:" + SECTION),
+                (tenant, sink) -> sink.add(
+                        "llm/usage.json",
+                        rows(tenant).stream()
+                                .map(row -> java.util.Map.<String, Object>of(
+                                        "day", row.day().toString(),
+                                        "repo", row.repo(),
+                                        "user", row.user(),
+                                        "model", row.model(),
+                                        "calls", row.calls(),
+                                        "inputTokens", row.inputTokens(),
+                                        "outputTokens", row.outputTokens(),
+                                        "costUsd", row.costUsd()))
+                                .toList()),
+                tenant -> erase(tenant, Optional.empty()));
     }
 
     /** Persistent totals by key. */

@@ -8,6 +8,7 @@ import ai.magicode.appliance.audit.AuditEvent;
 import ai.magicode.appliance.secrets.VaultState.SealedVersion;
 import ai.magicode.appliance.secrets.VaultState.SecretRecord;
 import ai.magicode.appliance.store.ApplianceStore;
+import ai.magicode.appliance.store.TenantData;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -354,6 +355,55 @@ public final class Vault {
     }
 
     /** Copy-on-write: readers of the old map are unaffected, and the commit stores the new map with its new records. */
+    /**
+     * Removes every secret of {@code tenant} with all versions, in one store commit (a tenant's deletion). The audit
+     * entry counts them and names none: a deleted tenant's secret names should not be written again.
+     *
+     * @return how many secrets were removed
+     */
+    public synchronized int eraseTenant(String tenant, Actor actor) {
+        HashMap<String, SecretRecord> secrets = new HashMap<>(state.secrets);
+        secrets.values().removeIf(record -> record.tenant().equals(tenant));
+        int removed = state.secrets.size() - secrets.size();
+        if (removed == 0) {
+            return 0;
+        }
+        HashMap<String, SecretRecord> before = state.secrets;
+        state.secrets = secrets;
+        try {
+            store.store(state);
+        } catch (RuntimeException e) {
+            state.secrets = before;
+            throw e;
+        }
+        audit.accept(AuditEvent.of("secret.erase", tenant)
+                .tenant(tenant)
+                .actor(actor)
+                .field("secrets", removed)
+                .success());
+        return removed;
+    }
+
+    /** The vault's tenant data: each tenant's own secrets (names and metadata export; values never). */
+    public TenantData tenantData() {
+        return new TenantData(
+                "secrets.vault",
+                "store section " + SECTION + " (AES-256-GCM ciphertexts, wrapped data keys, metadata)",
+                "until the secret or its tenant is deleted; replaced versions until pruned",
+                "credentials the tenant's features use (provider keys, connection secrets); write-only through the API",
+                List.of("store:" + SECTION),
+                (tenant, sink) -> sink.add(
+                        "secrets.json",
+                        list(tenant).stream()
+                                .map(info -> java.util.Map.of(
+                                        "name", info.name(),
+                                        "version", info.version(),
+                                        "versions", info.versions(),
+                                        "created", info.created().toString()))
+                                .toList()),
+                tenant -> eraseTenant(tenant, Actor.system()));
+    }
+
     private void replace(String key, SecretRecord record) {
         HashMap<String, SecretRecord> secrets = new HashMap<>(state.secrets);
         if (record == null) {

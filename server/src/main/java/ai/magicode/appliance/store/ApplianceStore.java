@@ -30,6 +30,7 @@ import org.eclipse.serializer.persistence.types.Storer;
 import org.eclipse.store.afs.nio.types.NioFileSystem;
 import org.eclipse.store.storage.embedded.types.EmbeddedStorage;
 import org.eclipse.store.storage.embedded.types.EmbeddedStorageManager;
+import org.eclipse.store.storage.types.Storage;
 
 /**
  * The appliance's one Eclipse Store database in {@code DATA_DIR/store}: exclusive per data dir, versioned and migrated
@@ -55,12 +56,15 @@ public final class ApplianceStore implements AutoCloseable {
     private final DataDirLock lock;
     private final EmbeddedStorageManager storage;
     private final StoreRoot root;
+    private final FileEvaluator files;
     // Read side: store, section, backup; write side: close, so storage never shuts down under a running call.
     private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private volatile boolean open = true;
 
-    private ApplianceStore(Path dataDir, DataDirLock lock, EmbeddedStorageManager storage, StoreRoot root) {
+    private ApplianceStore(
+            Path dataDir, DataDirLock lock, EmbeddedStorageManager storage, StoreRoot root, FileEvaluator files) {
         this.dataDir = dataDir;
+        this.files = files;
         this.lock = lock;
         this.storage = storage;
         this.root = root;
@@ -88,13 +92,14 @@ public final class ApplianceStore implements AutoCloseable {
             if (recorded.isPresent() && recorded.getAsInt() > targetVersion) {
                 throw newerSchema(storeDir, recorded.getAsInt(), targetVersion);
             }
-            EmbeddedStorageManager storage = startStorage(storeDir);
+            FileEvaluator files = new FileEvaluator();
+            EmbeddedStorageManager storage = startStorage(storeDir, files);
             try {
                 StoreRoot root = rootOf(storage, storeDir, targetVersion);
                 migrate(storage, root, plan(migrations, root.schemaVersion(), targetVersion, storeDir), storeDir);
                 writeVersionFile(storeDir, root.schemaVersion());
                 LOG.log(Level.INFO, "Opened store {0} at schema version {1}", storeDir, root.schemaVersion());
-                return new ApplianceStore(dir, lock, storage, root);
+                return new ApplianceStore(dir, lock, storage, root, files);
             } catch (RuntimeException e) {
                 storage.shutdown();
                 throw e;
@@ -105,9 +110,12 @@ public final class ApplianceStore implements AutoCloseable {
         }
     }
 
-    private static EmbeddedStorageManager startStorage(Path storeDir) {
+    private static EmbeddedStorageManager startStorage(Path storeDir, FileEvaluator files) {
         try {
-            return EmbeddedStorage.Foundation(storeDir).start();
+            return EmbeddedStorage.Foundation(Storage.ConfigurationBuilder()
+                            .setStorageFileProvider(Storage.FileProvider(storeDir))
+                            .setDataFileEvaluator(files))
+                    .start();
         } catch (RuntimeException e) {
             throw new StoreException(
                     StoreException.Kind.CORRUPT,
@@ -272,6 +280,42 @@ public final class ApplianceStore implements AutoCloseable {
             storer.commit();
         } finally {
             lifecycle.readLock().unlock();
+        }
+    }
+
+    /**
+     * Garbage-collects the object graph and rewrites every store file that holds unreachable records, so that
+     * erased data (a deleted tenant's) leaves the files instead of waiting for background housekeeping.
+     */
+    public void compact() {
+        lifecycle.readLock().lock();
+        try {
+            requireOpen();
+            synchronized (files) {
+                files.compacting(true);
+                try {
+                    // A write, so that the head file is retired and can be rewritten like the others.
+                    storage.store(root.sections());
+                    for (int pass = 0; pass < 2; pass++) {
+                        // The store keeps every record whose Java object its object registry still holds (weakly),
+                        // since a later store could reference it again: let the JVM clear those first.
+                        System.gc();
+                        storage.issueFullGarbageCollection();
+                        storage.issueFullFileCheck();
+                    }
+                } finally {
+                    files.compacting(false);
+                }
+            }
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    /** The names of the feature sections the store holds now (for the data inventory's completeness check). */
+    public java.util.Set<String> sectionNames() {
+        synchronized (root.sections()) {
+            return java.util.Set.copyOf(root.sections().keySet());
         }
     }
 
@@ -472,7 +516,7 @@ public final class ApplianceStore implements AutoCloseable {
         }
         EmbeddedStorageManager storage;
         try {
-            storage = startStorage(stagedStore);
+            storage = startStorage(stagedStore, new FileEvaluator());
         } catch (StoreException e) {
             throw new StoreException(
                     StoreException.Kind.BAD_BACKUP,
