@@ -374,6 +374,7 @@ class ConsolePagesIT {
             browser.executeCdpCommand("Network.enable", Map.of());
             browser.executeCdpCommand(
                     "Network.setExtraHTTPHeaders", Map.of("headers", Map.of("Authorization", "Bearer " + token)));
+            browser.get("about:blank");
             for (Map.Entry<String, Set<String>> entry : PAGE_ROLES.entrySet()) {
                 String id = entry.getKey();
                 browser.get(base + "/#/" + id);
@@ -436,6 +437,8 @@ class ConsolePagesIT {
     // --- helpers -------------------------------------------------------------------------
 
     private static void signIn() {
+        // A fresh document: a hash change alone would keep the console's idea of who is signed in.
+        browser.get("about:blank");
         browser.get(base + "/#/login");
         page("login");
         browser.findElement(By.id("f-username")).sendKeys("admin");
