@@ -402,15 +402,30 @@ class ConsolePagesIT {
     @Order(6)
     void measuresFirstLoadWeightAndTimeToInteractive() throws Exception {
         signIn();
-        browser.executeCdpCommand("Network.clearBrowserCache", Map.of());
-        browser.get(base + "/#/dashboard");
-        page("dashboard");
-        double interactive = ((Number) browser.executeScript(
-                        "return performance.getEntriesByName('console-interactive')[0].startTime;"))
-                .doubleValue();
-        double domContentLoaded = ((Number) browser.executeScript(
-                        "return performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd;"))
-                .doubleValue();
+        // Five cold loads (empty cache, a fresh document each); the median is reported.
+        List<double[]> loads = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            browser.executeCdpCommand("Network.clearBrowserCache", Map.of());
+            browser.get("about:blank");
+            browser.get(base + "/#/dashboard");
+            page("dashboard");
+            wait.until(driver -> (Boolean)
+                    browser.executeScript("return performance.getEntriesByName('console-interactive').length > 0;"));
+            double interactive = ((Number) browser.executeScript(
+                            "return performance.getEntriesByName('console-interactive')[0].startTime;"))
+                    .doubleValue();
+            double domContentLoaded = ((Number) browser.executeScript(
+                            "return performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd;"))
+                    .doubleValue();
+            loads.add(new double[] {domContentLoaded, interactive});
+        }
+        loads.sort(java.util.Comparator.comparingDouble(l -> l[1]));
+        double domContentLoaded = loads.get(2)[0];
+        double interactive = loads.get(2)[1];
+        System.out.println("console cold loads (DOMContentLoaded, interactive ms): "
+                + loads.stream()
+                        .map(l -> Math.round(l[0]) + "/" + Math.round(l[1]))
+                        .toList());
         @SuppressWarnings("unchecked")
         List<String> assets =
                 (List<String>) browser.executeScript("return performance.getEntriesByType('resource').map(r => r.name)"
@@ -428,7 +443,7 @@ class ConsolePagesIT {
         }
         System.out.printf(
                 "console first load: %d files, %.1f KB raw, %.1f KB gzip-ed; DOMContentLoaded %.0f ms, "
-                        + "interactive (first page drawn) %.0f ms%n",
+                        + "interactive (first page drawn) %.0f ms (medians of 5 cold loads)%n",
                 fetched.size(), raw / 1024.0, gzipped / 1024.0, domContentLoaded, interactive);
         assertTrue(fetched.size() > 5, "the first load fetched the console's modules: " + fetched);
         assertTrue(gzipped < 250 * 1024, "the console's first load is over 250 KB gzip-ed: " + gzipped);
