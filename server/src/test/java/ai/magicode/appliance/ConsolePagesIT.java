@@ -8,6 +8,7 @@ import ai.magicode.appliance.config.ApplianceConfig;
 import ai.magicode.appliance.git.GitFixture;
 import ai.magicode.appliance.github.AppKeys;
 import ai.magicode.appliance.github.GhesSimulator;
+import ai.magicode.appliance.llm.ProviderDouble;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
@@ -104,6 +105,7 @@ class ConsolePagesIT {
     static Path dir;
 
     private static GhesSimulator ghes;
+    private static ProviderDouble ollama;
     private static Appliance appliance;
     private static URI base;
     private static String session;
@@ -138,18 +140,22 @@ class ConsolePagesIT {
                 .withInstallation(INSTALLATION, "acme")
                 .withRepo("acme/shop", gitDir);
         repoId = String.valueOf(ghes.repo("acme/shop").id());
+        ollama = ProviderDouble.start(ProviderDouble.Protocol.OLLAMA)
+                .otherwise(ProviderDouble.Reply.text("Done.").tokens(1200, 300));
         appliance = Appliance.create(ApplianceConfig.load(
                 Optional.empty(),
-                Map.of(
-                        "MAGICODE_DATA_DIR", dir.resolve("data").toString(),
-                        "MAGICODE_SERVER_PORT", "0",
-                        "MAGICODE_SERVER_HOST", "127.0.0.1",
-                        "MAGICODE_GITHUB_API_URL", ghes.apiUrl().toString(),
-                        "MAGICODE_GITHUB_APP_ID", String.valueOf(APP_ID),
-                        "MAGICODE_GITHUB_PRIVATE_KEY_FILE", key.toString(),
-                        "MAGICODE_GITHUB_WEBHOOK_SECRET_FILE", secret.toString(),
-                        "MAGICODE_INDEX_EMBEDDINGS", "none",
-                        "MAGICODE_LLM_AIR_GAPPED", "true")));
+                Map.ofEntries(
+                        Map.entry("MAGICODE_DATA_DIR", dir.resolve("data").toString()),
+                        Map.entry("MAGICODE_SERVER_PORT", "0"),
+                        Map.entry("MAGICODE_SERVER_HOST", "127.0.0.1"),
+                        Map.entry("MAGICODE_GITHUB_API_URL", ghes.apiUrl().toString()),
+                        Map.entry("MAGICODE_GITHUB_APP_ID", String.valueOf(APP_ID)),
+                        Map.entry("MAGICODE_GITHUB_PRIVATE_KEY_FILE", key.toString()),
+                        Map.entry("MAGICODE_GITHUB_WEBHOOK_SECRET_FILE", secret.toString()),
+                        Map.entry("MAGICODE_INDEX_EMBEDDINGS", "none"),
+                        Map.entry("MAGICODE_LLM_AIR_GAPPED", "true"),
+                        Map.entry("MAGICODE_LLM_OLLAMA_ENABLED", "true"),
+                        Map.entry("MAGICODE_LLM_OLLAMA_BASE_URL", ollama.baseUrl()))));
         base = URI.create("http://127.0.0.1:" + appliance.start().port());
 
         // Setup and the installation through the API (the wizard has its own test, ConsoleBrowserIT).
@@ -217,6 +223,9 @@ class ConsolePagesIT {
         }
         if (ghes != null) {
             ghes.close();
+        }
+        if (ollama != null) {
+            ollama.close();
         }
     }
 
@@ -322,6 +331,8 @@ class ConsolePagesIT {
         browser.findElement(By.linkText("Models")).click();
         page("models");
         waitForText(By.id("air-gapped-state"), "Air-gapped mode is on");
+        String models = browser.findElement(By.id("models-list")).getText();
+        assertTrue(models.contains("ollama/") && models.contains("local"), models);
         screenshot("models");
 
         browser.findElement(By.linkText("Usage")).click();
