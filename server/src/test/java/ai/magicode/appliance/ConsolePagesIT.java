@@ -8,6 +8,7 @@ import ai.magicode.appliance.config.ApplianceConfig;
 import ai.magicode.appliance.git.GitFixture;
 import ai.magicode.appliance.github.AppKeys;
 import ai.magicode.appliance.github.GhesSimulator;
+import ai.magicode.appliance.llm.ChatRequest;
 import ai.magicode.appliance.llm.ProviderDouble;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -335,11 +336,31 @@ class ConsolePagesIT {
         assertTrue(models.contains("ollama/") && models.contains("local"), models);
         screenshot("models");
 
+        // Three model calls (to the local Ollama double), then their usage as charts and CSV.
+        for (int i = 0; i < 3; i++) {
+            appliance
+                    .llm()
+                    .chat(ChatRequest.builder("acme", "edit")
+                            .repo("acme/shop", Set.of())
+                            .prompt("Rename the service " + i)
+                            .build());
+        }
+        appliance.llm().flush();
         browser.findElement(By.linkText("Usage")).click();
         page("usage");
-        waitForText(By.id("usage-results"), "No model calls");
+        waitForText(By.id("usage-totals"), "3 calls, 4,500 tokens");
+        assertEquals(
+                2,
+                browser.findElements(By.cssSelector("#usage-results svg.chart")).size());
         assertTrue(
-                browser.findElement(By.id("usage-csv")).getDomAttribute("href").startsWith("data:text/csv"));
+                browser.findElements(By.cssSelector("#usage-results svg.chart rect"))
+                                .size()
+                        >= 1,
+                "the tokens chart has a bar");
+        String csv = java.net.URLDecoder.decode(
+                browser.findElement(By.id("usage-csv")).getDomAttribute("href"), StandardCharsets.UTF_8);
+        assertTrue(csv.startsWith("data:text/csv;charset=utf-8,Day,model,Calls"), csv);
+        assertTrue(csv.contains(",3,3600,900,"), csv);
         screenshot("usage");
 
         browser.findElement(By.linkText("Audit log")).click();
