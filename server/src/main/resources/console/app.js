@@ -5,7 +5,11 @@ import {h, message, replace} from './dom.js';
 import * as login from './login.js';
 import * as setup from './setup.js';
 import * as dashboard from './dashboard.js';
+import * as repos from './repos.js';
 import * as audit from './audit.js';
+import * as policies from './policies.js';
+import * as models from './models.js';
+import * as usage from './usage.js';
 import * as secrets from './secrets.js';
 import * as tokens from './tokens.js';
 import * as tenants from './tenants.js';
@@ -13,6 +17,10 @@ import * as tenants from './tenants.js';
 const PUBLIC = {login, setup};
 const PAGES = [
   {id: 'dashboard', title: 'Dashboard', page: dashboard, roles: null},
+  {id: 'repos', title: 'Repositories', page: repos, roles: ['admin', 'operator', 'member', 'auditor']},
+  {id: 'policies', title: 'Policies', page: policies, roles: ['superadmin', 'admin', 'operator', 'auditor']},
+  {id: 'models', title: 'Models', page: models, roles: null},
+  {id: 'usage', title: 'Usage', page: usage, roles: ['superadmin', 'admin', 'operator', 'auditor']},
   {id: 'audit', title: 'Audit log', page: audit, roles: ['auditor', 'admin', 'superadmin']},
   {id: 'secrets', title: 'Secrets', page: secrets, roles: ['admin']},
   {id: 'tokens', title: 'API tokens', page: tokens, roles: null},
@@ -22,7 +30,10 @@ const PAGES = [
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
 const who = document.getElementById('who');
+const banner = document.getElementById('banner');
 let me = null;
+/** Whether air-gapped mode is on (from /api/v1/llm/models), null until known; shown on every page. */
+let airGapped = null;
 let notice = null;
 
 const context = {
@@ -93,10 +104,28 @@ function finishSignOut(next) {
   }
 }
 
+async function drawBanner() {
+  if (me !== null && airGapped === null) {
+    try {
+      airGapped = (await api('GET', '/api/v1/llm/models')).airGapped;
+    } catch (e) {
+      // The banner is a courtesy: the pages report their own errors.
+    }
+  }
+  replace(banner);
+  banner.hidden = !(me !== null && airGapped);
+  if (!banner.hidden) {
+    banner.append('Air-gapped mode is on: only local models are used, and no model call leaves the network.');
+  }
+}
+
 function drawChrome(current) {
   replace(nav);
   replace(who);
-  if (me === null) return;
+  if (me === null) {
+    airGapped = null;
+    return;
+  }
   const list = h('ul', {});
   for (const entry of PAGES.filter((p) => context.allowed(p.roles))) {
     list.append(h('li', {}, h('a', {
@@ -124,6 +153,7 @@ async function route() {
     return;
   }
   drawChrome(id);
+  await drawBanner();
   replace(main);
   if (notice) {
     main.append(message(notice.kind, notice.text));
@@ -143,6 +173,8 @@ async function route() {
   }
   // Marks the page drawn (tests wait on it), unless the page sent the browser elsewhere meanwhile.
   if (location.hash === hash) main.dataset.page = id;
+  // The first page drawn marks the console interactive (the browser test reads it for docs/performance.md).
+  if (performance.getEntriesByName('console-interactive').length === 0) performance.mark('console-interactive');
 }
 
 async function start() {

@@ -1,4 +1,5 @@
-// Audit log: filters, paging through nextCursor, and export links (JSONL, CSV) for the same filters.
+// Audit log: filters, paging through nextCursor, export links (JSONL, CSV) for the same filters, and a
+// "Verify chain" button that checks the whole hash chain and its signed checkpoints (GET /api/v1/audit/verify).
 import {api, query} from './api.js';
 import {field, h, message, replace, table} from './dom.js';
 
@@ -19,7 +20,33 @@ export async function render(context) {
     h('button', {type: 'submit'}, 'Apply filters'));
   const exports = h('p', {class: 'exports'});
   const results = h('div', {id: 'audit-results', 'aria-live': 'polite'});
-  main.append(form, exports, results);
+  const verified = h('div', {id: 'audit-verify-result', 'aria-live': 'polite'});
+  const verify = h('div', {class: 'verify'},
+    h('button', {type: 'button', id: 'audit-verify', onclick: () => check()}, 'Verify chain'), verified);
+  main.append(verify, form, exports, results);
+
+  async function check() {
+    replace(verified, message('status', 'Verifying the audit chain…'));
+    let answer;
+    try {
+      answer = await api('GET', '/api/v1/audit/verify');
+    } catch (e) {
+      replace(verified);
+      context.fail(verified, e);
+      return;
+    }
+    const counts = answer.entries + ' entries in ' + answer.segments + ' segment(s), '
+      + answer.checkpoints + ' signed checkpoint(s); entries ' + answer.firstSeq + ' to ' + answer.lastSeq
+      + ', ' + answer.unsignedTail + ' written since the last checkpoint.';
+    if (answer.ok) {
+      replace(verified, message('ok', 'The audit chain holds: ' + counts));
+    } else {
+      const p = answer.problem;
+      replace(verified, message('error', 'The audit chain is broken at ' + p.file
+        + (p.line > 0 ? ' line ' + p.line : '') + (p.seq >= 0 ? ' (entry ' + p.seq + ')' : '') + ': '
+        + p.kind.replace(/_/g, ' ') + ': ' + p.message + ' Checked ' + counts));
+    }
+  }
 
   let cursors = [null];
 

@@ -392,6 +392,18 @@ public final class Appliance implements AutoCloseable {
                 });
     }
 
+    /** A tenant's repositories in the GitHub installation mirror (installations neither suspended nor removed). */
+    List<IndexRoutes.Repository> repositories(String tenant) {
+        Installations installations = webhooks.installations();
+        return installations.repositories().stream()
+                .filter(r -> installations
+                        .find(r.installationId())
+                        .filter(i -> tenant.equals(i.tenant()) && !i.suspended() && !i.removed())
+                        .isPresent())
+                .map(r -> new IndexRoutes.Repository(String.valueOf(r.id()), r.fullName()))
+                .toList();
+    }
+
     /** The audit log every feature reports its actions to. */
     public AuditLog audit() {
         return audit;
@@ -446,7 +458,7 @@ public final class Appliance implements AutoCloseable {
         rules.register("/api/v1", new SecretsRoutes(vault));
         rules.register("/api/v1", new AuditRoutes(audit));
         rules.register("/api/v1", identity.api());
-        rules.register("/api/v1", new IndexRoutes(indexes, this::repository));
+        rules.register("/api/v1", new IndexRoutes(indexes, this::repository, this::repositories));
         rules.register("/api/v1", new GitHubRoutes(gitHub, gitHubApp, vault, this::consoleUrl, audit::append));
         rules.register("/api/v1", new InboxRoutes(webhooks));
         rules.register("/api/v1", new LlmRoutes(llm, llmUsage, audit::append));

@@ -512,9 +512,16 @@ class IdentityIT {
         cells.put(
                 "GET /api/v1/audit/export",
                 new Cell(auditors, (p, t, s) -> new Call("GET", "/api/v1/audit/export?format=jsonl", null, 200)));
+        cells.put(
+                "GET /api/v1/audit/verify",
+                new Cell(auditors, (p, t, s) -> new Call("GET", "/api/v1/audit/verify", null, 200)));
         // Code indexes: repositories exist per tenant (from its GitHub installation); none is installed here, so
         // every caller allowed in learns that the repository is not in its tenant.
         Set<Role> readers = EnumSet.of(Role.ADMIN, Role.OPERATOR, Role.MEMBER, Role.AUDITOR);
+        cells.put("GET /api/v1/repos", new Cell(readers, (p, t, s) -> new Call("GET", "/api/v1/repos", null, 200)));
+        cells.put(
+                "GET /api/v1/repos/{id}/index/events",
+                new Cell(readers, (p, t, s) -> new Call("GET", "/api/v1/repos/r-" + t + "/index/events", null, 404)));
         cells.put(
                 "GET /api/v1/repos/{id}/index",
                 new Cell(readers, (p, t, s) -> new Call("GET", "/api/v1/repos/r-" + t + "/index", null, 404)));

@@ -17,6 +17,9 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -24,7 +27,8 @@ import java.util.TreeMap;
 /**
  * {@code GET /audit} (filtered pages) and {@code GET /audit/export} (streamed JSON Lines or CSV) for
  * auditors and administrators, scoped to the caller's tenant; a platform administrator may name any
- * tenant, or none for all.
+ * tenant, or none for all. {@code GET /audit/verify} checks the whole chain and its signed checkpoints now
+ * (as {@code magicode audit verify} does) and answers the outcome.
  */
 public final class AuditRoutes implements HttpService {
     private static final Set<Role> READERS = Set.of(Role.AUDITOR, Role.ADMIN, Role.SUPERADMIN);
@@ -39,7 +43,8 @@ public final class AuditRoutes implements HttpService {
     @Override
     public void routing(HttpRules rules) {
         rules.get("/audit", Access.roles(READERS, this::list))
-                .get("/audit/export", Access.roles(READERS, this::export));
+                .get("/audit/export", Access.roles(READERS, this::export))
+                .get("/audit/verify", Access.roles(READERS, this::verify));
     }
 
     private void list(ServerRequest req, ServerResponse res) {
@@ -53,6 +58,32 @@ public final class AuditRoutes implements HttpService {
                 .append('}');
         res.headers().contentType(MediaTypes.APPLICATION_JSON);
         res.send(body.toString());
+    }
+
+    private void verify(ServerRequest req, ServerResponse res) {
+        AuditVerifier.Verification verification = log.checkIntegrity();
+        if (verification == null) {
+            throw new ApiException(503, "Service Unavailable", "The audit log cannot be read now; see the server log.");
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("ok", verification.ok());
+        body.put("entries", verification.entries());
+        body.put("segments", verification.segments());
+        body.put("checkpoints", verification.checkpoints());
+        body.put("firstSeq", verification.firstSeq());
+        body.put("lastSeq", verification.lastSeq());
+        body.put("lastSignedSeq", verification.lastSignedSeq());
+        body.put("unsignedTail", verification.unsignedTail());
+        verification.problem().ifPresent(problem -> {
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("kind", problem.kind().name().toLowerCase(Locale.ROOT));
+            json.put("file", problem.file());
+            json.put("line", problem.line());
+            json.put("seq", problem.seq());
+            json.put("message", problem.message());
+            body.put("problem", json);
+        });
+        res.send(body);
     }
 
     private void export(ServerRequest req, ServerResponse res) {

@@ -5,21 +5,31 @@ import ai.magicode.appliance.git.Workspaces.Workspace;
 import ai.magicode.appliance.web.Access;
 import ai.magicode.appliance.web.ApiException;
 import ai.magicode.appliance.web.Caller;
+import ai.magicode.appliance.web.JsonStrings;
 import ai.magicode.appliance.web.Role;
+import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
+import io.helidon.http.sse.SseEvent;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import io.helidon.webserver.sse.SseSink;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * {@code /api/v1/repos/{id}/index} (status and progress; re-index) and {@code /api/v1/repos/{id}/search}
- * (hybrid search): always within the caller's tenant, for repositories the tenant's installation holds.
+ * {@code /api/v1/repos} (the tenant's repositories with their index status), {@code /api/v1/repos/{id}/index}
+ * (status and progress; re-index), {@code /api/v1/repos/{id}/index/events} (progress as server-sent events) and
+ * {@code /api/v1/repos/{id}/search} (hybrid search): always within the caller's tenant, for repositories the
+ * tenant's installation holds.
  */
 public final class IndexRoutes implements HttpService {
     private static final Set<Role> READERS = Set.of(Role.ADMIN, Role.OPERATOR, Role.MEMBER, Role.AUDITOR);
@@ -37,17 +47,40 @@ public final class IndexRoutes implements HttpService {
         Optional<Supplier<Workspace>> find(String tenant, String repo);
     }
 
+    /** Lists a tenant's repositories (the ones {@link Repositories#find} finds), by full name. */
+    @FunctionalInterface
+    public interface Listing {
+        List<Repository> list(String tenant);
+    }
+
+    /**
+     * A repository of a tenant, as the console lists it.
+     *
+     * @param id its id in the API ({@code /api/v1/repos/{id}/…})
+     * @param fullName {@code owner/name}
+     */
+    public record Repository(String id, String fullName) {}
+
+    /** How often an open progress stream sends a comment while nothing changes (and finds a closed client). */
+    static final Duration HEARTBEAT = Duration.ofSeconds(15);
+    /** The least time between two progress events of one stream; updates in between are merged. */
+    static final Duration MIN_EVENT_INTERVAL = Duration.ofMillis(200);
+
     private final RepoIndexes indexes;
     private final Repositories repositories;
+    private final Listing listing;
 
-    public IndexRoutes(RepoIndexes indexes, Repositories repositories) {
+    public IndexRoutes(RepoIndexes indexes, Repositories repositories, Listing listing) {
         this.indexes = indexes;
         this.repositories = repositories;
+        this.listing = listing;
     }
 
     @Override
     public void routing(HttpRules rules) {
-        rules.get("/repos/{id}/index", Access.roles(READERS, this::status))
+        rules.get("/repos", Access.roles(READERS, this::list))
+                .get("/repos/{id}/index", Access.roles(READERS, this::status))
+                .get("/repos/{id}/index/events", Access.roles(READERS, this::events))
                 .post("/repos/{id}/index", Access.roles(INDEXERS, this::reindex))
                 .get("/repos/{id}/search", Access.roles(SEARCHERS, this::search));
     }
@@ -57,6 +90,77 @@ public final class IndexRoutes implements HttpService {
         String repo = repo(req);
         source(caller, repo);
         res.send(indexes.status(caller.tenant(), repo).toJson());
+    }
+
+    private void list(ServerRequest req, ServerResponse res) {
+        Caller caller = caller(req);
+        List<Map<String, Object>> repos = listing.list(caller.tenant()).stream()
+                .map(r -> {
+                    Map<String, Object> json = new LinkedHashMap<>();
+                    json.put("id", r.id());
+                    json.put("fullName", r.fullName());
+                    json.put("index", indexes.status(caller.tenant(), r.id()).toJson());
+                    return json;
+                })
+                .toList();
+        res.send(Map.of("repositories", repos));
+    }
+
+    /**
+     * The index status as server-sent events ({@code status}, the JSON of {@code GET …/index}): one at once, one
+     * per change while an update is queued or running (at most one per {@link #MIN_EVENT_INTERVAL}), a comment
+     * every {@link #HEARTBEAT} while nothing changes, and the stream ends after the first status that is not busy.
+     * The handler runs on the server's virtual thread, which parks (holding no platform thread) between events;
+     * a closed client is noticed at the next event or heartbeat.
+     */
+    private void events(ServerRequest req, ServerResponse res) {
+        Caller caller = caller(req);
+        String repo = repo(req);
+        source(caller, repo);
+        res.header(HeaderNames.CACHE_CONTROL, "no-cache");
+        try (SseSink sink = res.sink(SseSink.TYPE)) {
+            IndexStatus status = indexes.status(caller.tenant(), repo);
+            sink.emit(event(status));
+            long emitted = System.nanoTime();
+            while (status.busy()) {
+                IndexStatus next = indexes.awaitChange(caller.tenant(), repo, status, HEARTBEAT);
+                if (next.equals(status)) {
+                    sink.emit(SseEvent.builder().comment("heartbeat").build());
+                    continue;
+                }
+                long early = MIN_EVENT_INTERVAL.toNanos() - (System.nanoTime() - emitted);
+                if (early > 0 && next.busy()) {
+                    TimeUnit.NANOSECONDS.sleep(early);
+                    next = indexes.status(caller.tenant(), repo);
+                }
+                status = next;
+                sink.emit(event(status));
+                emitted = System.nanoTime();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (UncheckedIOException e) {
+            // The client went away; nothing to answer.
+        }
+    }
+
+    private static SseEvent event(IndexStatus status) {
+        StringBuilder json = new StringBuilder("{");
+        status.toJson().forEach((key, value) -> {
+            if (json.length() > 1) {
+                json.append(',');
+            }
+            JsonStrings.quote(json, key).append(':');
+            if (value instanceof String text) {
+                JsonStrings.quote(json, text);
+            } else {
+                json.append(value);
+            }
+        });
+        return SseEvent.builder()
+                .name("status")
+                .data(json.append('}').toString())
+                .build();
     }
 
     private void reindex(ServerRequest req, ServerResponse res) {

@@ -186,6 +186,29 @@ public final class RepoIndexes implements AutoCloseable {
     }
 
     /**
+     * Waits until the repository's status is no longer {@code seen}, at most {@code timeout} (the progress stream
+     * waits here between events; a virtual thread waiting on this monitor holds no platform thread).
+     *
+     * @return the status then, possibly {@code seen} itself when the time ran out
+     */
+    public IndexStatus awaitChange(String tenant, String repo, IndexStatus seen, Duration timeout)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (this) {
+            IndexStatus status = status(tenant, repo);
+            while (status.equals(seen)) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+                status = status(tenant, repo);
+            }
+            return status;
+        }
+    }
+
+    /**
      * The files of the repository that best match {@code query}, best first (hybrid search).
      *
      * @throws IndexException when the repository has no index yet

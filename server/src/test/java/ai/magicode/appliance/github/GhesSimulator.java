@@ -98,6 +98,12 @@ public final class GhesSimulator implements AutoCloseable {
         final List<String> rulesets = new CopyOnWriteArrayList<>();
         final Map<Long, ObjectNode> issues = new ConcurrentHashMap<>();
         final Map<Long, List<ObjectNode>> comments = new ConcurrentHashMap<>();
+
+        /** The repository's GitHub id. */
+        public long id() {
+            return id;
+        }
+
         final Map<Long, ObjectNode> pulls = new ConcurrentHashMap<>();
         final Map<Long, List<ObjectNode>> reviewComments = new ConcurrentHashMap<>();
         final Map<String, Boolean> threads = new ConcurrentHashMap<>();

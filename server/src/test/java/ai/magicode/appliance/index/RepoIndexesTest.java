@@ -69,6 +69,23 @@ class RepoIndexesTest {
     }
 
     @Test
+    void awaitChangeFollowsEveryStatusOfAnUpdateUntilItIsIdle() throws Exception {
+        IndexStatus none = indexes.status("acme", "43");
+        // Nothing changes: the wait ends at its deadline with the status it was given.
+        assertEquals(none, indexes.awaitChange("acme", "43", none, Duration.ofMillis(20)));
+        IndexStatus seen = indexes.request("acme", "43", source(), Actor.user("u"));
+        List<IndexStatus> followed = new java.util.ArrayList<>(List.of(seen));
+        while (seen.busy()) {
+            IndexStatus next = indexes.awaitChange("acme", "43", seen, Duration.ofSeconds(60));
+            assertTrue(!next.equals(seen), "no change before the deadline: " + seen);
+            followed.add(next);
+            seen = next;
+        }
+        assertEquals(IndexStatus.State.READY, seen.state(), followed.toString());
+        assertEquals(31, seen.filesDone(), seen.toString());
+    }
+
+    @Test
     void indexesInTheBackgroundThenSearchesAndLeavesNoWorkspace() throws Exception {
         assertEquals(IndexStatus.State.NONE, indexes.status("acme", "42").state());
         IndexStatus queued = indexes.request("acme", "42", source(), Actor.user("u"));

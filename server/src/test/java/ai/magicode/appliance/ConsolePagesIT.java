@@ -1,0 +1,594 @@
+package ai.magicode.appliance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.magicode.appliance.config.ApplianceConfig;
+import ai.magicode.appliance.git.GitFixture;
+import ai.magicode.appliance.github.AppKeys;
+import ai.magicode.appliance.github.GhesSimulator;
+import ai.magicode.appliance.llm.ChatRequest;
+import ai.magicode.appliance.llm.ProviderDouble;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.locks.LockSupport;
+import java.util.zip.GZIPOutputStream;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The console's part-2 pages in a real browser (Debian's headless chromium) against an appliance connected to the
+ * GHES simulator, in air-gapped mode: a repository mirrored from an App installation re-indexed from the
+ * repositories page with its progress bar moving (server-sent events), hostile repository names from GitHub shown
+ * as text, the policy editor's inline validation errors and the dry-run simulator, the model catalogue and the
+ * air-gapped banner, the usage page, and verifying the audit chain. Every page is visited as each role (forbidden
+ * ones show "Not allowed for your role", and the API answers 403), checked with axe-core (no serious or critical
+ * violation) and photographed; the first load's weight and time to interactive are printed.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ConsolePagesIT {
+    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private static final String PASSWORD = "correct horse battery staple";
+    private static final String SECRET = "console-pages-webhook-secret";
+    private static final long APP_ID = 5151;
+    private static final long INSTALLATION = 88;
+    private static final int FILES = 3000;
+    private static final String HOSTILE_IMG = "acme/<img src=x onerror=\"document.title='pwned'\">";
+    private static final String HOSTILE_SCRIPT = "acme/\"><script>document.title='pwned'</script>";
+    private static final Path SCREENSHOTS = Path.of("target/console-screenshots");
+    private static final String AXE = "META-INF/resources/webjars/axe-core/4.6.3/axe.min.js";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    /** The console's pages and the roles app.js lets in (null: every signed-in role), with the API each reads. */
+    private static final Map<String, Set<String>> PAGE_ROLES = new LinkedHashMap<>();
+
+    private static final Map<String, String> PAGE_API = Map.of(
+            "repos", "/api/v1/repos",
+            "policies", "/api/v1/llm/policy",
+            "usage", "/api/v1/llm/usage",
+            "audit", "/api/v1/audit",
+            "secrets", "/api/v1/secrets",
+            "tenants", "/api/v1/tenants");
+
+    static {
+        Set<String> all = Set.of("superadmin", "admin", "operator", "auditor", "member");
+        PAGE_ROLES.put("dashboard", all);
+        PAGE_ROLES.put("repos", Set.of("admin", "operator", "member", "auditor"));
+        PAGE_ROLES.put("policies", Set.of("superadmin", "admin", "operator", "auditor"));
+        PAGE_ROLES.put("models", all);
+        PAGE_ROLES.put("usage", Set.of("superadmin", "admin", "operator", "auditor"));
+        PAGE_ROLES.put("audit", Set.of("superadmin", "admin", "auditor"));
+        PAGE_ROLES.put("secrets", Set.of("admin"));
+        PAGE_ROLES.put("tokens", all);
+        PAGE_ROLES.put("tenants", Set.of("superadmin"));
+    }
+
+    @TempDir
+    static Path dir;
+
+    private static GhesSimulator ghes;
+    private static ProviderDouble ollama;
+    private static Appliance appliance;
+    private static URI base;
+    private static String session;
+    private static String csrf;
+    private static String repoId;
+    private static ChromeDriver browser;
+    private static WebDriverWait wait;
+
+    @BeforeAll
+    static void start() throws Exception {
+        TestRequirements.require(
+                "chromium",
+                Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+                "the console's browser tests drive Debian's chromium and chromium-driver");
+        Path gitDir = dir.resolve("shop.git");
+        try (GitFixture origin = GitFixture.create(gitDir, true)) {
+            // Enough files that an update takes a while, so the progress bar is seen part-way.
+            for (int i = 0; i < FILES; i++) {
+                origin.file(
+                        "src/module" + (i % 40) + "/Service" + i + ".java",
+                        "class Service" + i + " {\n  long compute" + i + "(long a) { return a * " + i + "; }\n"
+                                + "  String describe() { return \"service number " + i + " of the shop\"; }\n}\n");
+            }
+            origin.commit("many services");
+        }
+        Path key = dir.resolve("app-key.pem");
+        Files.write(key, AppKeys.shared().pkcs1());
+        Path secret = dir.resolve("webhook-secret");
+        Files.writeString(secret, SECRET);
+        ghes = GhesSimulator.start()
+                .withApp(APP_ID, AppKeys.shared().pair().getPublic())
+                .withInstallation(INSTALLATION, "acme")
+                .withRepo("acme/shop", gitDir);
+        repoId = String.valueOf(ghes.repo("acme/shop").id());
+        ollama = ProviderDouble.start(ProviderDouble.Protocol.OLLAMA)
+                .otherwise(ProviderDouble.Reply.text("Done.").tokens(1200, 300));
+        appliance = Appliance.create(ApplianceConfig.load(
+                Optional.empty(),
+                Map.ofEntries(
+                        Map.entry("MAGICODE_DATA_DIR", dir.resolve("data").toString()),
+                        Map.entry("MAGICODE_SERVER_PORT", "0"),
+                        Map.entry("MAGICODE_SERVER_HOST", "127.0.0.1"),
+                        Map.entry("MAGICODE_GITHUB_API_URL", ghes.apiUrl().toString()),
+                        Map.entry("MAGICODE_GITHUB_APP_ID", String.valueOf(APP_ID)),
+                        Map.entry("MAGICODE_GITHUB_PRIVATE_KEY_FILE", key.toString()),
+                        Map.entry("MAGICODE_GITHUB_WEBHOOK_SECRET_FILE", secret.toString()),
+                        Map.entry("MAGICODE_INDEX_EMBEDDINGS", "none"),
+                        Map.entry("MAGICODE_LLM_AIR_GAPPED", "true"),
+                        Map.entry("MAGICODE_LLM_OLLAMA_ENABLED", "true"),
+                        Map.entry("MAGICODE_LLM_OLLAMA_BASE_URL", ollama.baseUrl()))));
+        base = URI.create("http://127.0.0.1:" + appliance.start().port());
+
+        // Setup and the installation through the API (the wizard has its own test, ConsoleBrowserIT).
+        String token =
+                Files.readString(dir.resolve("data").resolve("setup-token")).trim();
+        HttpResponse<String> setup = call(
+                "POST",
+                "/api/v1/setup",
+                Map.of("token", token, "username", "admin", "password", PASSWORD, "tenant", "acme"));
+        assertEquals(201, setup.statusCode(), setup.body());
+        HttpResponse<String> login =
+                call("POST", "/api/v1/auth/login", Map.of("username", "admin", "password", PASSWORD));
+        assertEquals(200, login.statusCode(), login.body());
+        String cookie = login.headers().firstValue("Set-Cookie").orElseThrow();
+        session = cookie.substring(0, cookie.indexOf(';'));
+        csrf = JSON.readTree(login.body()).path("csrfToken").asText();
+        // GitHub reports the installation with its repositories; two names are hostile (GitHub data is untrusted).
+        String repositories = "[{\"id\":" + repoId + ",\"full_name\":\"acme/shop\",\"name\":\"shop\",\"private\":true},"
+                + "{\"id\":900001,\"full_name\":" + JSON.writeValueAsString(HOSTILE_IMG)
+                + ",\"name\":\"x\",\"private\":true},"
+                + "{\"id\":900002,\"full_name\":" + JSON.writeValueAsString(HOSTILE_SCRIPT)
+                + ",\"name\":\"y\",\"private\":true}]";
+        HttpResponse<String> delivered = deliver(
+                "installation",
+                "{\"action\":\"created\",\"installation\":{\"id\":" + INSTALLATION
+                        + ",\"account\":{\"login\":\"acme\",\"type\":\"Organization\"}},\"repositories\":"
+                        + repositories + ",\"sender\":{\"login\":\"octocat\"}}");
+        assertEquals(202, delivered.statusCode(), delivered.body());
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!call("GET", "/api/v1/github/installations", null).body().contains("acme/shop")) {
+            assertTrue(System.nanoTime() < deadline, "the installation never reached the mirror");
+            LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
+        }
+        HttpResponse<String> mapped =
+                call("PUT", "/api/v1/github/installations/" + INSTALLATION + "/tenant", Map.of("tenant", "acme"));
+        assertEquals(200, mapped.statusCode(), mapped.body());
+
+        ChromeOptions options = new ChromeOptions()
+                .setBinary(CHROMIUM.toFile())
+                .addArguments(
+                        "--headless=new",
+                        "--no-sandbox",
+                        "--disable-gpu",
+                        "--disable-background-networking",
+                        "--disable-component-update",
+                        "--disable-sync",
+                        "--no-first-run",
+                        "--window-size=1280,1000",
+                        "--user-data-dir=" + dir.resolve("profile"));
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(CHROMEDRIVER.toFile())
+                .usingAnyFreePort()
+                .build();
+        browser = new ChromeDriver(service, options);
+        wait = new WebDriverWait(browser, WAIT);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (browser != null) {
+            browser.quit();
+        }
+        if (appliance != null) {
+            appliance.close();
+        }
+        if (ghes != null) {
+            ghes.close();
+        }
+        if (ollama != null) {
+            ollama.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void reindexesFromTheRepositoriesPageAndWatchesTheProgressBarMove() throws Exception {
+        signIn();
+        browser.findElement(By.linkText("Repositories")).click();
+        page("repos");
+        waitForText(By.id("repos-list"), "acme/shop");
+        String list = browser.findElement(By.id("repos-list")).getText();
+        assertTrue(list.contains(HOSTILE_IMG), "a hostile repository name is shown as text");
+        assertTrue(list.contains(HOSTILE_SCRIPT), "a hostile repository name is shown as text");
+        assertTrue(browser.findElements(By.cssSelector("main img")).isEmpty(), "a repository name became markup");
+        assertTrue(browser.findElements(By.cssSelector("main script")).isEmpty(), "a repository name became script");
+        assertFalse(browser.getTitle().contains("pwned"), "a repository name ran as script");
+        waitForText(By.id("banner"), "Air-gapped mode is on");
+
+        // Record every value the bar shows, then re-index and wait for the end.
+        browser.executeScript("""
+                const bar = document.querySelector('progress[data-repo="%s"]');
+                window.seenProgress = [];
+                new MutationObserver(() => window.seenProgress.push([bar.value, bar.max, bar.dataset.state]))
+                  .observe(bar, {attributes: true});
+                """.formatted(repoId));
+        browser.findElement(By.cssSelector("button.reindex[data-repo='" + repoId + "']"))
+                .click();
+        waitForText(By.id("repos-status"), "Re-indexing acme/shop");
+        wait.until(driver -> "ready"
+                .equals(driver.findElement(By.cssSelector("progress[data-repo='" + repoId + "']"))
+                        .getDomAttribute("data-state")));
+        List<?> seen = (List<?>) browser.executeScript("return window.seenProgress;");
+        List<double[]> values = new ArrayList<>();
+        for (Object entry : seen) {
+            List<?> triple = (List<?>) entry;
+            values.add(new double[] {((Number) triple.get(0)).doubleValue(), ((Number) triple.get(1)).doubleValue()});
+        }
+        assertTrue(
+                values.stream().anyMatch(v -> v[1] == FILES && v[0] > 0 && v[0] < v[1]),
+                "the bar was never seen part-way: " + seen);
+        double[] last = values.getLast();
+        assertEquals(FILES, last[1], "the bar's maximum is the number of files: " + seen);
+        assertEquals(last[1], last[0], "the bar ends full: " + seen);
+        String state = browser.findElement(By.cssSelector(".index-state[data-repo='" + repoId + "']"))
+                .getText();
+        assertTrue(state.startsWith("ready · " + FILES + " / " + FILES + " files"), state);
+        screenshot("repos");
+    }
+
+    @Test
+    @Order(2)
+    void policyErrorsAppearNextToTheirRuleAndTheDryRunExplainsTheDecision() throws Exception {
+        browser.findElement(By.linkText("Policies")).click();
+        page("policies");
+        waitForText(By.id("policy-version"), "version 0");
+        // An invalid second rule: the server's error lands next to rule 2, and nothing is saved.
+        browser.findElement(By.id("policy-add")).click();
+        var rule2 = browser.findElement(By.id("policy-rule-2"));
+        rule2.clear();
+        rule2.sendKeys("{\"name\": \"Bad Name\", \"match\": {\"tasks\": [\"dance\"]}, \"models\": []}");
+        browser.findElement(By.id("policy-save")).click();
+        waitForText(By.id("policy-rule-2-errors"), "name must be 1 to 64 lower-case letters");
+        assertTrue(browser.findElement(By.id("policy-rule-2-errors")).getText().contains("match.tasks"));
+        assertEquals("", browser.findElement(By.id("policy-rule-1-errors")).getText());
+        assertEquals("true", rule2.getDomAttribute("aria-invalid"));
+        waitForText(By.id("policy-status"), "not saved");
+        screenshot("policies-invalid");
+        // Fixed: a deny rule for a frozen repository, saved as version 1.
+        rule2.clear();
+        rule2.sendKeys(
+                "{\"name\": \"frozen-repo\", \"match\": {\"repos\": [\"acme/legacy-*\"]}, \"action\": \"deny\"}");
+        // Rule order matters: the frozen repository's rule goes first, so swap the two boxes' texts.
+        var rule1 = browser.findElement(By.id("policy-rule-1"));
+        String first = rule1.getDomProperty("value");
+        String second = rule2.getDomProperty("value");
+        rule1.clear();
+        rule1.sendKeys(second);
+        rule2.clear();
+        rule2.sendKeys(first);
+        browser.findElement(By.id("policy-save")).click();
+        waitForText(By.id("policy-status"), "Saved version 1");
+        waitForText(By.id("policy-versions"), "local:admin");
+
+        // The dry run: a frozen repository is denied by its rule; another goes to the default rule.
+        browser.findElement(By.id("f-dry-repo")).sendKeys("acme/legacy-billing");
+        browser.findElement(By.id("f-dry-prompt")).sendKeys("Fix the rounding of invoice totals");
+        browser.findElement(By.cssSelector("#dry-run-form button[type=submit]")).click();
+        waitForText(By.id("dry-run-decision"), "deny");
+        assertEquals("frozen-repo", browser.findElement(By.id("dry-run-rule")).getText());
+        browser.findElement(By.id("f-dry-repo")).clear();
+        browser.findElement(By.id("f-dry-repo")).sendKeys("acme/shop");
+        browser.findElement(By.cssSelector("#dry-run-form button[type=submit]")).click();
+        wait.until(
+                driver -> !driver.findElement(By.id("dry-run-rule")).getText().equals("frozen-repo"));
+        assertEquals(
+                "default-local-only", browser.findElement(By.id("dry-run-rule")).getText());
+        screenshot("policies");
+    }
+
+    @Test
+    @Order(3)
+    void showsModelsUsageAndVerifiesTheAuditChain() throws Exception {
+        browser.findElement(By.linkText("Models")).click();
+        page("models");
+        waitForText(By.id("air-gapped-state"), "Air-gapped mode is on");
+        String models = browser.findElement(By.id("models-list")).getText();
+        assertTrue(models.contains("ollama/") && models.contains("local"), models);
+        screenshot("models");
+
+        // Three model calls (to the local Ollama double), then their usage as charts and CSV.
+        for (int i = 0; i < 3; i++) {
+            appliance
+                    .llm()
+                    .chat(ChatRequest.builder("acme", "edit")
+                            .repo("acme/shop", Set.of())
+                            .prompt("Rename the service " + i)
+                            .build());
+        }
+        appliance.llm().flush();
+        browser.findElement(By.linkText("Usage")).click();
+        page("usage");
+        waitForText(By.id("usage-totals"), "3 calls, 4,500 tokens");
+        assertEquals(
+                2,
+                browser.findElements(By.cssSelector("#usage-results svg.chart")).size());
+        assertTrue(
+                browser.findElements(By.cssSelector("#usage-results svg.chart rect"))
+                                .size()
+                        >= 1,
+                "the tokens chart has a bar");
+        String csv = java.net.URLDecoder.decode(
+                browser.findElement(By.id("usage-csv")).getDomAttribute("href"), StandardCharsets.UTF_8);
+        assertTrue(csv.startsWith("data:text/csv;charset=utf-8,Day,model,Calls"), csv);
+        assertTrue(csv.contains(",3,3600,900,"), csv);
+        screenshot("usage");
+
+        browser.findElement(By.linkText("Audit log")).click();
+        page("audit");
+        browser.findElement(By.id("audit-verify")).click();
+        waitForText(By.id("audit-verify-result"), "The audit chain holds");
+        assertTrue(browser.findElement(By.id("audit-results")).getText().contains("index.update"));
+        screenshot("audit-verify");
+    }
+
+    @Test
+    @Order(4)
+    void everyPagePassesAxeForTheAdministrator() throws Exception {
+        String axe = axeSource();
+        Map<String, String> failures = new LinkedHashMap<>();
+        for (String id : PAGE_ROLES.keySet()) {
+            browser.get(base + "/#/" + id);
+            page(id);
+            if (id.equals("repos")) {
+                waitForText(By.id("repos-list"), "acme/shop");
+            }
+            screenshot("page-" + id);
+            String violations = serious(axe);
+            if (!violations.isEmpty()) {
+                failures.put(id, violations);
+            }
+        }
+        assertTrue(failures.isEmpty(), "axe-core found serious or critical violations: " + failures);
+    }
+
+    @Test
+    @Order(5)
+    void everyPageAsEachRoleShowsOnlyWhatTheRoleMayDo() throws Exception {
+        browser.manage().deleteAllCookies();
+        for (String role : List.of("superadmin", "admin", "operator", "auditor", "member")) {
+            HttpResponse<String> created = call(
+                    "POST",
+                    "/api/v1/tokens",
+                    Map.of("name", "console-" + role, "kind", "service", "scopes", List.of(role)));
+            assertEquals(201, created.statusCode(), created.body());
+            String token = JSON.readTree(created.body()).path("token").asText();
+            // The browser sends the role's API token on every request, as a client of the API would.
+            browser.executeCdpCommand("Network.enable", Map.of());
+            browser.executeCdpCommand(
+                    "Network.setExtraHTTPHeaders", Map.of("headers", Map.of("Authorization", "Bearer " + token)));
+            browser.get("about:blank");
+            for (Map.Entry<String, Set<String>> entry : PAGE_ROLES.entrySet()) {
+                String id = entry.getKey();
+                browser.get(base + "/#/" + id);
+                page(id);
+                boolean allowed = entry.getValue().contains(role);
+                String text = browser.findElement(By.id("main")).getText();
+                assertEquals(!allowed, text.contains("Not allowed for your role"), role + " on " + id + ": " + text);
+                boolean linked = !browser.findElements(By.cssSelector("#nav a[href='#/" + id + "']"))
+                        .isEmpty();
+                assertEquals(allowed, linked, role + " sees a link to " + id + " exactly when allowed");
+                String api = PAGE_API.get(id);
+                if (api != null) {
+                    int status = bearer(api, token).statusCode();
+                    assertEquals(allowed ? 200 : 403, status, role + " calling " + api);
+                }
+                if (!allowed) {
+                    screenshot("forbidden-" + role + "-" + id);
+                }
+            }
+        }
+        browser.executeCdpCommand("Network.setExtraHTTPHeaders", Map.of("headers", Map.of()));
+    }
+
+    @Test
+    @Order(6)
+    void measuresFirstLoadWeightAndTimeToInteractive() throws Exception {
+        signIn();
+        // Five cold loads (empty cache, a fresh document each); the median is reported.
+        List<double[]> loads = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            browser.executeCdpCommand("Network.clearBrowserCache", Map.of());
+            browser.get("about:blank");
+            browser.get(base + "/#/dashboard");
+            page("dashboard");
+            wait.until(driver -> (Boolean)
+                    browser.executeScript("return performance.getEntriesByName('console-interactive').length > 0;"));
+            double interactive = ((Number) browser.executeScript(
+                            "return performance.getEntriesByName('console-interactive')[0].startTime;"))
+                    .doubleValue();
+            double domContentLoaded = ((Number) browser.executeScript(
+                            "return performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd;"))
+                    .doubleValue();
+            loads.add(new double[] {domContentLoaded, interactive});
+        }
+        loads.sort(java.util.Comparator.comparingDouble(l -> l[1]));
+        double domContentLoaded = loads.get(2)[0];
+        double interactive = loads.get(2)[1];
+        System.out.println("console cold loads (DOMContentLoaded, interactive ms): "
+                + loads.stream()
+                        .map(l -> Math.round(l[0]) + "/" + Math.round(l[1]))
+                        .toList());
+        @SuppressWarnings("unchecked")
+        List<String> assets =
+                (List<String>) browser.executeScript("return performance.getEntriesByType('resource').map(r => r.name)"
+                        + ".filter(n => n.includes('/console/'));");
+        List<String> fetched = new ArrayList<>(assets);
+        fetched.add(base + "/");
+        long raw = 0;
+        long gzipped = 0;
+        for (String asset : fetched) {
+            byte[] body = HTTP.send(
+                            HttpRequest.newBuilder(URI.create(asset)).build(), HttpResponse.BodyHandlers.ofByteArray())
+                    .body();
+            raw += body.length;
+            gzipped += gzip(body).length;
+        }
+        System.out.printf(
+                "console first load: %d files, %.1f KB raw, %.1f KB gzip-ed; DOMContentLoaded %.0f ms, "
+                        + "interactive (first page drawn) %.0f ms (medians of 5 cold loads)%n",
+                fetched.size(), raw / 1024.0, gzipped / 1024.0, domContentLoaded, interactive);
+        assertTrue(fetched.size() > 5, "the first load fetched the console's modules: " + fetched);
+        assertTrue(gzipped < 250 * 1024, "the console's first load is over 250 KB gzip-ed: " + gzipped);
+    }
+
+    // --- helpers -------------------------------------------------------------------------
+
+    private static void signIn() {
+        // A fresh document: a hash change alone would keep the console's idea of who is signed in.
+        browser.get("about:blank");
+        browser.get(base + "/#/login");
+        page("login");
+        browser.findElement(By.id("f-username")).sendKeys("admin");
+        browser.findElement(By.id("f-password")).sendKeys(PASSWORD);
+        browser.findElement(By.cssSelector("#login-form button[type=submit]")).click();
+        page("dashboard");
+    }
+
+    /** axe-core's serious and critical violations on the page drawn, as "rule: targets" lines; empty when none. */
+    private static String serious(String axe) throws IOException {
+        browser.executeScript(axe);
+        Object result = ((JavascriptExecutor) browser).executeAsyncScript("""
+                        const done = arguments[arguments.length - 1];
+                        axe.run(document, {resultTypes: ['violations']})
+                          .then((r) => done(JSON.stringify(r.violations)), (e) => done('error: ' + e));
+                        """);
+        String text = String.valueOf(result);
+        assertFalse(text.startsWith("error:"), text);
+        StringBuilder out = new StringBuilder();
+        for (JsonNode violation : JSON.readTree(text)) {
+            String impact = violation.path("impact").asText();
+            if (impact.equals("serious") || impact.equals("critical")) {
+                List<String> targets = new ArrayList<>();
+                violation
+                        .path("nodes")
+                        .forEach(n -> targets.add(n.path("target").toString()));
+                out.append(violation.path("id").asText())
+                        .append(" (")
+                        .append(impact)
+                        .append("): ")
+                        .append(targets)
+                        .append('\n');
+            }
+        }
+        return out.toString();
+    }
+
+    private static String axeSource() throws IOException {
+        try (InputStream in = ConsolePagesIT.class.getClassLoader().getResourceAsStream(AXE)) {
+            assertTrue(in != null, "the axe-core WebJar is not on the test class path");
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    private static byte[] gzip(byte[] body) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (GZIPOutputStream zip = new GZIPOutputStream(out)) {
+            zip.write(body);
+        }
+        return out.toByteArray();
+    }
+
+    private static void page(String id) {
+        wait.until(driver -> id.equals(driver.findElement(By.id("main")).getDomAttribute("data-page"))
+                && driver.getCurrentUrl().endsWith("#/" + id));
+    }
+
+    private static void waitForText(By locator, String text) {
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(locator, text));
+    }
+
+    private static void screenshot(String name) throws IOException {
+        File shot = browser.getScreenshotAs(OutputType.FILE);
+        Files.createDirectories(SCREENSHOTS);
+        Files.copy(shot.toPath(), SCREENSHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static HttpResponse<String> call(String method, String path, Object body) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30));
+        if (session != null) {
+            request.header("Cookie", session).header("X-CSRF-Token", csrf);
+        }
+        if (body == null) {
+            request.method(method, HttpRequest.BodyPublishers.noBody());
+        } else {
+            request.header("Content-Type", "application/json")
+                    .method(method, HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+        }
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpResponse<String> bearer(String path, String token) throws Exception {
+        return HTTP.send(
+                HttpRequest.newBuilder(base.resolve(path))
+                        .header("Authorization", "Bearer " + token)
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpResponse<String> deliver(String event, String body) throws Exception {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        return HTTP.send(
+                HttpRequest.newBuilder(base.resolve("/webhooks/github"))
+                        .header("Content-Type", "application/json")
+                        .header("X-GitHub-Event", event)
+                        .header("X-GitHub-Delivery", UUID.randomUUID().toString())
+                        .header(
+                                "X-Hub-Signature-256",
+                                "sha256=" + HexFormat.of().formatHex(mac.doFinal(bytes)))
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(bytes))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+}
