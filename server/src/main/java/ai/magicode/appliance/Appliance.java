@@ -3,6 +3,12 @@ package ai.magicode.appliance;
 import static java.lang.System.Logger.Level.INFO;
 import static java.lang.System.Logger.Level.WARNING;
 
+import ai.magicode.appliance.agent.AgentException;
+import ai.magicode.appliance.agent.AgentTriggers;
+import ai.magicode.appliance.agent.Checks;
+import ai.magicode.appliance.agent.JobRoutes;
+import ai.magicode.appliance.agent.JobRunner;
+import ai.magicode.appliance.agent.Jobs;
 import ai.magicode.appliance.audit.Actor;
 import ai.magicode.appliance.audit.AuditEvent;
 import ai.magicode.appliance.audit.AuditException;
@@ -117,6 +123,7 @@ public final class Appliance implements AutoCloseable {
     private final WebhookInbox webhooks;
     private final LlmGateway llm;
     private final Usage llmUsage;
+    private final JobRunner jobs;
     private WebServer server;
     private ControlServer control;
     private ScheduledExecutorService recoveries;
@@ -134,7 +141,8 @@ public final class Appliance implements AutoCloseable {
                 .map(AuthException.class, 401)
                 .map(GitHubException.class, 502)
                 .map(WebhookException.class, 503)
-                .map(LlmException.class, 502);
+                .map(LlmException.class, 502)
+                .map(AgentException.class, 409);
         this.tls = loadTls(config);
         this.identity = new Identity(
                 config.auth(), store, setupToken, config.server().publicUrl(), tls.isPresent(), audit::append);
@@ -165,6 +173,31 @@ public final class Appliance implements AutoCloseable {
                 ProviderKeys.from(vault),
                 audit::append,
                 Appliance::pause);
+        // Until the full validation (parse checks, secret scan) lands, the path policy guards every push.
+        this.jobs = new JobRunner(
+                config.agent(),
+                config.github().branchPrefix(),
+                new Jobs(store, java.time.Clock.systemUTC()),
+                gitHub,
+                workspaces,
+                indexes,
+                llm,
+                pushGuard,
+                Checks.pathPolicy(),
+                audit::append,
+                java.time.Clock.systemUTC());
+        new AgentTriggers(
+                        config.agent().triggerLabel(),
+                        config.agent().botLogin(),
+                        webhooks.installations(),
+                        jobs,
+                        audit::append)
+                .register(webhooks);
+    }
+
+    /** The agent's job runner. */
+    public JobRunner jobs() {
+        return jobs;
     }
 
     /** The GitHub webhook inbox; features register their event handlers on it before {@link #start}. */
@@ -317,6 +350,7 @@ public final class Appliance implements AutoCloseable {
         rules.register("/api/v1", new GitHubRoutes(gitHub, gitHubApp, vault, this::consoleUrl, audit::append));
         rules.register("/api/v1", new InboxRoutes(webhooks));
         rules.register("/api/v1", new LlmRoutes(llm, llmUsage, audit::append));
+        rules.register("/api/v1", new JobRoutes(jobs, webhooks.installations(), audit::append));
     }
 
     /** The listener, its limits, TLS and the server features (observe, OpenAPI) around {@link #routing}. */
@@ -364,6 +398,7 @@ public final class Appliance implements AutoCloseable {
         });
         server = builder.build().start();
         webhooks.start();
+        jobs.resume();
         scheduleDeliveryRecovery();
         Map<String, ControlServer.Command> commands = new LinkedHashMap<>();
         commands.put("backup", arguments -> {
@@ -485,8 +520,9 @@ public final class Appliance implements AutoCloseable {
         if (recoveries != null) {
             recoveries.shutdownNow();
         }
-        indexes.close();
         webhooks.close();
+        jobs.close();
+        indexes.close();
         llm.close();
         audit.close();
         store.close();
