@@ -515,6 +515,20 @@ class IdentityIT {
         // Code indexes: repositories exist per tenant (from its GitHub installation); none is installed here, so
         // every caller allowed in learns that the repository is not in its tenant.
         Set<Role> readers = EnumSet.of(Role.ADMIN, Role.OPERATOR, Role.MEMBER, Role.AUDITOR);
+        cells.put("GET /api/v1/jobs", new Cell(readers, (p, t, s) -> new Call("GET", "/api/v1/jobs", null, 200)));
+        cells.put(
+                "POST /api/v1/jobs",
+                new Cell(
+                        EnumSet.of(Role.ADMIN, Role.OPERATOR),
+                        (p, t, s) -> new Call("POST", "/api/v1/jobs", Map.of("repo", "r-" + t, "issue", 1), 404)));
+        cells.put(
+                "GET /api/v1/jobs/{id}",
+                new Cell(readers, (p, t, s) -> new Call("GET", "/api/v1/jobs/j-" + t, null, 404)));
+        cells.put(
+                "POST /api/v1/jobs/{id}/cancel",
+                new Cell(
+                        EnumSet.of(Role.ADMIN, Role.OPERATOR),
+                        (p, t, s) -> new Call("POST", "/api/v1/jobs/j-" + t + "/cancel", null, 404)));
         cells.put(
                 "GET /api/v1/repos/{id}/index",
                 new Cell(readers, (p, t, s) -> new Call("GET", "/api/v1/repos/r-" + t + "/index", null, 404)));
