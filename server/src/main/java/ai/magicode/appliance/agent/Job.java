@@ -68,12 +68,20 @@ public record Job(
         FAILED,
         CANCELLED;
 
-        /** The states a job never leaves on its own. */
-        public static final Set<State> FINISHED = Set.of(OPEN, DONE, FAILED, CANCELLED);
+        /** The states a job ends in: the issue may get a new job after one of these. */
+        public static final Set<State> TERMINAL = Set.of(DONE, FAILED, CANCELLED);
 
-        /** Whether the job is finished (nothing is run for it any more). */
-        public boolean finished() {
-            return FINISHED.contains(this);
+        /** The states in which the runner works on the job (and resumes it after a restart). */
+        public static final Set<State> RUNNING = Set.of(QUEUED, PLANNING, WORKING, VALIDATING, PUSHING);
+
+        /** Whether the job has ended. */
+        public boolean terminal() {
+            return TERMINAL.contains(this);
+        }
+
+        /** Whether the runner works on the job (open and waiting jobs wait for people, not for the runner). */
+        public boolean running() {
+            return RUNNING.contains(this);
         }
 
         /** The lower-case name used in the API. */

@@ -111,7 +111,7 @@ public final class JobRoutes implements HttpService {
     private void cancel(ServerRequest req, ServerResponse res) {
         Caller caller = caller(req);
         Job job = job(req);
-        if (job.state().finished()) {
+        if (job.state().terminal()) {
             throw ApiException.conflict("Job " + job.id() + " is " + job.state().label() + " already.");
         }
         res.send(detail(runner.cancel(job.id(), Actor.of(caller), "cancelled through the API by " + caller.subject())));

@@ -116,6 +116,11 @@ public final class JobRunner implements AutoCloseable {
         unfinished.forEach(job -> submit(job.id()));
     }
 
+    /** Whether any job is queued or running in this process. */
+    synchronized boolean busy() {
+        return !queue.isEmpty() || !running.isEmpty();
+    }
+
     /** Queues the job unless it is queued or running already. */
     public synchronized void submit(String id) {
         if (closed || running.contains(id) || queue.contains(id)) {
@@ -133,7 +138,7 @@ public final class JobRunner implements AutoCloseable {
     public Job cancel(String id, Actor actor, String why) {
         Job job = jobs.update(
                 id,
-                j -> j.state().finished()
+                j -> j.state().terminal()
                         ? j
                         : j.withState(Job.State.CANCELLED, clock.instant()).withError(why));
         audit.accept(AuditEvent.of("agent.job.cancel", target(job))
@@ -150,7 +155,7 @@ public final class JobRunner implements AutoCloseable {
         while (it.hasNext()) {
             String id = it.next();
             Optional<Job> found = jobs.find(id);
-            if (found.isEmpty() || found.get().state().finished()) {
+            if (found.isEmpty() || !found.get().state().running()) {
                 it.remove();
                 continue;
             }
@@ -187,7 +192,7 @@ public final class JobRunner implements AutoCloseable {
     /** Runs (or resumes) one job to a finished state. */
     void run(String id) {
         Job job = jobs.find(id).orElseThrow();
-        if (job.state().finished()) {
+        if (!job.state().running()) {
             return;
         }
         RepoClient client =
@@ -196,7 +201,7 @@ public final class JobRunner implements AutoCloseable {
             job = acknowledge(job, client);
             if (!job.completed("push")) {
                 job = work(job, client);
-                if (job.state().finished()) {
+                if (!job.state().running()) {
                     return;
                 }
             }
@@ -450,7 +455,7 @@ public final class JobRunner implements AutoCloseable {
      */
     private Job fail(String id, RepoClient client, String reason, String detail) {
         Job job = jobs.find(id).orElseThrow();
-        if (job.state().finished()) {
+        if (job.state().terminal()) {
             return job;
         }
         job = jobs.update(id, j -> j.withError(reason + ": " + limit(detail, 500)));

@@ -62,13 +62,13 @@ public final class Jobs {
         this.state = store.section(SECTION, State.class, State::new);
     }
 
-    /** The unfinished job of the request's issue, else a new queued one. */
+    /** The issue's job that has not ended (one per issue), else a new queued one. */
     public synchronized Triggered trigger(Request request) {
         Optional<Job> active = state.jobs.values().stream()
                 .filter(j -> j.tenant().equals(request.tenant())
                         && j.repoId() == request.repoId()
                         && j.issue() == request.issue()
-                        && !j.state().finished())
+                        && !j.state().terminal())
                 .findFirst();
         if (active.isPresent()) {
             return new Triggered(active.get(), false);
@@ -110,13 +110,13 @@ public final class Jobs {
         return find(id).filter(j -> j.tenant().equals(tenant));
     }
 
-    /** The unfinished job of an issue, if any. */
+    /** The issue's job that has not ended, if any. */
     public synchronized Optional<Job> active(String tenant, long repoId, long issue) {
         return state.jobs.values().stream()
                 .filter(j -> j.tenant().equals(tenant)
                         && j.repoId() == repoId
                         && j.issue() == issue
-                        && !j.state().finished())
+                        && !j.state().terminal())
                 .findFirst();
     }
 
@@ -128,10 +128,10 @@ public final class Jobs {
                 .toList();
     }
 
-    /** Every unfinished job, oldest first (resumed at startup). */
+    /** Every job the runner works on, oldest first (resumed at startup). */
     public synchronized List<Job> unfinished() {
         return state.jobs.values().stream()
-                .filter(j -> !j.state().finished())
+                .filter(j -> j.state().running())
                 .sorted(Comparator.comparing(Job::createdAt).thenComparing(Job::id))
                 .toList();
     }
@@ -151,9 +151,9 @@ public final class Jobs {
         return next;
     }
 
-    /** Moves the job to {@code next} unless it is finished already (a cancelled job stays cancelled). */
+    /** Moves the job to {@code next} unless it has ended already (a cancelled job stays cancelled). */
     public synchronized Job move(String id, Job.State next) {
-        return update(id, j -> j.state().finished() ? j : j.withState(next, clock.instant()));
+        return update(id, j -> j.state().terminal() ? j : j.withState(next, clock.instant()));
     }
 
     private void put(Job job) {

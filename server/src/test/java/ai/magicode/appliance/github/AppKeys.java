@@ -10,11 +10,11 @@ import java.util.Base64;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 
 /** A generated RSA key pair for a test GitHub App, as PKCS#1 (GitHub's form) and PKCS#8 PEM. */
-record AppKeys(KeyPair pair, String pkcs1Pem, String pkcs8Pem) {
+public record AppKeys(KeyPair pair, String pkcs1Pem, String pkcs8Pem) {
     private static AppKeys shared;
 
     /** One 2048-bit pair per test JVM (generation takes a while). */
-    static synchronized AppKeys shared() {
+    public static synchronized AppKeys shared() {
         if (shared == null) {
             shared = generate();
         }
@@ -39,7 +39,7 @@ record AppKeys(KeyPair pair, String pkcs1Pem, String pkcs8Pem) {
         }
     }
 
-    byte[] pkcs1() {
+    public byte[] pkcs1() {
         return pkcs1Pem.getBytes(StandardCharsets.US_ASCII);
     }
 
