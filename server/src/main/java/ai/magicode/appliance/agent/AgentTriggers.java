@@ -8,6 +8,7 @@ import ai.magicode.appliance.github.GitHubEvent;
 import ai.magicode.appliance.github.Installations;
 import ai.magicode.appliance.github.WebhookHandler;
 import ai.magicode.appliance.github.WebhookInbox;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -56,7 +57,7 @@ public final class AgentTriggers {
                 || issue.labels().stream().noneMatch(l -> l.equalsIgnoreCase(triggerLabel))) {
             return;
         }
-        trigger(event, issue.number(), issue.title(), "label", 0);
+        trigger(event, effects, issue.number(), issue.title(), "label", 0);
     }
 
     void comment(GitHubEvent event, String delivery, WebhookHandler.Effects effects) {
@@ -71,7 +72,11 @@ public final class AgentTriggers {
             return;
         }
         switch (command.group(1).toLowerCase(Locale.ROOT)) {
-            case "stop" -> stop(comment);
+            case "stop" ->
+                effects.store(() -> {
+                    stop(comment);
+                    return List.of();
+                });
             // plan (post a plan, wait for approval) is not built yet: it runs as fix.
             default ->
                 trigger(
@@ -83,12 +88,18 @@ public final class AgentTriggers {
         }
     }
 
-    private void trigger(GitHubEvent event, long issue, String title, String trigger, long commentId) {
+    private void trigger(
+            GitHubEvent event,
+            WebhookHandler.Effects effects,
+            long issue,
+            String title,
+            String trigger,
+            long commentId) {
         Optional<Scope> scope = scope(event);
         if (scope.isEmpty()) {
             return;
         }
-        Jobs.Triggered triggered = jobs.trigger(new Jobs.Request(
+        Jobs.Request request = new Jobs.Request(
                 scope.get().tenant(),
                 scope.get().repository().id(),
                 scope.get().repository().fullName(),
@@ -97,8 +108,19 @@ public final class AgentTriggers {
                 title,
                 trigger,
                 event.context().sender(),
-                commentId));
+                commentId);
+        // The job is staged on the inbox's store writer and committed with the delivery (a handler never stores
+        // itself); a redelivery after a crash before that commit stages it again.
+        effects.store(() -> {
+            Jobs.Triggered triggered = jobs.stage(request);
+            triggered(event, triggered, trigger);
+            return List.of(jobs.table());
+        });
+    }
+
+    private void triggered(GitHubEvent event, Jobs.Triggered triggered, String trigger) {
         Job job = triggered.job();
+        long issue = job.issue();
         audit.accept(AuditEvent.of("agent.job.trigger", job.repo() + "#" + issue)
                 .tenant(job.tenant())
                 .actor(Actor.user("github:" + event.context().sender()))

@@ -62,8 +62,20 @@ public final class Jobs {
         this.state = store.section(SECTION, State.class, State::new);
     }
 
-    /** The issue's job that has not ended (one per issue), else a new queued one. */
+    /** The issue's job that has not ended (one per issue), else a new queued one, stored. */
     public synchronized Triggered trigger(Request request) {
+        Triggered triggered = stage(request);
+        if (triggered.created()) {
+            store.store(state.jobs);
+        }
+        return triggered;
+    }
+
+    /**
+     * As {@link #trigger} but without storing: for webhook handlers, whose store changes the inbox commits with the
+     * delivery ({@link #table} is the object to store).
+     */
+    synchronized Triggered stage(Request request) {
         Optional<Job> active = state.jobs.values().stream()
                 .filter(j -> j.tenant().equals(request.tenant())
                         && j.repoId() == request.repoId()
@@ -96,7 +108,7 @@ public final class Jobs {
                 "",
                 now,
                 now);
-        put(job);
+        state.jobs.put(job.id(), job);
         return new Triggered(job, true);
     }
 
@@ -154,6 +166,11 @@ public final class Jobs {
     /** Moves the job to {@code next} unless it has ended already (a cancelled job stays cancelled). */
     public synchronized Job move(String id, Job.State next) {
         return update(id, j -> j.state().terminal() ? j : j.withState(next, clock.instant()));
+    }
+
+    /** The stored table (what a staged change must store). */
+    Object table() {
+        return state.jobs;
     }
 
     private void put(Job job) {
