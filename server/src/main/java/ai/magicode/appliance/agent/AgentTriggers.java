@@ -81,6 +81,7 @@ public final class AgentTriggers {
             default ->
                 trigger(
                         event,
+                        effects,
                         comment.number(),
                         "",
                         "comment",
