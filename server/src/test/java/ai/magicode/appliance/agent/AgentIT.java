@@ -352,6 +352,7 @@ class AgentIT {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         HttpResponse<String> response = HTTP.send(
                 HttpRequest.newBuilder(base.resolve("/webhooks/github"))
+                        .timeout(Duration.ofSeconds(30))
                         .header("Content-Type", "application/json")
                         .header("X-GitHub-Event", event)
                         .header("X-GitHub-Delivery", UUID.randomUUID().toString())
