@@ -116,6 +116,10 @@ public final class JobRunner implements AutoCloseable {
         unfinished.forEach(job -> submit(job.id()));
     }
 
+    private synchronized boolean stopping() {
+        return closed;
+    }
+
     /** Whether any job is queued or running in this process. */
     synchronized boolean busy() {
         return !queue.isEmpty() || !running.isEmpty();
@@ -207,6 +211,11 @@ public final class JobRunner implements AutoCloseable {
             }
             openPullRequest(job, client);
         } catch (AgentException | GitHubException | GitException | LlmException | IndexException e) {
+            if (stopping()) {
+                // Interrupted by shutdown, not failed: the job resumes at the next start.
+                LOG.log(INFO, "Agent job " + id + " interrupted by shutdown; it resumes at the next start");
+                return;
+            }
             fail(id, client, "error", e.getMessage());
         }
     }
