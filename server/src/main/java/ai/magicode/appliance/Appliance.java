@@ -3,6 +3,12 @@ package ai.magicode.appliance;
 import static java.lang.System.Logger.Level.INFO;
 import static java.lang.System.Logger.Level.WARNING;
 
+import ai.magicode.appliance.agent.AgentException;
+import ai.magicode.appliance.agent.AgentTriggers;
+import ai.magicode.appliance.agent.Checks;
+import ai.magicode.appliance.agent.JobRoutes;
+import ai.magicode.appliance.agent.JobRunner;
+import ai.magicode.appliance.agent.Jobs;
 import ai.magicode.appliance.audit.Actor;
 import ai.magicode.appliance.audit.AuditEvent;
 import ai.magicode.appliance.audit.AuditException;
@@ -132,6 +138,7 @@ public final class Appliance implements AutoCloseable {
     private final Exports exports;
     private final Retention retention;
     private final TenantDeletions deletions;
+    private final JobRunner jobs;
     private WebServer server;
     private ControlServer control;
     private ScheduledExecutorService recoveries;
@@ -151,7 +158,8 @@ public final class Appliance implements AutoCloseable {
                 .map(AuthException.class, 401)
                 .map(GitHubException.class, 502)
                 .map(WebhookException.class, 503)
-                .map(LlmException.class, 502);
+                .map(LlmException.class, 502)
+                .map(AgentException.class, 409);
         this.tls = loadTls(config);
         this.identity = new Identity(
                 config.auth(), store, setupToken, config.server().publicUrl(), tls.isPresent(), audit::append);
@@ -188,6 +196,26 @@ public final class Appliance implements AutoCloseable {
                 ProviderKeys.from(vault),
                 audit::append,
                 Appliance::pause);
+        // Until the full validation (parse checks, secret scan) lands, the path policy guards every push.
+        this.jobs = new JobRunner(
+                config.agent(),
+                config.github().branchPrefix(),
+                new Jobs(store, java.time.Clock.systemUTC()),
+                gitHub,
+                workspaces,
+                indexes,
+                llm,
+                pushGuard,
+                Checks.pathPolicy(),
+                audit::append,
+                java.time.Clock.systemUTC());
+        new AgentTriggers(
+                        config.agent().triggerLabel(),
+                        config.agent().botLogin(),
+                        webhooks.installations(),
+                        jobs,
+                        audit::append)
+                .register(webhooks);
         this.inventory = new DataInventory();
         this.retention = new Retention(
                 store,
@@ -232,6 +260,7 @@ public final class Appliance implements AutoCloseable {
                         List.of(),
                         (tenant, sink) -> {},
                         tenant -> gitHub.tokens().clear()))
+                .register(jobs.tenantData())
                 .register(webhooks.tenantData())
                 .register(llmUsage.tenantData())
                 .register(budgets.tenantData())
@@ -298,6 +327,11 @@ public final class Appliance implements AutoCloseable {
     /** The registry of stored data kinds; features built outside (the agent's jobs) register theirs here. */
     public DataInventory inventory() {
         return inventory;
+    }
+
+    /** The agent's job runner. */
+    public JobRunner jobs() {
+        return jobs;
     }
 
     /** The GitHub webhook inbox; features register their event handlers on it before {@link #start}. */
@@ -463,6 +497,7 @@ public final class Appliance implements AutoCloseable {
         rules.register("/api/v1", new InboxRoutes(webhooks));
         rules.register("/api/v1", new LlmRoutes(llm, llmUsage, audit::append));
         rules.register("/api/v1", new PrivacyRoutes(inventory, exports, retention, deletions, identity::tenantExists));
+        rules.register("/api/v1", new JobRoutes(jobs, webhooks.installations(), audit::append));
     }
 
     /** The listener, its limits, TLS and the server features (observe, OpenAPI) around {@link #routing}. */
@@ -510,6 +545,7 @@ public final class Appliance implements AutoCloseable {
         });
         server = builder.build().start();
         webhooks.start();
+        jobs.resume();
         scheduleDeliveryRecovery();
         scheduleKeyReload();
         deletions.resume();
@@ -686,8 +722,9 @@ public final class Appliance implements AutoCloseable {
         }
         deletions.close();
         exports.close();
-        indexes.close();
         webhooks.close();
+        jobs.close();
+        indexes.close();
         llm.close();
         audit.close();
         store.close();

@@ -122,6 +122,25 @@ class ArchitectureTest {
             .allowEmptyShould(true)
             .because("features declare their data (store.TenantData); only Appliance hands it to privacy");
 
+    @ArchTest
+    static final ArchRule onlyTheRootAndConsoleUseTheAgent = noClasses()
+            .that()
+            .resideOutsideOfPackages(ROOT, ROOT + ".agent..", ROOT + ".console..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAPackage(ROOT + ".agent..")
+            .because("the agent is the top of the flow: only the composition root and the console use it");
+
+    @ArchTest
+    static final ArchRule agentUsesOnlyLowerFeatures = noClasses()
+            .that()
+            .resideInAPackage(ROOT + ".agent..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage(
+                    ROOT + ".auth..", ROOT + ".console..", ROOT + ".control..", ROOT + ".ship..", ROOT + ".bench..")
+            .because("agent uses github, git, index, llm, store, secrets, audit, web and config only");
+
     private static ArchRule onlyOwnerUses(String library, String owner) {
         return noClasses()
                 .that()

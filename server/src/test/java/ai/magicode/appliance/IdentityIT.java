@@ -522,6 +522,20 @@ class IdentityIT {
         cells.put(
                 "GET /api/v1/repos/{id}/index/events",
                 new Cell(readers, (p, t, s) -> new Call("GET", "/api/v1/repos/r-" + t + "/index/events", null, 404)));
+        cells.put("GET /api/v1/jobs", new Cell(readers, (p, t, s) -> new Call("GET", "/api/v1/jobs", null, 200)));
+        cells.put(
+                "POST /api/v1/jobs",
+                new Cell(
+                        EnumSet.of(Role.ADMIN, Role.OPERATOR),
+                        (p, t, s) -> new Call("POST", "/api/v1/jobs", Map.of("repo", "r-" + t, "issue", 1), 404)));
+        cells.put(
+                "GET /api/v1/jobs/{id}",
+                new Cell(readers, (p, t, s) -> new Call("GET", "/api/v1/jobs/j-" + t, null, 404)));
+        cells.put(
+                "POST /api/v1/jobs/{id}/cancel",
+                new Cell(
+                        EnumSet.of(Role.ADMIN, Role.OPERATOR),
+                        (p, t, s) -> new Call("POST", "/api/v1/jobs/j-" + t + "/cancel", null, 404)));
         cells.put(
                 "GET /api/v1/repos/{id}/index",
                 new Cell(readers, (p, t, s) -> new Call("GET", "/api/v1/repos/r-" + t + "/index", null, 404)));

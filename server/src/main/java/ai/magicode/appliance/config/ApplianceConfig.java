@@ -23,6 +23,7 @@ import java.util.Optional;
  * @param github the GitHub App: server, App id and key, proxy, branch prefix
  * @param webhooks the GitHub webhook inbox
  * @param llm the LLM gateway: providers, air-gapped mode, prices
+ * @param agent the agent: triggers, bot identity, concurrency and caps of jobs
  */
 public record ApplianceConfig(
         Path dataDir,
@@ -35,7 +36,8 @@ public record ApplianceConfig(
         IndexConfig index,
         GitHubConfig github,
         WebhookConfig webhooks,
-        LlmConfig llm) {
+        LlmConfig llm,
+        AgentConfig agent) {
     /** Environment variable naming an operator configuration file (same as {@code --config}). */
     public static final String CONFIG_FILE_ENV = "MAGICODE_CONFIG";
 
@@ -61,7 +63,8 @@ public record ApplianceConfig(
                 IndexConfig.from(values),
                 GitHubConfig.from(values),
                 WebhookConfig.from(values),
-                LlmConfig.from(values));
+                LlmConfig.from(values),
+                AgentConfig.from(values));
     }
 
     /** Every configuration key with the environment variable that overrides it, for the docs and their test. */

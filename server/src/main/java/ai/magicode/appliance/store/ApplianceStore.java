@@ -59,6 +59,13 @@ public final class ApplianceStore implements AutoCloseable {
     private final FileEvaluator files;
     // Read side: store, section, backup; write side: close, so storage never shuts down under a running call.
     private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    /**
+     * One storer at a time: two threads storing new objects at once can deadlock inside Eclipse Serializer (each
+     * holds its storer's item lock or the object registry and waits for the other; seen with a webhook handler storing
+     * while the delivery journal committed).
+     */
+    private final Object storing = new Object();
+
     private volatile boolean open = true;
 
     private ApplianceStore(
@@ -232,7 +239,9 @@ public final class ApplianceStore implements AutoCloseable {
                 if (existing == null) {
                     T created = Objects.requireNonNull(initial.get(), "initial value of section " + name);
                     sections.put(name, created);
-                    storage.store(sections);
+                    synchronized (storing) {
+                        storage.store(sections);
+                    }
                     return created;
                 }
                 if (!type.isInstance(existing)) {
@@ -255,7 +264,9 @@ public final class ApplianceStore implements AutoCloseable {
         lifecycle.readLock().lock();
         try {
             requireOpen();
-            storage.store(changed);
+            synchronized (storing) {
+                storage.store(changed);
+            }
         } finally {
             lifecycle.readLock().unlock();
         }
@@ -273,11 +284,13 @@ public final class ApplianceStore implements AutoCloseable {
         lifecycle.readLock().lock();
         try {
             requireOpen();
-            Storer storer = storage.createStorer();
-            for (Object object : changed) {
-                storer.store(object);
+            synchronized (storing) {
+                Storer storer = storage.createStorer();
+                for (Object object : changed) {
+                    storer.store(object);
+                }
+                storer.commit();
             }
-            storer.commit();
         } finally {
             lifecycle.readLock().unlock();
         }

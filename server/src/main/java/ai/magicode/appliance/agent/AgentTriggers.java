@@ -1,0 +1,160 @@
+package ai.magicode.appliance.agent;
+
+import static java.lang.System.Logger.Level.INFO;
+
+import ai.magicode.appliance.audit.Actor;
+import ai.magicode.appliance.audit.AuditEvent;
+import ai.magicode.appliance.github.GitHubEvent;
+import ai.magicode.appliance.github.Installations;
+import ai.magicode.appliance.github.WebhookHandler;
+import ai.magicode.appliance.github.WebhookInbox;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Turns webhook events into jobs: an issue labelled with the trigger label, and {@code @magicode fix} or
+ * {@code @magicode stop} in an issue comment. A second trigger for an issue with an unfinished job gets that job (the
+ * job table allows one per issue); events of installations not mapped to a tenant are ignored.
+ */
+public final class AgentTriggers {
+    private static final System.Logger LOG = System.getLogger(AgentTriggers.class.getName());
+    private static final Pattern COMMAND = Pattern.compile("(?im)^\\s*@magicode\\s+(fix|stop|plan)\\b");
+
+    private final String triggerLabel;
+    private final String botLogin;
+    private final Installations installations;
+    private final Jobs jobs;
+    private final JobRunner runner;
+    private final Consumer<AuditEvent> audit;
+
+    public AgentTriggers(
+            String triggerLabel,
+            String botLogin,
+            Installations installations,
+            JobRunner runner,
+            Consumer<AuditEvent> audit) {
+        this.triggerLabel = triggerLabel;
+        this.botLogin = botLogin;
+        this.installations = installations;
+        this.jobs = runner.jobs();
+        this.runner = runner;
+        this.audit = audit;
+    }
+
+    /** Registers the handlers on the inbox (before it starts). */
+    public void register(WebhookInbox inbox) {
+        inbox.on("issues", this::issues).on("issue_comment", this::comment);
+    }
+
+    void issues(GitHubEvent event, String delivery, WebhookHandler.Effects effects) {
+        GitHubEvent.Issues issue = (GitHubEvent.Issues) event;
+        if (!issue.context().action().equals("labeled")
+                || !issue.state().equals("open")
+                || issue.labels().stream().noneMatch(l -> l.equalsIgnoreCase(triggerLabel))) {
+            return;
+        }
+        trigger(event, effects, issue.number(), issue.title(), "label", 0);
+    }
+
+    void comment(GitHubEvent event, String delivery, WebhookHandler.Effects effects) {
+        GitHubEvent.IssueComment comment = (GitHubEvent.IssueComment) event;
+        if (!comment.context().action().equals("created")
+                || comment.onPullRequest()
+                || comment.comment().author().login().equalsIgnoreCase(botLogin)) {
+            return;
+        }
+        Matcher command = COMMAND.matcher(comment.comment().body());
+        if (!command.find()) {
+            return;
+        }
+        switch (command.group(1).toLowerCase(Locale.ROOT)) {
+            case "stop" ->
+                effects.store(() -> {
+                    stop(comment);
+                    return List.of();
+                });
+            // plan (post a plan, wait for approval) is not built yet: it runs as fix.
+            default ->
+                trigger(
+                        event,
+                        effects,
+                        comment.number(),
+                        "",
+                        "comment",
+                        comment.comment().id());
+        }
+    }
+
+    private void trigger(
+            GitHubEvent event,
+            WebhookHandler.Effects effects,
+            long issue,
+            String title,
+            String trigger,
+            long commentId) {
+        Optional<Scope> scope = scope(event);
+        if (scope.isEmpty()) {
+            return;
+        }
+        Jobs.Request request = new Jobs.Request(
+                scope.get().tenant(),
+                scope.get().repository().id(),
+                scope.get().repository().fullName(),
+                scope.get().installationId(),
+                issue,
+                title,
+                trigger,
+                event.context().sender(),
+                commentId);
+        // The job is staged on the inbox's store writer and committed with the delivery (a handler never stores
+        // itself); a redelivery after a crash before that commit stages it again.
+        effects.store(() -> {
+            Jobs.Triggered triggered = jobs.stage(request);
+            triggered(event, triggered, trigger);
+            return List.of(jobs.table());
+        });
+    }
+
+    private void triggered(GitHubEvent event, Jobs.Triggered triggered, String trigger) {
+        Job job = triggered.job();
+        long issue = job.issue();
+        audit.accept(AuditEvent.of("agent.job.trigger", job.repo() + "#" + issue)
+                .tenant(job.tenant())
+                .actor(Actor.user("github:" + event.context().sender()))
+                .field("job", job.id())
+                .field("trigger", trigger)
+                .field("created", triggered.created())
+                .success());
+        if (triggered.created()) {
+            LOG.log(INFO, "Agent job " + job.id() + " for " + job.repo() + "#" + issue + " (" + trigger + ")");
+            runner.submit(job.id());
+        }
+    }
+
+    private void stop(GitHubEvent.IssueComment comment) {
+        Optional<Scope> scope = scope(comment);
+        if (scope.isEmpty()) {
+            return;
+        }
+        jobs.active(scope.get().tenant(), scope.get().repository().id(), comment.number())
+                .ifPresent(job -> runner.cancel(
+                        job.id(),
+                        Actor.user("github:" + comment.context().sender()),
+                        "stopped by @" + comment.context().sender()));
+    }
+
+    private Optional<Scope> scope(GitHubEvent event) {
+        Optional<GitHubEvent.Repository> repository = event.context().repository();
+        if (repository.isEmpty() || event.context().installationId().isEmpty()) {
+            return Optional.empty();
+        }
+        long installation = event.context().installationId().getAsLong();
+        return installations.tenantOf(installation).map(tenant -> new Scope(tenant, installation, repository.get()));
+    }
+
+    private record Scope(String tenant, long installationId, GitHubEvent.Repository repository) {}
+}

@@ -1,0 +1,704 @@
+package ai.magicode.appliance.agent;
+
+import static java.lang.System.Logger.Level.INFO;
+import static java.lang.System.Logger.Level.WARNING;
+
+import ai.magicode.appliance.audit.Actor;
+import ai.magicode.appliance.audit.AuditEvent;
+import ai.magicode.appliance.config.AgentConfig;
+import ai.magicode.appliance.git.GitException;
+import ai.magicode.appliance.git.WorkTree;
+import ai.magicode.appliance.git.Workspaces;
+import ai.magicode.appliance.git.Workspaces.Workspace;
+import ai.magicode.appliance.github.GitHub;
+import ai.magicode.appliance.github.GitHubException;
+import ai.magicode.appliance.github.PushGuard;
+import ai.magicode.appliance.github.RepoClient;
+import ai.magicode.appliance.github.RepoName;
+import ai.magicode.appliance.index.FileScore;
+import ai.magicode.appliance.index.IndexException;
+import ai.magicode.appliance.index.IndexStatus;
+import ai.magicode.appliance.index.RepoIndexes;
+import ai.magicode.appliance.llm.ChatRequest;
+import ai.magicode.appliance.llm.LlmException;
+import ai.magicode.appliance.llm.LlmGateway;
+import ai.magicode.appliance.store.TenantData;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Runs jobs: acknowledge, fetch, index, localize, the edit conversation, validation, commit and push through the
+ * {@link PushGuard}, then a draft pull request; on failure or a cap, a report comment. Each step is recorded in the
+ * job before the next starts, and steps with external effects look before they act (an existing pull request for
+ * the branch is reused, a report already posted is not posted again), so a job resumed after a crash
+ * ({@link #resume}) repeats no visible effect. At most {@code max-concurrent-per-tenant} jobs of a tenant and
+ * {@code max-concurrent-per-repo} of a repository run at once; the others wait in order.
+ */
+public final class JobRunner implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(JobRunner.class.getName());
+    private static final Map<String, String> PERMISSIONS =
+            Map.of("contents", "write", "issues", "write", "pull_requests", "write");
+    private static final int LOCALIZE_TOP = 8;
+
+    private final AgentConfig config;
+    private final String branchPrefix;
+    private final Jobs jobs;
+    private final GitHub gitHub;
+    private final Workspaces workspaces;
+    private final RepoIndexes indexes;
+    private final LlmGateway gateway;
+    private final PushGuard pushGuard;
+    private final Checks checks;
+    private final Consumer<AuditEvent> audit;
+    private final Clock clock;
+    private final AgentLoop loop;
+    private final ExecutorService executor;
+    private final ArrayDeque<String> queue = new ArrayDeque<>();
+    private final Set<String> running = new java.util.HashSet<>();
+    private final Map<String, Integer> perTenant = new HashMap<>();
+    private final Map<Long, Integer> perRepo = new HashMap<>();
+    private boolean closed;
+
+    /**
+     * @param branchPrefix the push guard's branch prefix ({@code github.branch-prefix})
+     * @param checks what must hold before a push
+     */
+    public JobRunner(
+            AgentConfig config,
+            String branchPrefix,
+            Jobs jobs,
+            GitHub gitHub,
+            Workspaces workspaces,
+            RepoIndexes indexes,
+            LlmGateway gateway,
+            PushGuard pushGuard,
+            Checks checks,
+            Consumer<AuditEvent> audit,
+            Clock clock) {
+        this.config = config;
+        this.branchPrefix = branchPrefix;
+        this.jobs = jobs;
+        this.gitHub = gitHub;
+        this.workspaces = workspaces;
+        this.indexes = indexes;
+        this.gateway = gateway;
+        this.pushGuard = pushGuard;
+        this.checks = checks;
+        this.audit = audit;
+        this.clock = clock;
+        this.loop = new AgentLoop(gateway, clock);
+        this.executor = Executors.newThreadPerTaskExecutor(
+                Thread.ofPlatform().name("agent-job-", 0).daemon().factory());
+    }
+
+    /** The job table. */
+    public Jobs jobs() {
+        return jobs;
+    }
+
+    /** Queues every unfinished job (after a restart); each goes on from its last completed step. */
+    public void resume() {
+        List<Job> unfinished = jobs.unfinished();
+        if (!unfinished.isEmpty()) {
+            LOG.log(INFO, "Resuming " + unfinished.size() + " unfinished agent job(s)");
+        }
+        unfinished.forEach(job -> submit(job.id()));
+    }
+
+    private synchronized boolean stopping() {
+        return closed;
+    }
+
+    /** Whether any job is queued or running in this process. */
+    synchronized boolean busy() {
+        return !queue.isEmpty() || !running.isEmpty();
+    }
+
+    /** Queues the job unless it is queued or running already. */
+    public synchronized void submit(String id) {
+        if (closed || running.contains(id) || queue.contains(id)) {
+            return;
+        }
+        queue.add(id);
+        dispatch();
+    }
+
+    /**
+     * Cancels a job: a queued job never starts, a running one stops before its next step (nothing is pushed after).
+     *
+     * @return the job as it is now
+     */
+    public Job cancel(String id, Actor actor, String why) {
+        Job job = jobs.update(
+                id,
+                j -> j.state().terminal()
+                        ? j
+                        : j.withState(Job.State.CANCELLED, clock.instant()).withError(why));
+        audit.accept(AuditEvent.of("agent.job.cancel", target(job))
+                .tenant(job.tenant())
+                .actor(actor)
+                .field("job", id)
+                .field("state", job.state().label())
+                .success());
+        return job;
+    }
+
+    /**
+     * The jobs as the data inventory lists them: exported with their timelines; erased after the tenant's unfinished
+     * jobs are cancelled (a running one stops before its next step, nothing is pushed after).
+     */
+    public TenantData tenantData() {
+        return new TenantData(
+                Jobs.SECTION,
+                "store section " + Jobs.SECTION,
+                "until the tenant is deleted",
+                "the agent's jobs: trigger, state, steps with timing, tokens, cost and model, branch and pull request",
+                List.of("store:" + Jobs.SECTION),
+                (tenant, sink) -> sink.add(
+                        "agent/jobs.json",
+                        jobs.list(j -> j.tenant().equals(tenant)).stream()
+                                .map(JobRunner::exported)
+                                .toList()),
+                tenant -> {
+                    jobs.list(j -> j.tenant().equals(tenant) && !j.state().terminal())
+                            .forEach(j -> cancel(j.id(), Actor.system(), "the tenant is being deleted"));
+                    jobs.erase(tenant);
+                });
+    }
+
+    private static Map<String, Object> exported(Job job) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("id", job.id());
+        out.put("repo", job.repo());
+        out.put("issue", job.issue());
+        out.put("title", job.title());
+        out.put("trigger", job.trigger());
+        out.put("requester", job.requester());
+        out.put("state", job.state().label());
+        out.put("branch", job.branch());
+        out.put("pullRequest", job.pullRequest());
+        out.put("error", job.error());
+        out.put("createdAt", String.valueOf(job.createdAt()));
+        out.put(
+                "steps",
+                job.steps().stream()
+                        .map(step -> {
+                            Map<String, Object> s = new LinkedHashMap<>();
+                            s.put("name", step.name());
+                            s.put("startedAt", String.valueOf(step.startedAt()));
+                            s.put("endedAt", String.valueOf(step.endedAt()));
+                            s.put("inputTokens", step.inputTokens());
+                            s.put("outputTokens", step.outputTokens());
+                            s.put("costUsd", step.costUsd());
+                            s.put("model", step.model());
+                            s.put("local", step.local());
+                            s.put("outcome", step.outcome());
+                            return s;
+                        })
+                        .toList());
+        return out;
+    }
+
+    private synchronized void dispatch() {
+        Iterator<String> it = queue.iterator();
+        while (it.hasNext()) {
+            String id = it.next();
+            Optional<Job> found = jobs.find(id);
+            if (found.isEmpty() || !found.get().state().running()) {
+                it.remove();
+                continue;
+            }
+            Job job = found.get();
+            if (perTenant.getOrDefault(job.tenant(), 0) >= config.maxConcurrentPerTenant()
+                    || perRepo.getOrDefault(job.repoId(), 0) >= config.maxConcurrentPerRepo()) {
+                continue;
+            }
+            it.remove();
+            running.add(id);
+            perTenant.merge(job.tenant(), 1, Integer::sum);
+            perRepo.merge(job.repoId(), 1, Integer::sum);
+            executor.execute(() -> {
+                try {
+                    run(id);
+                } catch (RuntimeException e) {
+                    LOG.log(WARNING, "Agent job " + id + " stopped unexpectedly", e);
+                } finally {
+                    release(job);
+                }
+            });
+        }
+    }
+
+    private synchronized void release(Job job) {
+        running.remove(job.id());
+        perTenant.merge(job.tenant(), -1, Integer::sum);
+        perRepo.merge(job.repoId(), -1, Integer::sum);
+        if (!closed) {
+            dispatch();
+        }
+    }
+
+    /** Runs (or resumes) one job to a finished state. */
+    void run(String id) {
+        Job job = jobs.find(id).orElseThrow();
+        if (!job.state().running()) {
+            return;
+        }
+        RepoClient client =
+                gitHub.repository(job.tenant(), job.installationId(), RepoName.parse(job.repo()), PERMISSIONS);
+        try {
+            job = acknowledge(job, client);
+            if (!job.completed("push")) {
+                job = work(job, client);
+                if (!job.state().running()) {
+                    return;
+                }
+            }
+            openPullRequest(job, client);
+        } catch (AgentException | GitHubException | GitException | LlmException | IndexException e) {
+            if (stopping()) {
+                // Interrupted by shutdown, not failed: the job resumes at the next start.
+                LOG.log(INFO, "Agent job " + id + " interrupted by shutdown; it resumes at the next start");
+                return;
+            }
+            fail(id, client, "error", e.getMessage());
+        }
+    }
+
+    private Job acknowledge(Job job, RepoClient client) {
+        if (job.completed("acknowledge")) {
+            return job;
+        }
+        Instant start = clock.instant();
+        if (job.triggerComment() > 0) {
+            client.reactToComment(job.triggerComment(), "eyes");
+        } else if (!job.trigger().equals("api")) {
+            client.reactToIssue(job.issue(), "eyes");
+        }
+        return step(job, "acknowledge", start, "ok", "reacted with eyes");
+    }
+
+    private Job work(Job job, RepoClient client) {
+        jobs.move(job.id(), Job.State.PLANNING);
+        RepoClient.Issue issue = client.issue(job.issue());
+        String base = defaultBranch(job);
+        Instant start = clock.instant();
+        try (Workspace workspace = workspaces.fetch(
+                job.id(), client.gitUrl(), Optional.of(client.token().value()), base)) {
+            job = step(job, "fetch", start, "ok", "fetched " + base + " at " + workspace.commit());
+            if (cancelled(job)) {
+                return finishCancelled(job);
+            }
+            List<String> localized = localize(job, client);
+            job = jobs.find(job.id()).orElseThrow();
+            if (cancelled(job)) {
+                return finishCancelled(job);
+            }
+            jobs.move(job.id(), Job.State.WORKING);
+            java.nio.file.Path tree = workspace.dir().resolve("magicode-tree");
+            WorkTree.checkout(workspace.dir(), workspace.commit(), tree);
+            Workbench bench = new Workbench(tree);
+            String repoKey = String.valueOf(job.repoId());
+            String jobId = job.id();
+            String tenant = job.tenant();
+            start = clock.instant();
+            AgentLoop.Outcome outcome = loop.run(
+                    ChatRequest.builder(job.tenant(), "edit")
+                            .repo(job.repo(), Set.of())
+                            .user(job.requester(), Set.of())
+                            .job(job.id())
+                            .maxOutputTokens(4096),
+                    task(issue, localized),
+                    bench,
+                    query -> search(tenant, repoKey, query),
+                    () -> WorkTree.diff(workspace.dir(), workspace.commit(), tree),
+                    new AgentLoop.Caps(
+                            config.maxTurns(),
+                            config.noProgressTurns(),
+                            job.createdAt().plus(config.maxDuration()),
+                            config.maxCostUsd() - job.costUsd()),
+                    () -> cancelled(jobs.find(jobId).orElseThrow()));
+            String editOutcome = outcome.done() ? "ok" : outcome.stop().equals("cancelled") ? "cancelled" : "failed";
+            job = record(
+                    job,
+                    new Job.Step(
+                            "edit",
+                            start,
+                            clock.instant(),
+                            outcome.inputTokens(),
+                            outcome.outputTokens(),
+                            outcome.costUsd(),
+                            outcome.model(),
+                            outcome.local(),
+                            editOutcome,
+                            outcome.done()
+                                    ? outcome.summary()
+                                    : "stopped (" + outcome.stop() + ") after " + outcome.turns() + " model call(s)"
+                                            + ", " + bench.changed().size() + " file(s) changed"));
+            if (cancelled(job)) {
+                return finishCancelled(job);
+            }
+            if (!outcome.done()) {
+                return fail(job.id(), client, outcome.stop(), stopReason(outcome));
+            }
+            if (bench.changed().isEmpty()) {
+                return fail(job.id(), client, "no-change", "The model finished without changing any file.");
+            }
+            jobs.move(job.id(), Job.State.VALIDATING);
+            start = clock.instant();
+            List<Checks.Problem> problems = checks.check(tree, bench.changed());
+            if (!problems.isEmpty()) {
+                StringBuilder why = new StringBuilder("The change was refused before any push:");
+                problems.forEach(p -> why.append("\n- `")
+                        .append(p.path())
+                        .append("` (")
+                        .append(p.rule())
+                        .append("): ")
+                        .append(p.message()));
+                step(
+                        job,
+                        "validate",
+                        start,
+                        "refused",
+                        problems.size() + " problem(s): " + problems.getFirst().rule());
+                return fail(job.id(), client, "refused", why.toString());
+            }
+            job = step(job, "validate", start, "ok", bench.changed().size() + " changed file(s) passed");
+            if (cancelled(job)) {
+                return finishCancelled(job);
+            }
+            jobs.move(job.id(), Job.State.PUSHING);
+            return push(job, client, workspace, tree, issue);
+        }
+    }
+
+    private Job push(Job job, RepoClient client, Workspace workspace, java.nio.file.Path tree, RepoClient.Issue issue) {
+        Instant start = clock.instant();
+        WorkTree.Person bot = new WorkTree.Person(config.botLogin(), config.botEmail());
+        String message =
+                "Fix #" + job.issue() + ": " + issue.title() + "\n\n" + firstParagraph(summary(job)) + coAuthor(job);
+        String commit = WorkTree.commit(workspace.dir(), workspace.commit(), tree, message, bot, bot);
+        String branch = branch(job.issue(), issue.title());
+        boolean ours = pushGuard.created(client.repo(), branch);
+        PushGuard.Result result = pushGuard.push(client, workspace.dir(), commit, branch, ours);
+        return switch (result) {
+            case PushGuard.Pushed pushed -> {
+                Instant end = clock.instant();
+                Job updated = jobs.update(
+                        job.id(),
+                        j -> j.withPush(branch, commit)
+                                .withStep(new Job.Step(
+                                        "push",
+                                        start,
+                                        end,
+                                        0,
+                                        0,
+                                        0,
+                                        "",
+                                        false,
+                                        "ok",
+                                        (pushed.created() ? "created " : "updated ") + branch)));
+                audit(updated, "push", "ok");
+                yield updated;
+            }
+            case PushGuard.Refused refused -> {
+                step(job, "push", start, "refused", refused.reason());
+                yield fail(job.id(), client, "push-refused", "The push guard refused the push: " + refused.detail());
+            }
+        };
+    }
+
+    private void openPullRequest(Job job, RepoClient client) {
+        if (!job.completed("pull-request")) {
+            Instant start = clock.instant();
+            List<RepoClient.PullRequest> existing = client.pullRequestsForHead(job.branch());
+            RepoClient.PullRequest pr = existing.isEmpty()
+                    ? client.createPullRequest(
+                            job.branch(),
+                            defaultBranch(job),
+                            "Fix #" + job.issue() + ": "
+                                    + client.issue(job.issue()).title(),
+                            pullRequestBody(job),
+                            config.draft())
+                    : existing.getFirst();
+            Instant end = clock.instant();
+            job = jobs.update(
+                    job.id(),
+                    j -> j.withPullRequest(pr.number())
+                            .withStep(new Job.Step(
+                                    "pull-request",
+                                    start,
+                                    end,
+                                    0,
+                                    0,
+                                    0,
+                                    "",
+                                    false,
+                                    "ok",
+                                    (existing.isEmpty() ? "opened #" : "reused #") + pr.number())));
+            audit(job, "pull-request", "ok");
+        }
+        Job open = jobs.move(job.id(), Job.State.OPEN);
+        audit.accept(AuditEvent.of("agent.job.finish", target(open))
+                .tenant(open.tenant())
+                .actor(Actor.system())
+                .field("job", open.id())
+                .field("state", open.state().label())
+                .field("pullRequest", open.pullRequest())
+                .field("tokens", open.tokens())
+                .success());
+    }
+
+    private List<String> localize(Job job, RepoClient client) {
+        Instant start = clock.instant();
+        String repoKey = String.valueOf(job.repoId());
+        IndexStatus status;
+        try {
+            indexes.request(
+                    job.tenant(),
+                    repoKey,
+                    () -> workspaces.fetch(
+                            "index-" + repoKey,
+                            client.gitUrl(),
+                            Optional.of(client.token().value()),
+                            "HEAD"),
+                    Actor.system());
+            status = indexes.await(job.tenant(), repoKey, config.indexWait());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AgentException("Interrupted while waiting for the index", e);
+        }
+        step(
+                job,
+                "index",
+                start,
+                "ok",
+                "index " + status.state().name().toLowerCase(Locale.ROOT)
+                        + status.commit().map(c -> " at " + c).orElse(""));
+        start = clock.instant();
+        List<String> paths = search(job.tenant(), repoKey, job.title());
+        step(job, "localize", start, "ok", paths.size() + " candidate file(s)");
+        return paths;
+    }
+
+    private List<String> search(String tenant, String repo, String query) {
+        if (query == null || query.isBlank()) {
+            return List.of();
+        }
+        try {
+            return indexes.search(tenant, repo, query, LOCALIZE_TOP).stream()
+                    .map(FileScore::path)
+                    .toList();
+        } catch (IndexException e) {
+            return List.of();
+        }
+    }
+
+    private String defaultBranch(Job job) {
+        return gitHub.repositories(job.installationId()).stream()
+                .filter(r -> r.id() == job.repoId())
+                .map(GitHub.Repository::defaultBranch)
+                .filter(b -> !b.isBlank())
+                .findFirst()
+                .orElse("main");
+    }
+
+    /**
+     * Marks the job failed and posts the failure report once (a report already posted, recognised by its marker, is
+     * not posted again).
+     */
+    private Job fail(String id, RepoClient client, String reason, String detail) {
+        Job job = jobs.find(id).orElseThrow();
+        if (job.state().terminal()) {
+            return job;
+        }
+        job = jobs.update(id, j -> j.withError(reason + ": " + limit(detail, 500)));
+        Instant start = clock.instant();
+        try {
+            if (job.reportComment() == 0) {
+                String marker = "<!-- magicode:job:" + id + ":report -->";
+                Optional<RepoClient.Comment> posted = client.comments(job.issue()).stream()
+                        .filter(c -> c.body().contains(marker))
+                        .findFirst();
+                long issue = job.issue();
+                RepoClient.Comment comment = posted.orElseGet(
+                        () -> client.comment(issue, report(jobs.find(id).orElseThrow(), detail, marker)));
+                job = jobs.update(id, j -> j.withReport(comment.id()));
+            }
+            job = step(job, "report", start, "ok", "reported on #" + job.issue());
+        } catch (GitHubException e) {
+            job = step(job, "report", start, "failed", "could not comment: " + limit(e.getMessage(), 200));
+        }
+        Job failed = jobs.move(id, Job.State.FAILED);
+        audit.accept(AuditEvent.of("agent.job.finish", target(failed))
+                .tenant(failed.tenant())
+                .actor(Actor.system())
+                .field("job", id)
+                .field("state", failed.state().label())
+                .field("reason", reason)
+                .failure());
+        return failed;
+    }
+
+    private Job finishCancelled(Job job) {
+        audit(job, "cancelled", "cancelled");
+        return jobs.find(job.id()).orElseThrow();
+    }
+
+    private boolean cancelled(Job job) {
+        return jobs.find(job.id()).map(j -> j.state() == Job.State.CANCELLED).orElse(true);
+    }
+
+    private Job step(Job job, String name, Instant start, String outcome, String detail) {
+        return record(job, new Job.Step(name, start, clock.instant(), 0, 0, 0, "", false, outcome, detail));
+    }
+
+    private Job record(Job job, Job.Step step) {
+        Job updated = jobs.update(job.id(), j -> j.withStep(step));
+        audit(updated, step.name(), step.outcome());
+        return updated;
+    }
+
+    private void audit(Job job, String step, String outcome) {
+        AuditEvent.Builder event = AuditEvent.of("agent.step", target(job))
+                .tenant(job.tenant())
+                .actor(Actor.system())
+                .field("job", job.id())
+                .field("step", step)
+                .field("outcome", outcome);
+        job.steps().stream()
+                .filter(s -> s.name().equals(step))
+                .reduce((a, b) -> b)
+                .filter(s -> !s.model().isEmpty())
+                .ifPresent(s -> event.field("model", s.model())
+                        .field("local", s.local())
+                        .field("tokens", s.inputTokens() + s.outputTokens()));
+        audit.accept(outcome.equals("ok") ? event.success() : event.failure());
+    }
+
+    private String pullRequestBody(Job job) {
+        Optional<Job.Step> edit = lastEdit(job);
+        String model = edit.map(Job.Step::model).orElse("?");
+        String where = edit.map(
+                        s -> s.local() ? "a local model: the code stayed inside the network" : "an external provider")
+                .orElse("?");
+        return summary(job) + "\n\n"
+                + "## How to verify\n\n"
+                + "Read the diff, run the tests this repository's CI runs on this pull request, and check the behaviour"
+                + " the issue describes.\n\n"
+                + "Fixes #" + job.issue() + "\n\n"
+                + "---\n"
+                + "Opened by MagiCode for @" + job.requester() + " (job `" + job.id() + "`). Model: `" + model + "` ("
+                + where + "). Tokens: " + job.tokens() + ". Cost: $" + String.format(Locale.ROOT, "%.4f", job.costUsd())
+                + ".\n<!-- magicode:job:" + job.id() + " -->\n";
+    }
+
+    private String report(Job job, String detail, String marker) {
+        StringBuilder text = new StringBuilder("MagiCode could not finish a pull request for this issue.\n\n");
+        text.append(detail).append("\n\n**What was tried:**\n");
+        job.steps()
+                .forEach(s -> text.append("- ")
+                        .append(s.name())
+                        .append(": ")
+                        .append(s.outcome())
+                        .append(s.name().equals("edit") && s.ok() ? "" : " — " + limit(s.detail(), 200))
+                        .append('\n'));
+        if (!job.branch().isEmpty()) {
+            text.append("\nPartial work is on branch `").append(job.branch()).append("`.\n");
+        }
+        text.append("\nWhat is left: the change itself; comment `@magicode fix` to try again. Tokens used: ")
+                .append(job.tokens())
+                .append(".\n")
+                .append(marker)
+                .append('\n');
+        return text.toString();
+    }
+
+    private static String stopReason(AgentLoop.Outcome outcome) {
+        return switch (outcome.stop()) {
+            case "turns" -> "The job reached its limit of model calls.";
+            case "no-progress" -> "The model made no edit for several turns in a row.";
+            case "time" -> "The job reached its time limit.";
+            case "cost" -> "The job reached its cost limit.";
+            case "refused" -> "The routing policy refused the model call: " + outcome.summary();
+            default -> "The job stopped: " + outcome.stop() + ".";
+        };
+    }
+
+    private static Optional<Job.Step> lastEdit(Job job) {
+        return job.steps().stream()
+                .filter(s -> s.name().equals("edit") && s.ok())
+                .reduce((a, b) -> b);
+    }
+
+    private static String summary(Job job) {
+        return lastEdit(job).map(Job.Step::detail).filter(s -> !s.isBlank()).orElse("Fixes the issue.");
+    }
+
+    private static String firstParagraph(String text) {
+        int end = text.indexOf("\n\n");
+        return limit(end < 0 ? text : text.substring(0, end), 1000);
+    }
+
+    private String coAuthor(Job job) {
+        if (job.trigger().equals("api") || !job.requester().matches("[A-Za-z0-9-]{1,39}")) {
+            return "\n";
+        }
+        return "\n\nCo-authored-by: " + job.requester() + " <" + job.requester() + "@users.noreply.github.com>\n";
+    }
+
+    /** {@code magicode/issue-<n>-<slug>} with the title's words, lower case. */
+    String branch(long issue, String title) {
+        String slug =
+                title.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("^-+|-+$", "");
+        if (slug.length() > 40) {
+            slug = slug.substring(0, 40).replaceAll("-+$", "");
+        }
+        return branchPrefix + "issue-" + issue + (slug.isEmpty() ? "" : "-" + slug);
+    }
+
+    private static String limit(String text, int max) {
+        String value = text == null ? "" : text;
+        return value.length() <= max ? value : value.substring(0, max) + "…";
+    }
+
+    private static String target(Job job) {
+        return job.repo() + "#" + job.issue();
+    }
+
+    private static String task(RepoClient.Issue issue, List<String> localized) {
+        return "Issue #" + issue.number() + ": " + issue.title() + "\n\n" + issue.body() + "\n\n"
+                + (localized.isEmpty()
+                        ? "No index results; use list_files to find the code."
+                        : "Files that look relevant, best first:\n" + String.join("\n", localized));
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            closed = true;
+            queue.clear();
+        }
+        executor.shutdownNow();
+        try {
+            if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
+                LOG.log(WARNING, "Agent jobs still running at shutdown; they resume at the next start");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,193 @@
+package ai.magicode.appliance.agent;
+
+import ai.magicode.appliance.store.ApplianceStore;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
+
+/**
+ * The durable job table (store section {@code agent.jobs}): at most one unfinished job per issue, every change stored
+ * before it is visible, and the unfinished jobs listed at startup so the runner resumes them.
+ */
+public final class Jobs {
+    static final String SECTION = "agent.jobs";
+
+    /**
+     * What a trigger asks for.
+     *
+     * @param tenant tenant
+     * @param repoId GitHub repository id
+     * @param repo {@code owner/name}
+     * @param installationId installation
+     * @param issue issue number
+     * @param title issue title
+     * @param trigger {@code label}, {@code comment}, {@code api}
+     * @param requester who asked
+     * @param triggerComment the comment that asked, 0 when none
+     */
+    public record Request(
+            String tenant,
+            long repoId,
+            String repo,
+            long installationId,
+            long issue,
+            String title,
+            String trigger,
+            String requester,
+            long triggerComment) {}
+
+    /**
+     * The job a trigger got.
+     *
+     * @param job the job
+     * @param created whether this trigger created it (false: an unfinished job for the issue existed)
+     */
+    public record Triggered(Job job, boolean created) {}
+
+    private final ApplianceStore store;
+    private final Clock clock;
+    private final State state;
+    private final SecureRandom random = new SecureRandom();
+
+    public Jobs(ApplianceStore store, Clock clock) {
+        this.store = store;
+        this.clock = clock;
+        this.state = store.section(SECTION, State.class, State::new);
+    }
+
+    /** The issue's job that has not ended (one per issue), else a new queued one, stored. */
+    public synchronized Triggered trigger(Request request) {
+        Triggered triggered = stage(request);
+        if (triggered.created()) {
+            store.store(state.jobs);
+        }
+        return triggered;
+    }
+
+    /**
+     * As {@link #trigger} but without storing: for webhook handlers, whose store changes the inbox commits with the
+     * delivery ({@link #table} is the object to store).
+     */
+    synchronized Triggered stage(Request request) {
+        Optional<Job> active = state.jobs.values().stream()
+                .filter(j -> j.tenant().equals(request.tenant())
+                        && j.repoId() == request.repoId()
+                        && j.issue() == request.issue()
+                        && !j.state().terminal())
+                .findFirst();
+        if (active.isPresent()) {
+            return new Triggered(active.get(), false);
+        }
+        byte[] bytes = new byte[6];
+        random.nextBytes(bytes);
+        Instant now = clock.instant();
+        Job job = new Job(
+                "j-" + HexFormat.of().formatHex(bytes),
+                request.tenant(),
+                request.repoId(),
+                request.repo(),
+                request.installationId(),
+                request.issue(),
+                request.title(),
+                request.trigger(),
+                request.requester(),
+                request.triggerComment(),
+                Job.State.QUEUED,
+                List.of(),
+                "",
+                "",
+                0,
+                0,
+                "",
+                now,
+                now);
+        state.jobs.put(job.id(), job);
+        return new Triggered(job, true);
+    }
+
+    /** The job, in any tenant (the runner's view). */
+    public synchronized Optional<Job> find(String id) {
+        return Optional.ofNullable(state.jobs.get(id));
+    }
+
+    /** The tenant's job, or empty (the API's view: no other tenant's job is ever found). */
+    public synchronized Optional<Job> find(String tenant, String id) {
+        return find(id).filter(j -> j.tenant().equals(tenant));
+    }
+
+    /** The issue's job that has not ended, if any. */
+    public synchronized Optional<Job> active(String tenant, long repoId, long issue) {
+        return state.jobs.values().stream()
+                .filter(j -> j.tenant().equals(tenant)
+                        && j.repoId() == repoId
+                        && j.issue() == issue
+                        && !j.state().terminal())
+                .findFirst();
+    }
+
+    /** The jobs matching {@code filter}, newest first. */
+    public synchronized List<Job> list(Predicate<Job> filter) {
+        return state.jobs.values().stream()
+                .filter(filter)
+                .sorted(Comparator.comparing(Job::createdAt).reversed().thenComparing(Job::id))
+                .toList();
+    }
+
+    /** Every job the runner works on, oldest first (resumed at startup). */
+    public synchronized List<Job> unfinished() {
+        return state.jobs.values().stream()
+                .filter(j -> j.state().running())
+                .sorted(Comparator.comparing(Job::createdAt).thenComparing(Job::id))
+                .toList();
+    }
+
+    /**
+     * Applies {@code change} to the job and stores the result durably before returning it.
+     *
+     * @throws AgentException when there is no such job
+     */
+    public synchronized Job update(String id, UnaryOperator<Job> change) {
+        Job job = state.jobs.get(id);
+        if (job == null) {
+            throw new AgentException("There is no job " + id);
+        }
+        Job next = change.apply(job);
+        put(next);
+        return next;
+    }
+
+    /** Moves the job to {@code next} unless it has ended already (a cancelled job stays cancelled). */
+    public synchronized Job move(String id, Job.State next) {
+        return update(id, j -> j.state().terminal() ? j : j.withState(next, clock.instant()));
+    }
+
+    /** Removes every job of the tenant (privacy deletion); returns how many there were. */
+    public synchronized int erase(String tenant) {
+        int before = state.jobs.size();
+        state.jobs.values().removeIf(j -> j.tenant().equals(tenant));
+        store.store(state.jobs);
+        return before - state.jobs.size();
+    }
+
+    /** The stored table (what a staged change must store). */
+    Object table() {
+        return state.jobs;
+    }
+
+    private void put(Job job) {
+        state.jobs.put(job.id(), job);
+        store.store(state.jobs);
+    }
+
+    /** Persistent: jobs by id. */
+    static final class State {
+        final HashMap<String, Job> jobs = new HashMap<>();
+    }
+}

@@ -1,0 +1,55 @@
+package ai.magicode.appliance.config;
+
+import java.time.Duration;
+
+/**
+ * The agent's settings (section {@code agent}): how jobs are triggered, who commits, and the limits of each job.
+ *
+ * @param triggerLabel the issue label that starts a job
+ * @param botLogin the App's bot login (assignment trigger; commit author name)
+ * @param botEmail the commit author's e-mail
+ * @param maxConcurrentPerTenant jobs running at once per tenant
+ * @param maxConcurrentPerRepo jobs running at once per repository
+ * @param maxTurns model calls per job at most
+ * @param noProgressTurns model calls in a row without an edit before the job gives up
+ * @param maxDuration wall time per job at most
+ * @param maxCostUsd model cost per job at most, in US dollars
+ * @param indexWait longest a job waits for a fresh index
+ * @param draft whether pull requests are opened as drafts
+ */
+public record AgentConfig(
+        String triggerLabel,
+        String botLogin,
+        String botEmail,
+        int maxConcurrentPerTenant,
+        int maxConcurrentPerRepo,
+        int maxTurns,
+        int noProgressTurns,
+        Duration maxDuration,
+        double maxCostUsd,
+        Duration indexWait,
+        boolean draft) {
+    static AgentConfig from(ConfigValues values) {
+        String label = values.string("agent.trigger-label").strip();
+        if (label.isEmpty() || label.length() > 50) {
+            throw values.invalid("agent.trigger-label", "a label name of 1 to 50 characters");
+        }
+        return new AgentConfig(
+                label,
+                values.string("agent.bot-login").strip(),
+                values.string("agent.bot-email").strip(),
+                (int) values.integer("agent.max-concurrent-per-tenant", 1, 1000),
+                (int) values.integer("agent.max-concurrent-per-repo", 1, 100),
+                (int) values.integer("agent.max-turns", 1, 1000),
+                (int) values.integer("agent.no-progress-turns", 1, 1000),
+                values.duration("agent.max-duration", Duration.ofSeconds(10), Duration.ofHours(24)),
+                values.integer("agent.max-cost-cents", 0, 10_000_000) / 100.0,
+                values.duration("agent.index-wait", Duration.ZERO, Duration.ofHours(2)),
+                values.bool("agent.draft"));
+    }
+
+    /** The defaults, for tests that build components without a configuration file. */
+    public static AgentConfig defaults() {
+        return from(ConfigValues.load(java.util.Optional.empty(), java.util.Map.of()));
+    }
+}
