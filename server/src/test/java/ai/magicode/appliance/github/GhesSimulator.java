@@ -124,11 +124,6 @@ public final class GhesSimulator implements AutoCloseable {
             return owner + "/" + name;
         }
 
-        /** The repository's numeric id. */
-        public long id() {
-            return id;
-        }
-
         /** Marks a branch protected (its {@code protected} flag; pushes to it are declined). */
         public Repo protect(String branch) {
             protectedBranches.add(branch);
