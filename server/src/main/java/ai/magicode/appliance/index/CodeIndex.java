@@ -42,7 +42,9 @@ import org.apache.lucene.index.Term;
 import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.SearcherManager;
 import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.store.AlreadyClosedException;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
 import org.apache.lucene.store.LockObtainFailedException;
@@ -595,6 +597,76 @@ public final class CodeIndex {
             return hybrid ? localizer.hybrid(issue, top) : localizer.bm25(issue, top);
         } catch (IOException e) {
             throw new IndexException("Cannot read index " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Opens a reader of the index kept open for many searches (the commit on disk now); the caller closes it, and
+     * opens a new one after an update.
+     */
+    Searcher openSearcher() {
+        if (!Files.isDirectory(luceneDir())) {
+            throw new IndexException("No index in " + dir + "; update it first", null);
+        }
+        try {
+            return new Searcher(FSDirectory.open(luceneDir()));
+        } catch (IOException e) {
+            throw new IndexException("Cannot read index " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A shared, reference-counted reader of one commit of the index: searches run concurrently on it, and closing it
+     * while some run lets them finish on it first.
+     */
+    final class Searcher implements AutoCloseable {
+        private final Directory directory;
+        private final SearcherManager manager;
+
+        private Searcher(Directory directory) throws IOException {
+            this.directory = directory;
+            try {
+                this.manager = new SearcherManager(directory, null);
+            } catch (IOException | RuntimeException e) {
+                directory.close();
+                throw e;
+            }
+        }
+
+        /**
+         * {@link CodeIndex#search} on this reader.
+         *
+         * @throws AlreadyClosedException when the reader was closed before the search began
+         */
+        List<FileScore> search(String issue, int top, boolean hybrid) {
+            IndexSearcher searcher;
+            try {
+                searcher = manager.acquire();
+            } catch (IOException e) {
+                throw new IndexException("Cannot read index " + dir + ": " + e.getMessage(), e);
+            }
+            try {
+                Localizer localizer = new Localizer(searcher, hasher(), embedder);
+                return hybrid ? localizer.hybrid(issue, top) : localizer.bm25(issue, top);
+            } catch (IOException e) {
+                throw new IndexException("Cannot read index " + dir + ": " + e.getMessage(), e);
+            } finally {
+                try {
+                    manager.release(searcher);
+                } catch (IOException e) {
+                    LOG.log(System.Logger.Level.WARNING, "Cannot release a reader of {0}: {1}", dir, e.toString());
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                manager.close();
+                directory.close();
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "Cannot close a reader of {0}: {1}", dir, e.toString());
+            }
         }
     }
 
