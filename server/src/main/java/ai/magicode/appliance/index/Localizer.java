@@ -39,11 +39,21 @@ final class Localizer {
     private final IndexSearcher searcher;
     private final TermHasher hasher;
     private final Embedder embedder;
+    private final List<String> paths;
 
     Localizer(IndexSearcher searcher, TermHasher hasher, Embedder embedder) {
+        this(searcher, hasher, embedder, null);
+    }
+
+    /**
+     * @param paths the paths of all files in {@code searcher}'s index, as {@link #allPaths} lists them; null: listed
+     *     by each hybrid search
+     */
+    Localizer(IndexSearcher searcher, TermHasher hasher, Embedder embedder, List<String> paths) {
         this.searcher = searcher;
         this.hasher = hasher;
         this.embedder = embedder;
+        this.paths = paths;
         IndexSearcher.setMaxClauseCount(Math.max(IndexSearcher.getMaxClauseCount(), 4 * MAX_TERMS));
     }
 
@@ -56,8 +66,7 @@ final class Localizer {
         Map<String, Double> lexical = normalized(lexical(issue, true, CANDIDATES));
         Map<String, Double> vector = normalized(vector(issue));
         IssueSignals signals = IssueSignals.of(issue);
-        List<String> paths = allPaths();
-        Map<String, Double> mentions = mentions(signals, paths);
+        Map<String, Double> mentions = mentions(signals, paths != null ? paths : allPaths(searcher));
         Map<String, Double> definitions = normalized(definitions(signals));
         Set<String> candidates = new LinkedHashSet<>(lexical.keySet());
         candidates.addAll(vector.keySet());
@@ -128,7 +137,8 @@ final class Localizer {
         return best;
     }
 
-    private List<String> allPaths() throws IOException {
+    /** The paths of all files in the index: the same for every search on one reader, so a kept reader lists them once. */
+    static List<String> allPaths(IndexSearcher searcher) throws IOException {
         List<String> paths = new ArrayList<>();
         StoredFields stored = searcher.storedFields();
         for (ScoreDoc hit :
@@ -198,7 +208,8 @@ final class Localizer {
     }
 
     static boolean endsWithSegments(String path, String suffix) {
-        return path.equals(suffix) || path.endsWith("/" + suffix);
+        int at = path.length() - suffix.length();
+        return path.endsWith(suffix) && (at == 0 || (at > 0 && path.charAt(at - 1) == '/'));
     }
 
     /** Files defining the identifiers the issue names, each identifier weighted by how few files define it. */
