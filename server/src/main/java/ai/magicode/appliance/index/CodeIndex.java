@@ -650,7 +650,7 @@ public final class CodeIndex {
         private final Directory directory;
         private final SearcherManager manager;
         // Listed on the first search; the manager is never refreshed (an update replaces the whole Searcher).
-        private volatile List<String> paths;
+        private volatile Localizer.Paths paths;
 
         private Searcher(Directory directory) throws IOException {
             this.directory = directory;
@@ -688,10 +688,10 @@ public final class CodeIndex {
             }
         }
 
-        private List<String> paths(IndexSearcher searcher) throws IOException {
-            List<String> listed = paths;
+        private Localizer.Paths paths(IndexSearcher searcher) throws IOException {
+            Localizer.Paths listed = paths;
             if (listed == null) {
-                listed = List.copyOf(Localizer.allPaths(searcher));
+                listed = Localizer.Paths.of(Localizer.allPaths(searcher));
                 paths = listed;
             }
             return listed;
