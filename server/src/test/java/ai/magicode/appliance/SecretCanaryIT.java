@@ -175,6 +175,17 @@ class SecretCanaryIT {
                             "2",
                             "--dir",
                             dir.resolve("bench-webhooks").toString())));
+            runs.put(
+                    "magicode bench index-query",
+                    List.of(List.of(
+                            "bench",
+                            "index-query",
+                            "--chunks",
+                            "500",
+                            "--queries",
+                            "5",
+                            "--dir",
+                            dir.resolve("bench-index-query").toString())));
         } else {
             runs.put(
                     "magicode restore",

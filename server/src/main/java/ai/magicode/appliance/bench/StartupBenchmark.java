@@ -39,6 +39,7 @@ import picocli.CommandLine.Option;
             AuthBench.class,
             LocalizeBenchmark.class,
             IndexBenchmark.class,
+            IndexQueryBench.class,
             WebhooksBench.class
         })
 public final class StartupBenchmark implements Runnable {
@@ -47,6 +48,7 @@ public final class StartupBenchmark implements Runnable {
         System.out.println("Usage: magicode bench startup [--runs N] [--idle-seconds S] [--jar FILE]");
         System.out.println("       magicode bench auth [--validations N] [--seconds S] [--rounds R] [--connections C]");
         System.out.println("       magicode bench webhooks [--seconds S] [--rounds R] [--connections C] [--dir DIR]");
+        System.out.println("       magicode bench index-query [--chunks N] [--queries Q] [--dir DIR]");
     }
 
     @Command(

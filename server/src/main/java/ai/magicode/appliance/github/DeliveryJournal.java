@@ -21,12 +21,15 @@ import java.util.function.Function;
 /**
  * The inbox's durable state in the store (section {@code github.webhooks}) with group commit: every change runs on
  * one writer thread, which takes all changes queued meanwhile, applies them and stores them in one atomic commit,
- * then releases their callers. Deliveries sit in pages of {@value #PAGE} so that a commit stores one page, not the
- * whole history. Readers see only committed deliveries.
+ * then releases their callers. A commit that added deliveries releases its callers only once a second thread has
+ * reported them (the inbox audits them, with an fsync of the audit log); meanwhile the writer already stores the next
+ * batch, so the store's commit and the audit log's sync overlap instead of adding up. Deliveries sit in pages so that
+ * a commit stores one page, not the whole history; new pages hold {@value #PAGE} deliveries (storing a page costs a
+ * lookup per delivery in it), pages of stores written before hold 1024. Readers see only committed deliveries.
  */
 final class DeliveryJournal implements AutoCloseable {
     static final String SECTION = "github.webhooks";
-    static final int PAGE = 1024;
+    static final int PAGE = 128;
     private static final int MAX_BATCH = 1024;
     private static final System.Logger LOG = System.getLogger(DeliveryJournal.class.getName());
 
@@ -36,6 +39,8 @@ final class DeliveryJournal implements AutoCloseable {
     private final ConcurrentHashMap<String, Delivery> committed = new ConcurrentHashMap<>();
     private final LinkedBlockingQueue<Task<?>> queue = new LinkedBlockingQueue<>();
     private final Thread writer;
+    private final LinkedBlockingQueue<Reported> reports = new LinkedBlockingQueue<>();
+    private final Thread reporter;
     private final Object enqueue = new Object();
     private volatile RuntimeException broken;
     private boolean closed;
@@ -45,6 +50,21 @@ final class DeliveryJournal implements AutoCloseable {
     /** The persistent pages: a list of lists, each page stored when it changes, the outer list when one is added. */
     static final class Pages {
         final ArrayList<ArrayList<Delivery>> pages = new ArrayList<>();
+
+        /** The page holding {@code seq}: pages are never empty and hold consecutive sequence numbers in order. */
+        ArrayList<Delivery> pageOf(long seq) {
+            int low = 0;
+            int high = pages.size() - 1;
+            while (low < high) {
+                int middle = (low + high + 1) >>> 1;
+                if (pages.get(middle).getFirst().seq() <= seq) {
+                    low = middle;
+                } else {
+                    high = middle - 1;
+                }
+            }
+            return pages.get(low);
+        }
     }
 
     /** The changes one task makes, collected for the batch's commit. */
@@ -74,12 +94,11 @@ final class DeliveryJournal implements AutoCloseable {
             if (delivery.seq() != next) {
                 throw new IllegalStateException("out of order: " + delivery.seq() + " != " + next);
             }
-            int page = (int) (next / PAGE);
-            if (page == pages.pages.size()) {
+            if (pages.pages.isEmpty() || pages.pages.getLast().size() >= PAGE) {
                 pages.pages.add(new ArrayList<>(PAGE));
                 changed.add(pages.pages);
             }
-            ArrayList<Delivery> list = pages.pages.get(page);
+            ArrayList<Delivery> list = pages.pages.getLast();
             list.add(delivery);
             changed.add(list);
             written.put(delivery.guid(), delivery);
@@ -89,8 +108,8 @@ final class DeliveryJournal implements AutoCloseable {
 
         /** Replaces a delivery (same seq and guid) with its next state. */
         void replace(Delivery delivery) {
-            ArrayList<Delivery> list = pages.pages.get((int) (delivery.seq() / PAGE));
-            list.set((int) (delivery.seq() % PAGE), delivery);
+            ArrayList<Delivery> list = pages.pageOf(delivery.seq());
+            list.set((int) (delivery.seq() - list.getFirst().seq()), delivery);
             changed.add(list);
             written.put(delivery.guid(), delivery);
         }
@@ -103,10 +122,14 @@ final class DeliveryJournal implements AutoCloseable {
 
     private record Task<R>(Function<Changes, R> change, CompletableFuture<R> done) {}
 
+    /** A committed batch whose callers wait until the deliveries it added are reported ({@code added} null: stop). */
+    private record Reported(
+            List<Delivery> added, List<Task<?>> batch, List<Object> results, List<Throwable> failures) {}
+
     /**
-     * @param added told, on the writer after each commit and before any caller is released, of the deliveries the
-     *     commit added; when it throws, the batch's callers fail (the inbox audits acceptances here, one entry per
-     *     batch, so that the audit log's sync is shared as the store's is)
+     * @param added told, on the reporting thread after each commit and before any of its callers is released, of the
+     *     deliveries one or more commits added; when it throws, their callers fail (the inbox audits acceptances
+     *     here, one entry per call, so that the audit log's sync is shared as the store's is)
      */
     DeliveryJournal(ApplianceStore store, Consumer<List<Delivery>> added) {
         this.store = store;
@@ -119,6 +142,8 @@ final class DeliveryJournal implements AutoCloseable {
             }
         }
         this.writer = Thread.ofPlatform().name("webhook-journal").daemon().start(this::write);
+        this.reporter =
+                Thread.ofPlatform().name("webhook-journal-report").daemon().start(this::report);
     }
 
     /** All committed deliveries in arrival order (a snapshot). */
@@ -182,7 +207,6 @@ final class DeliveryJournal implements AutoCloseable {
         }
     }
 
-    @SuppressWarnings({"unchecked", "rawtypes"})
     private void run(List<Task<?>> batch) {
         Set<Object> changed = Collections.newSetFromMap(new IdentityHashMap<>());
         Map<String, Delivery> written = new HashMap<>();
@@ -210,17 +234,54 @@ final class DeliveryJournal implements AutoCloseable {
             return;
         }
         committed.putAll(written);
-        if (!changes.added.isEmpty()) {
+        if (changes.added.isEmpty()) {
+            release(batch, results, failures);
+        } else {
+            reports.add(new Reported(List.copyOf(changes.added), List.copyOf(batch), results, failures));
+        }
+    }
+
+    /** The reporting thread: tells {@code added} of the deliveries of all batches committed meanwhile, at once. */
+    private void report() {
+        List<Reported> pending = new ArrayList<>();
+        while (true) {
+            pending.clear();
             try {
-                added.accept(List.copyOf(changes.added));
-            } catch (RuntimeException e) {
-                WebhookException failure = e instanceof WebhookException w
-                        ? w
-                        : new WebhookException("The webhook inbox could not record the delivery: " + e.getMessage(), e);
-                batch.forEach(task -> task.done().completeExceptionally(failure));
+                pending.add(reports.take());
+            } catch (InterruptedException e) {
+                return;
+            }
+            reports.drainTo(pending);
+            boolean stop = pending.removeIf(reported -> reported.added() == null);
+            if (!pending.isEmpty()) {
+                List<Delivery> all = new ArrayList<>();
+                pending.forEach(reported -> all.addAll(reported.added()));
+                WebhookException failure = null;
+                try {
+                    added.accept(List.copyOf(all));
+                } catch (RuntimeException e) {
+                    failure = e instanceof WebhookException w
+                            ? w
+                            : new WebhookException(
+                                    "The webhook inbox could not record the delivery: " + e.getMessage(), e);
+                }
+                for (Reported reported : pending) {
+                    if (failure == null) {
+                        release(reported.batch(), reported.results(), reported.failures());
+                    } else {
+                        WebhookException cause = failure;
+                        reported.batch().forEach(task -> task.done().completeExceptionally(cause));
+                    }
+                }
+            }
+            if (stop) {
                 return;
             }
         }
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static void release(List<Task<?>> batch, List<Object> results, List<Throwable> failures) {
         for (int i = 0; i < batch.size(); i++) {
             CompletableFuture done = batch.get(i).done();
             if (failures.get(i) != null) {
@@ -231,7 +292,7 @@ final class DeliveryJournal implements AutoCloseable {
         }
     }
 
-    /** Lets queued changes commit, then stops the writer. */
+    /** Lets queued changes commit and be reported, then stops the writer and the reporting thread. */
     @Override
     public void close() {
         synchronized (enqueue) {
@@ -243,6 +304,8 @@ final class DeliveryJournal implements AutoCloseable {
         }
         try {
             writer.join();
+            reports.add(new Reported(null, null, null, null));
+            reporter.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

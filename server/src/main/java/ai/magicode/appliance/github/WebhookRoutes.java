@@ -15,7 +15,6 @@ import io.helidon.webserver.http.ServerResponse;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -60,15 +59,10 @@ public final class WebhookRoutes implements HttpService {
         String signature = header(req, SIGNATURE)
                 .orElseThrow(() -> ApiException.badRequest("The X-Hub-Signature-256 header is missing."));
         byte[] body = body(req);
-        byte[] key = secret.current()
+        WebhookSignature.Key key = secret.key()
                 .orElseThrow(() -> ApiException.unavailable(
                         "No webhook secret is configured (github.webhook-secret-file or the App manifest flow)."));
-        boolean valid;
-        try {
-            valid = WebhookSignature.verify(key, body, signature);
-        } finally {
-            Arrays.fill(key, (byte) 0);
-        }
+        boolean valid = WebhookSignature.verify(key, body, signature);
         String requestId = RequestIds.of(req);
         if (!valid) {
             WebhookInbox.count("rejected");

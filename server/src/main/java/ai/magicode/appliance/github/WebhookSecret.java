@@ -2,6 +2,7 @@ package ai.magicode.appliance.github;
 
 import ai.magicode.appliance.audit.Actor;
 import ai.magicode.appliance.audit.AuditEvent;
+import ai.magicode.appliance.secrets.SecretInfo;
 import ai.magicode.appliance.secrets.Vault;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,14 +13,19 @@ import java.util.Optional;
 
 /**
  * The webhook secret, kept in the vault as the platform secret {@value #NAME}: imported there from the operator's
- * mounted file at startup (or written by the App manifest flow), and read from the vault for each delivery, so that
- * a replaced secret takes effect without a restart.
+ * mounted file at startup (or written by the App manifest flow). The MAC key made from it is kept in memory and made
+ * again whenever the vault's metadata of the secret changes (a new version, deletion, re-creation), so that a
+ * replaced secret takes effect without a restart while a delivery costs no unsealing.
  */
 public final class WebhookSecret {
     /** The vault name of the webhook secret. */
     public static final String NAME = GitHubApp.WEBHOOK_SECRET;
 
     private final Vault vault;
+    private volatile Cached cached;
+
+    /** The key made from the secret version that {@code info} describes. */
+    private record Cached(SecretInfo info, WebhookSignature.Key key) {}
 
     public WebhookSecret(Vault vault) {
         this.vault = vault;
@@ -63,5 +69,34 @@ public final class WebhookSecret {
     /** The current secret; the caller zeroes it after use. Empty while none is configured. */
     public Optional<byte[]> current() {
         return vault.read(AuditEvent.PLATFORM, NAME);
+    }
+
+    /**
+     * The MAC key of the current secret, unsealed from the vault only when the secret changed since the last call
+     * (its metadata, fingerprint included, differs). Empty while none is configured.
+     */
+    public Optional<WebhookSignature.Key> key() {
+        Optional<SecretInfo> info = vault.info(AuditEvent.PLATFORM, NAME);
+        if (info.isEmpty()) {
+            cached = null;
+            return Optional.empty();
+        }
+        Cached known = cached;
+        if (known != null && known.info().equals(info.get())) {
+            return Optional.of(known.key());
+        }
+        // Read after the metadata: the value is at least as new as it, and a newer one is re-read on the next call.
+        Optional<byte[]> value = current();
+        if (value.isEmpty()) {
+            cached = null;
+            return Optional.empty();
+        }
+        try {
+            WebhookSignature.Key key = WebhookSignature.Key.of(value.get());
+            cached = new Cached(info.get(), key);
+            return Optional.of(key);
+        } finally {
+            Arrays.fill(value.get(), (byte) 0);
+        }
     }
 }

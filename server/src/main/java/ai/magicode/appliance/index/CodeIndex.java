@@ -19,6 +19,7 @@ import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -42,7 +43,9 @@ import org.apache.lucene.index.Term;
 import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.SearcherManager;
 import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.store.AlreadyClosedException;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
 import org.apache.lucene.store.LockObtainFailedException;
@@ -456,17 +459,21 @@ public final class CodeIndex {
                 skipped.merge(Snapshot.Skip.VENDORED_OR_GENERATED, 1, Integer::sum);
                 return;
             }
+            add(file.path(), file.blobId(), text.get());
+        }
+
+        /** Adds the documents of one file's text: its file document and one per chunk. */
+        void add(String path, String blobId, String text) throws IOException {
             files++;
-            List<Chunk> fileChunks = Chunker.chunk(file.path(), text.get());
+            List<Chunk> fileChunks = Chunker.chunk(path, text);
             Document doc = new Document();
             doc.add(new StringField(KIND, "file", Field.Store.NO));
-            doc.add(new StringField(PATH, file.path(), Field.Store.YES));
-            doc.add(new StoredField(BLOB, file.blobId()));
+            doc.add(new StringField(PATH, path, Field.Store.YES));
+            doc.add(new StoredField(BLOB, blobId));
             doc.add(new Field(
-                    PATH_TOKENS, new TermStream(hashed(IdentifierTokens.of(file.path()))), TextField.TYPE_NOT_STORED));
-            doc.add(new Field(
-                    BODY, new TermStream(hashed(IdentifierTokens.of(text.get()))), TextField.TYPE_NOT_STORED));
-            doc.add(new StringField(STEM, hasher.hash(RepoPaths.stem(file.path())), Field.Store.NO));
+                    PATH_TOKENS, new TermStream(hashed(IdentifierTokens.of(path))), TextField.TYPE_NOT_STORED));
+            doc.add(new Field(BODY, new TermStream(hashed(IdentifierTokens.of(text))), TextField.TYPE_NOT_STORED));
+            doc.add(new StringField(STEM, hasher.hash(RepoPaths.stem(path)), Field.Store.NO));
             Set<String> defined = new LinkedHashSet<>();
             for (Chunk chunk : fileChunks) {
                 if (!chunk.name().isEmpty()) {
@@ -479,12 +486,12 @@ public final class CodeIndex {
                 doc.add(new StringField(DEFINES, hasher.hash(name), Field.Store.NO));
             }
             w.addDocument(doc);
-            boolean embed = embedder != null && RepoPaths.embeddable(file.path());
+            boolean embed = embedder != null && RepoPaths.embeddable(path);
             for (Chunk chunk : fileChunks) {
                 chunks++;
                 Document c = new Document();
                 c.add(new StringField(KIND, "chunk", Field.Store.NO));
-                c.add(new StringField(PATH, file.path(), Field.Store.YES));
+                c.add(new StringField(PATH, path, Field.Store.YES));
                 c.add(new StoredField(START, chunk.startLine()));
                 c.add(new StoredField(END, chunk.endLine()));
                 c.add(new Field(
@@ -495,7 +502,7 @@ public final class CodeIndex {
                     w.addDocument(c);
                     continue;
                 }
-                String embedText = embedText(file.path(), chunk);
+                String embedText = embedText(path, chunk);
                 String chunkHash = hasher.hash("chunk\u0000" + embedText);
                 c.add(new StringField(CHUNK_HASH, chunkHash, Field.Store.YES));
                 float[] vector = previousVector(chunkHash);
@@ -595,6 +602,109 @@ public final class CodeIndex {
             return hybrid ? localizer.hybrid(issue, top) : localizer.bm25(issue, top);
         } catch (IOException e) {
             throw new IndexException("Cannot read index " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Replaces the index with one built from generated files (path and text) instead of a Git commit, recorded as
+     * {@code commit}: for benchmarks, through the same documents, chunking, hashing and embedding as an update.
+     *
+     * @return the chunks indexed
+     */
+    int build(String commit, Iterator<Map.Entry<String, String>> files) throws IOException {
+        deleteTree(luceneDir());
+        try (Directory d = FSDirectory.open(luceneDir());
+                IndexWriter w = new IndexWriter(d, config())) {
+            Writer writer = new Writer(w, null, null);
+            while (files.hasNext()) {
+                Map.Entry<String, String> file = files.next();
+                writer.add(file.getKey(), "generated", file.getValue());
+            }
+            writer.flushEmbeddings();
+            w.setLiveCommitData(commitData(commit).entrySet());
+            w.commit();
+            return writer.chunks;
+        }
+    }
+
+    /**
+     * Opens a reader of the index kept open for many searches (the commit on disk now); the caller closes it, and
+     * opens a new one after an update.
+     */
+    Searcher openSearcher() {
+        if (!Files.isDirectory(luceneDir())) {
+            throw new IndexException("No index in " + dir + "; update it first", null);
+        }
+        try {
+            return new Searcher(FSDirectory.open(luceneDir()));
+        } catch (IOException e) {
+            throw new IndexException("Cannot read index " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A shared, reference-counted reader of one commit of the index: searches run concurrently on it, and closing it
+     * while some run lets them finish on it first.
+     */
+    final class Searcher implements AutoCloseable {
+        private final Directory directory;
+        private final SearcherManager manager;
+        // Listed on the first search; the manager is never refreshed (an update replaces the whole Searcher).
+        private volatile Localizer.Paths paths;
+
+        private Searcher(Directory directory) throws IOException {
+            this.directory = directory;
+            try {
+                this.manager = new SearcherManager(directory, null);
+            } catch (IOException | RuntimeException e) {
+                directory.close();
+                throw e;
+            }
+        }
+
+        /**
+         * {@link CodeIndex#search} on this reader.
+         *
+         * @throws AlreadyClosedException when the reader was closed before the search began
+         */
+        List<FileScore> search(String issue, int top, boolean hybrid) {
+            IndexSearcher searcher;
+            try {
+                searcher = manager.acquire();
+            } catch (IOException e) {
+                throw new IndexException("Cannot read index " + dir + ": " + e.getMessage(), e);
+            }
+            try {
+                Localizer localizer = new Localizer(searcher, hasher(), embedder, hybrid ? paths(searcher) : null);
+                return hybrid ? localizer.hybrid(issue, top) : localizer.bm25(issue, top);
+            } catch (IOException e) {
+                throw new IndexException("Cannot read index " + dir + ": " + e.getMessage(), e);
+            } finally {
+                try {
+                    manager.release(searcher);
+                } catch (IOException e) {
+                    LOG.log(System.Logger.Level.WARNING, "Cannot release a reader of {0}: {1}", dir, e.toString());
+                }
+            }
+        }
+
+        private Localizer.Paths paths(IndexSearcher searcher) throws IOException {
+            Localizer.Paths listed = paths;
+            if (listed == null) {
+                listed = Localizer.Paths.of(Localizer.allPaths(searcher));
+                paths = listed;
+            }
+            return listed;
+        }
+
+        @Override
+        public void close() {
+            try {
+                manager.close();
+                directory.close();
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "Cannot close a reader of {0}: {1}", dir, e.toString());
+            }
         }
     }
 

@@ -39,11 +39,34 @@ final class Localizer {
     private final IndexSearcher searcher;
     private final TermHasher hasher;
     private final Embedder embedder;
+    private final Paths paths;
+
+    /** The paths of all files in an index and the files by stem: the same for every search on one reader. */
+    record Paths(List<String> all, Map<String, List<String>> byStem) {
+        static Paths of(List<String> all) {
+            Map<String, List<String>> byStem = new HashMap<>();
+            for (String path : all) {
+                byStem.computeIfAbsent(RepoPaths.stem(path), s -> new ArrayList<>())
+                        .add(path);
+            }
+            byStem.replaceAll((stem, paths) -> List.copyOf(paths));
+            return new Paths(List.copyOf(all), Map.copyOf(byStem));
+        }
+    }
 
     Localizer(IndexSearcher searcher, TermHasher hasher, Embedder embedder) {
+        this(searcher, hasher, embedder, null);
+    }
+
+    /**
+     * @param paths the paths of all files in {@code searcher}'s index, as {@link #allPaths} lists them; null: listed
+     *     by each hybrid search
+     */
+    Localizer(IndexSearcher searcher, TermHasher hasher, Embedder embedder, Paths paths) {
         this.searcher = searcher;
         this.hasher = hasher;
         this.embedder = embedder;
+        this.paths = paths;
         IndexSearcher.setMaxClauseCount(Math.max(IndexSearcher.getMaxClauseCount(), 4 * MAX_TERMS));
     }
 
@@ -56,8 +79,7 @@ final class Localizer {
         Map<String, Double> lexical = normalized(lexical(issue, true, CANDIDATES));
         Map<String, Double> vector = normalized(vector(issue));
         IssueSignals signals = IssueSignals.of(issue);
-        List<String> paths = allPaths();
-        Map<String, Double> mentions = mentions(signals, paths);
+        Map<String, Double> mentions = mentions(signals, paths != null ? paths : Paths.of(allPaths(searcher)));
         Map<String, Double> definitions = normalized(definitions(signals));
         Set<String> candidates = new LinkedHashSet<>(lexical.keySet());
         candidates.addAll(vector.keySet());
@@ -128,7 +150,8 @@ final class Localizer {
         return best;
     }
 
-    private List<String> allPaths() throws IOException {
+    /** The paths of all files in the index: the same for every search on one reader, so a kept reader lists them once. */
+    static List<String> allPaths(IndexSearcher searcher) throws IOException {
         List<String> paths = new ArrayList<>();
         StoredFields stored = searcher.storedFields();
         for (ScoreDoc hit :
@@ -139,7 +162,8 @@ final class Localizer {
     }
 
     /** Files the issue names: by path or stack frame (strongest), by dotted module name, by a class named like it. */
-    static Map<String, Double> mentions(IssueSignals signals, List<String> paths) {
+    static Map<String, Double> mentions(IssueSignals signals, Paths listed) {
+        List<String> paths = listed.all();
         Map<String, Double> scores = new HashMap<>();
         for (String mention : signals.framePaths()) {
             addSuffixMatches(scores, paths, mention, 1.0);
@@ -164,10 +188,7 @@ final class Localizer {
                 }
             }
         }
-        Map<String, List<String>> byStem = new HashMap<>();
-        for (String path : paths) {
-            byStem.computeIfAbsent(RepoPaths.stem(path), s -> new ArrayList<>()).add(path);
-        }
+        Map<String, List<String>> byStem = listed.byStem();
         for (String identifier : signals.identifiers()) {
             if (!Character.isUpperCase(identifier.charAt(0))) {
                 continue;
@@ -198,7 +219,8 @@ final class Localizer {
     }
 
     static boolean endsWithSegments(String path, String suffix) {
-        return path.equals(suffix) || path.endsWith("/" + suffix);
+        int at = path.length() - suffix.length();
+        return path.endsWith(suffix) && (at == 0 || (at > 0 && path.charAt(at - 1) == '/'));
     }
 
     /** Files defining the identifiers the issue names, each identifier weighted by how few files define it. */

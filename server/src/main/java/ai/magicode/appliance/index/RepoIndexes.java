@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -23,12 +24,15 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
+import org.apache.lucene.store.AlreadyClosedException;
 
 /**
  * The code indexes of the repositories the appliance serves, one per tenant and repository under
  * {@code ROOT/<tenant>/<repository>}: updated in the background (one repository at a time, from a workspace
  * fetched for the update and deleted after it), with status and live progress for the console, and
- * searched by the API and the agent. Terms are hashed with the tenant's key (privacy mode).
+ * searched by the API and the agent. Terms are hashed with the tenant's key (privacy mode). Each searched index
+ * keeps one open reader (and its tenant key) in memory, replaced after each update of the index and dropped when
+ * the index is deleted or {@link #forget forgotten}, so that a search neither unseals the key nor opens the index.
  */
 public final class RepoIndexes implements AutoCloseable {
     /** What a repository id may look like (GitHub's numeric ids, or {@code owner.name} style names). */
@@ -45,6 +49,9 @@ public final class RepoIndexes implements AutoCloseable {
     private final Consumer<AuditEvent> audit;
     private final ExecutorService worker;
     private final Map<String, IndexStatus> statuses = new ConcurrentHashMap<>();
+    private final Map<String, CodeIndex.Searcher> searchers = new ConcurrentHashMap<>();
+    private final Map<String, byte[]> keys = new ConcurrentHashMap<>();
+    private volatile boolean closed;
 
     /**
      * @param root where the indexes live ({@code DATA_DIR/index})
@@ -149,6 +156,7 @@ public final class RepoIndexes implements AutoCloseable {
                 .field("chunks", stats.chunksIndexed())
                 .field("seconds", Math.round(stats.totalSeconds() * 1000) / 1000.0)
                 .success());
+        dropSearcher(key);
         set(key, IndexStatus.done(requested, startedAt, Instant.now(), stats));
         LOG.log(INFO, "Indexed " + tenant + "/" + repo + " at " + stats.commit() + ": " + stats.action());
     }
@@ -215,16 +223,58 @@ public final class RepoIndexes implements AutoCloseable {
      */
     public List<FileScore> search(String tenant, String repo, String query, int top) {
         Path dir = dir(tenant, repo);
-        if (!Files.isDirectory(dir.resolve("lucene"))) {
-            throw new IndexException("Repository " + repo + " is not indexed yet", null);
+        String key = key(tenant, repo);
+        for (int attempt = 0; ; attempt++) {
+            CodeIndex.Searcher searcher = searchers.get(key);
+            if (searcher == null) {
+                if (!Files.isDirectory(dir.resolve("lucene"))) {
+                    throw new IndexException("Repository " + repo + " is not indexed yet", null);
+                }
+                searcher = searchers.computeIfAbsent(key, k -> open(tenant, dir).openSearcher());
+                if (closed) {
+                    dropSearcher(key);
+                    throw new IndexException("The code indexes are closed", null);
+                }
+            }
+            try {
+                return searcher.search(query, top, embedder != null);
+            } catch (AlreadyClosedException e) {
+                // An update or deletion replaced the reader between the lookup and the search: use the new one.
+                if (attempt == 2) {
+                    throw new IndexException("Repository " + repo + " changed during the search; try again", e);
+                }
+            }
         }
-        return open(tenant, dir).search(query, top, embedder != null);
+    }
+
+    /**
+     * Drops what is kept in memory for {@code tenant} (its term key and open readers), as when the tenant or its key
+     * is deleted; the next use reads the key again.
+     */
+    public void forget(String tenant) {
+        byte[] key = keys.remove(tenant);
+        if (key != null) {
+            Arrays.fill(key, (byte) 0);
+        }
+        for (String repoKey : List.copyOf(searchers.keySet())) {
+            if (repoKey.startsWith(tenant + "/")) {
+                dropSearcher(repoKey);
+            }
+        }
+    }
+
+    private void dropSearcher(String key) {
+        CodeIndex.Searcher searcher = searchers.remove(key);
+        if (searcher != null) {
+            searcher.close();
+        }
     }
 
     /** Deletes the repository's index (privacy deletion, or a repository removed from the installation). */
     public boolean delete(String tenant, String repo, Actor actor) {
         Path dir = dir(tenant, repo);
         statuses.remove(key(tenant, repo));
+        dropSearcher(key(tenant, repo));
         if (!Files.exists(dir)) {
             return false;
         }
@@ -302,12 +352,9 @@ public final class RepoIndexes implements AutoCloseable {
     }
 
     private CodeIndex open(String tenant, Path dir) {
-        Optional<byte[]> key = privacy ? Optional.of(tenantKey.apply(tenant)) : Optional.empty();
-        try {
-            return CodeIndex.open(dir, privacy, maxFileBytes, embedder, key);
-        } finally {
-            key.ifPresent(k -> java.util.Arrays.fill(k, (byte) 0));
-        }
+        // CodeIndex.open copies the key, so the cached array is never handed out.
+        Optional<byte[]> key = privacy ? Optional.of(keys.computeIfAbsent(tenant, tenantKey)) : Optional.empty();
+        return CodeIndex.open(dir, privacy, maxFileBytes, embedder, key);
     }
 
     private Path dir(String tenant, String repo) {
@@ -327,11 +374,15 @@ public final class RepoIndexes implements AutoCloseable {
     /** Stops the update in progress (its index stays as it was: updates commit atomically). */
     @Override
     public void close() {
+        closed = true;
         worker.shutdownNow();
         try {
             worker.awaitTermination(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        List.copyOf(searchers.keySet()).forEach(this::dropSearcher);
+        keys.values().forEach(key -> Arrays.fill(key, (byte) 0));
+        keys.clear();
     }
 }

@@ -11,6 +11,7 @@ import ai.magicode.appliance.store.ApplianceStore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -217,6 +218,58 @@ class WebhookInboxTest {
                 .mapToLong(Installations.Repository::deliveriesProcessed)
                 .sum();
         assertEquals(20, processed);
+    }
+
+    @Test
+    void readsPagesOfAnEarlierLayoutAndAddsSmallerPagesAfterThem() throws Exception {
+        // A store written with pages of 1024 deliveries: one full page and one partly filled, all pending.
+        store = ApplianceStore.open(dataDir, List.of());
+        DeliveryJournal.Pages pages =
+                store.section(DeliveryJournal.SECTION, DeliveryJournal.Pages.class, DeliveryJournal.Pages::new);
+        int earlier = 1024 + 10;
+        Instant then = Instant.parse("2026-01-01T00:00:00Z");
+        for (int seq = 0; seq < earlier; seq++) {
+            if (seq % 1024 == 0) {
+                pages.pages.add(new ArrayList<>());
+            }
+            pages.pages
+                    .getLast()
+                    .add(new Delivery(
+                            seq,
+                            "old" + seq,
+                            "issues",
+                            "repo:1",
+                            "o/r1",
+                            7,
+                            Delivery.State.PENDING,
+                            0,
+                            "",
+                            then,
+                            then,
+                            issue(1, seq)));
+        }
+        store.storeAll(List.of(pages, pages.pages, pages.pages.get(0), pages.pages.get(1)));
+        store.close();
+        open(config(3));
+        Map<String, Integer> handled = new ConcurrentHashMap<>();
+        inbox.on("issues", (event, guid, effects) -> handled.merge(guid, 1, Integer::sum));
+        for (int n = 0; n < 3 * DeliveryJournal.PAGE; n++) {
+            assertEquals(WebhookInbox.Receipt.ACCEPTED, inbox.receive("issues", "new" + n, issue(2, n), "r"));
+        }
+        inbox.start();
+        int total = earlier + 3 * DeliveryJournal.PAGE;
+        await(() -> handled.size() == total
+                && inbox.deliveries().stream().allMatch(d -> d.state() == Delivery.State.PROCESSED));
+        reopen(config(3));
+        List<Delivery> all = inbox.deliveries();
+        assertEquals(total, all.size());
+        for (int i = 0; i < total; i++) {
+            assertEquals(i, all.get(i).seq());
+            assertEquals(
+                    i < earlier ? "old" + i : "new" + (i - earlier), all.get(i).guid());
+            assertEquals(Delivery.State.PROCESSED, all.get(i).state());
+        }
+        assertTrue(handled.values().stream().allMatch(count -> count == 1), handled.toString());
     }
 
     @Test

@@ -17,6 +17,7 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -165,6 +166,80 @@ class RepoIndexesTest {
                 indexes.search("acme", "42", "refund ledger entries", 1)
                         .getFirst()
                         .path());
+    }
+
+    @Test
+    void searchesSeeEachUpdateAndNothingAfterADeletion() throws Exception {
+        indexes.request("acme", "42", source(), Actor.user("u"));
+        awaitIdle("acme", "42");
+        assertEquals(
+                "src/billing/InvoiceCalculator.java",
+                indexes.search("acme", "42", "compute tax total", 1).getFirst().path());
+        // Two incremental updates replace the kept reader; after the deletion a rebuild does.
+        origin.file("src/pkg/Module7.java", "class Module7 { void reconcileSettlementBatch() {} }");
+        origin.commit("second");
+        indexes.request("acme", "42", source(), Actor.user("u"));
+        awaitIdle("acme", "42");
+        assertEquals(
+                "src/pkg/Module7.java",
+                indexes.search("acme", "42", "reconcile settlement batch", 1)
+                        .getFirst()
+                        .path());
+        origin.file("src/pkg/Module7.java", "class Module7 { void archiveDormantAccounts() {} }");
+        origin.commit("third");
+        indexes.request("acme", "42", source(), Actor.user("u"));
+        awaitIdle("acme", "42");
+        assertEquals(
+                "src/pkg/Module7.java",
+                indexes.search("acme", "42", "archive dormant accounts", 1)
+                        .getFirst()
+                        .path());
+        assertTrue(indexes.search("acme", "42", "reconcile settlement batch", 5).stream()
+                .noneMatch(f -> f.path().equals("src/pkg/Module7.java")));
+        assertTrue(indexes.delete("acme", "42", Actor.user("u")));
+        assertThrows(IndexException.class, () -> indexes.search("acme", "42", "archive dormant accounts", 1));
+        indexes.request("acme", "42", source(), Actor.user("u"));
+        awaitIdle("acme", "42");
+        assertEquals(
+                "src/pkg/Module7.java",
+                indexes.search("acme", "42", "archive dormant accounts", 1)
+                        .getFirst()
+                        .path());
+    }
+
+    @Test
+    void readsTheTenantKeyOnceUntilTheTenantIsForgotten() throws Exception {
+        AtomicInteger reads = new AtomicInteger();
+        try (RepoIndexes counted = new RepoIndexes(
+                dir.resolve("index"),
+                true,
+                1_000_000,
+                null,
+                tenant -> {
+                    reads.incrementAndGet();
+                    return key(tenant);
+                },
+                audited::add)) {
+            counted.request("acme", "42", source(), Actor.user("u"));
+            assertEquals(
+                    IndexStatus.State.READY,
+                    counted.await("acme", "42", Duration.ofSeconds(60)).state());
+            for (int i = 0; i < 5; i++) {
+                assertEquals(
+                        "src/billing/InvoiceCalculator.java",
+                        counted.search("acme", "42", "compute tax total", 1)
+                                .getFirst()
+                                .path());
+            }
+            assertEquals(1, reads.get());
+            counted.forget("acme");
+            assertEquals(
+                    "src/billing/InvoiceCalculator.java",
+                    counted.search("acme", "42", "compute tax total", 1)
+                            .getFirst()
+                            .path());
+            assertEquals(2, reads.get());
+        }
     }
 
     @Test
