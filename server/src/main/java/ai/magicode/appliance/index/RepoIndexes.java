@@ -342,6 +342,8 @@ public final class RepoIndexes implements AutoCloseable {
         } catch (java.io.IOException e) {
             throw new IndexException("Cannot delete the indexes of tenant " + tenant, e);
         }
+        // The term key is deleted from the vault by its own registration; no copy of it stays in memory.
+        forget(tenant);
     }
 
     private Path tenantDir(String tenant) {
