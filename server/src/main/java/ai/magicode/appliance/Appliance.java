@@ -5,7 +5,6 @@ import static java.lang.System.Logger.Level.WARNING;
 
 import ai.magicode.appliance.agent.AgentException;
 import ai.magicode.appliance.agent.AgentTriggers;
-import ai.magicode.appliance.agent.Checks;
 import ai.magicode.appliance.agent.JobRoutes;
 import ai.magicode.appliance.agent.JobRunner;
 import ai.magicode.appliance.agent.Jobs;
@@ -196,7 +195,6 @@ public final class Appliance implements AutoCloseable {
                 ProviderKeys.from(vault),
                 audit::append,
                 Appliance::pause);
-        // Until the full validation (parse checks, secret scan) lands, the path policy guards every push.
         this.jobs = new JobRunner(
                 config.agent(),
                 config.github().branchPrefix(),
@@ -206,7 +204,6 @@ public final class Appliance implements AutoCloseable {
                 indexes,
                 llm,
                 pushGuard,
-                Checks.pathPolicy(),
                 audit::append,
                 java.time.Clock.systemUTC());
         new AgentTriggers(

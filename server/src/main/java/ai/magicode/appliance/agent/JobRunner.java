@@ -7,6 +7,7 @@ import ai.magicode.appliance.audit.Actor;
 import ai.magicode.appliance.audit.AuditEvent;
 import ai.magicode.appliance.config.AgentConfig;
 import ai.magicode.appliance.git.GitException;
+import ai.magicode.appliance.git.GitRepository;
 import ai.magicode.appliance.git.WorkTree;
 import ai.magicode.appliance.git.Workspaces;
 import ai.magicode.appliance.git.Workspaces.Workspace;
@@ -61,7 +62,6 @@ public final class JobRunner implements AutoCloseable {
     private final RepoIndexes indexes;
     private final LlmGateway gateway;
     private final PushGuard pushGuard;
-    private final Checks checks;
     private final Consumer<AuditEvent> audit;
     private final Clock clock;
     private final AgentLoop loop;
@@ -74,7 +74,6 @@ public final class JobRunner implements AutoCloseable {
 
     /**
      * @param branchPrefix the push guard's branch prefix ({@code github.branch-prefix})
-     * @param checks what must hold before a push
      */
     public JobRunner(
             AgentConfig config,
@@ -85,7 +84,6 @@ public final class JobRunner implements AutoCloseable {
             RepoIndexes indexes,
             LlmGateway gateway,
             PushGuard pushGuard,
-            Checks checks,
             Consumer<AuditEvent> audit,
             Clock clock) {
         this.config = config;
@@ -96,7 +94,6 @@ public final class JobRunner implements AutoCloseable {
         this.indexes = indexes;
         this.gateway = gateway;
         this.pushGuard = pushGuard;
-        this.checks = checks;
         this.audit = audit;
         this.clock = clock;
         this.loop = new AgentLoop(gateway, clock);
@@ -302,6 +299,19 @@ public final class JobRunner implements AutoCloseable {
             if (cancelled(job)) {
                 return finishCancelled(job);
             }
+            start = clock.instant();
+            RepoConfig repoConfig;
+            try {
+                repoConfig = repoConfig(workspace);
+            } catch (AgentException e) {
+                step(job, "config", start, "refused", limit(e.getMessage(), 200));
+                return fail(
+                        job.id(),
+                        client,
+                        "config",
+                        "The repository's `" + RepoConfig.FILE + "` could not be used, so nothing was changed:\n\n> "
+                                + e.getMessage() + "\n\nFix the file on `" + base + "` and trigger the job again.");
+            }
             List<String> localized = localize(job, client);
             job = jobs.find(job.id()).orElseThrow();
             if (cancelled(job)) {
@@ -359,7 +369,10 @@ public final class JobRunner implements AutoCloseable {
             }
             jobs.move(job.id(), Job.State.VALIDATING);
             start = clock.instant();
-            List<Checks.Problem> problems = checks.check(tree, bench.changed());
+            List<Validation.Finding> problems;
+            try (GitRepository repository = GitRepository.open(workspace.dir())) {
+                problems = Validation.check(tree, bench.changed(), repoConfig, repository, workspace.commit());
+            }
             if (!problems.isEmpty()) {
                 StringBuilder why = new StringBuilder("The change was refused before any push:");
                 problems.forEach(p -> why.append("\n- `")
@@ -382,6 +395,16 @@ public final class JobRunner implements AutoCloseable {
             }
             jobs.move(job.id(), Job.State.PUSHING);
             return push(job, client, workspace, tree, issue);
+        }
+    }
+
+    /** The {@code .magicode.yml} of the fetched commit, or the defaults when it has none; throws when it is invalid. */
+    private static RepoConfig repoConfig(Workspace workspace) {
+        try (GitRepository repository = GitRepository.open(workspace.dir())) {
+            return repository
+                    .text(workspace.commit(), RepoConfig.FILE)
+                    .map(RepoConfig::parse)
+                    .orElse(RepoConfig.DEFAULT);
         }
     }
 

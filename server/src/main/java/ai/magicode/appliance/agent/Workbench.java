@@ -5,16 +5,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * The job's files as the model's tools see them: list, read line ranges, and edit (search/replace, create, delete,
- * rename) inside the job's work tree, never outside it. Remembers which paths changed. Every answer is text for the
- * model; a refused action is an answer too ({@code error: …}), so the model can correct itself.
+ * The job's files as the model's tools see them: list and read line ranges here; edit (search/replace, create, delete,
+ * rename) through {@link EditBlocks}, inside the job's work tree, never outside it. Remembers which paths changed.
+ * Every answer is short text for the model; a refused action is an answer too (the rejection reason), so the model
+ * can correct itself.
  */
 final class Workbench {
     private static final int MAX_LIST = 300;
@@ -81,131 +82,57 @@ final class Workbench {
     }
 
     /**
-     * Replaces the one occurrence of {@code search} in the file: exactly, else ignoring differences in leading and
-     * trailing whitespace of each line. Stands in until {@code EditBlocks} (same package, another branch) is merged.
+     * Applies a search/replace block through {@link EditBlocks#apply}: an exact, unique match first, then a
+     * whitespace-tolerant one. The answer is "edited PATH" (noting a whitespace-tolerant match) or the rejection reason.
      */
     String edit(String path, String search, String replace) {
-        Path file = resolve(path);
-        if (file == null || !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
-            return "error: no file " + path;
-        }
-        if (search == null || search.isEmpty()) {
-            return "error: search text is empty";
-        }
-        try {
-            String text = Files.readString(file, StandardCharsets.UTF_8);
-            int at = text.indexOf(search);
-            if (at >= 0 && text.indexOf(search, at + 1) < 0) {
-                Files.writeString(file, text.substring(0, at) + replace + text.substring(at + search.length()));
-                changed.add(path);
-                edits++;
-                return "applied to " + path;
-            }
-            if (at >= 0) {
-                return "error: the search text occurs more than once in " + path + "; include more context";
-            }
-            String fuzzy = replaceLines(text, search, replace);
-            if (fuzzy == null) {
-                return "error: the search text was not found in " + path + "; read the file and copy it exactly";
-            }
-            Files.writeString(file, fuzzy);
-            changed.add(path);
-            edits++;
-            return "applied to " + path + " (whitespace-tolerant match)";
-        } catch (IOException e) {
-            return "error: cannot edit " + path;
-        }
-    }
-
-    private static String replaceLines(String text, String search, String replace) {
-        List<String> lines = List.of(text.split("\n", -1));
-        List<String> wanted = List.of(search.strip().split("\n", -1));
-        int found = -1;
-        for (int i = 0; i + wanted.size() <= lines.size(); i++) {
-            boolean match = true;
-            for (int k = 0; k < wanted.size() && match; k++) {
-                match = lines.get(i + k).strip().equals(wanted.get(k).strip());
-            }
-            if (match) {
-                if (found >= 0) {
-                    return null;
-                }
-                found = i;
-            }
-        }
-        if (found < 0) {
-            return null;
-        }
-        List<String> out = new ArrayList<>(lines.subList(0, found));
-        out.add(replace.endsWith("\n") ? replace.substring(0, replace.length() - 1) : replace);
-        out.addAll(lines.subList(found + wanted.size(), lines.size()));
-        return String.join("\n", out);
+        return answer(EditBlocks.apply(root, path, search, replace), "edited ", path);
     }
 
     String create(String path, String content) {
-        Path file = resolve(path);
-        if (file == null) {
-            return "error: " + path + " is outside the repository";
-        }
-        if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
-            return "error: " + path + " exists; edit it instead";
-        }
-        try {
-            Files.createDirectories(file.getParent());
-            Files.writeString(file, content == null ? "" : content);
-            changed.add(path);
-            edits++;
-            return "created " + path;
-        } catch (IOException e) {
-            return "error: cannot create " + path;
-        }
+        return answer(EditBlocks.create(root, path, content), "created ", path);
     }
 
     String delete(String path) {
-        Path file = resolve(path);
-        if (file == null || !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
-            return "error: no file " + path;
-        }
-        try {
-            Files.delete(file);
-            changed.add(path);
-            edits++;
-            return "deleted " + path;
-        } catch (IOException e) {
-            return "error: cannot delete " + path;
-        }
+        return answer(EditBlocks.delete(root, path), "deleted ", path);
     }
 
     String rename(String from, String to) {
-        Path source = resolve(from);
-        Path target = resolve(to);
-        if (source == null || !Files.isRegularFile(source, LinkOption.NOFOLLOW_LINKS)) {
-            return "error: no file " + from;
-        }
-        if (target == null || Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-            return "error: cannot rename to " + to;
-        }
-        try {
-            Files.createDirectories(target.getParent());
-            Files.move(source, target);
-            changed.add(from);
-            changed.add(to);
+        EditBlocks.Result result = EditBlocks.rename(root, from, to);
+        if (result instanceof EditBlocks.Result.Applied applied) {
+            changed.add(EditBlocks.CheckedPath.of(from).path().orElse(from));
+            changed.add(applied.path());
             edits++;
-            return "renamed " + from + " to " + to;
-        } catch (IOException e) {
-            return "error: cannot rename " + from;
+            return "renamed " + from + " to " + applied.path();
         }
+        return answer(result, "renamed ", from);
     }
 
-    /** The file under the root that {@code path} names, or null when it would leave the root or enter .git. */
+    private String answer(EditBlocks.Result result, String verb, String path) {
+        return switch (result) {
+            case EditBlocks.Result.Applied applied -> {
+                changed.add(applied.path());
+                edits++;
+                yield verb + applied.path() + (applied.fuzzy() ? " (whitespace-tolerant match)" : "");
+            }
+            case EditBlocks.Result.Rejected rejected -> rejected.reason();
+        };
+    }
+
+    /**
+     * The file under the root that {@code path} names, or null when the path is not acceptable to {@link EditBlocks}
+     * (absolute, {@code ..}, {@code .git}) or leads outside the root through a symbolic link.
+     */
     private Path resolve(String path) {
-        if (path == null || path.isBlank() || path.startsWith("/") || path.contains("\\")) {
+        Optional<String> clean = EditBlocks.CheckedPath.of(path).path();
+        if (clean.isEmpty()) {
             return null;
         }
-        Path file = root.resolve(path).normalize();
-        if (!file.startsWith(root) || file.equals(root) || path.equals(".git") || path.startsWith(".git/")) {
+        Path file = root.resolve(clean.get());
+        try {
+            return file.toRealPath().startsWith(root.toRealPath()) ? file : null;
+        } catch (IOException e) {
             return null;
         }
-        return file;
     }
 }
