@@ -61,6 +61,7 @@ class AgentIT {
     Path dir;
 
     private Path gitDir;
+    private GitFixture origin;
     private GhesSimulator ghes;
     private ProviderDouble model;
     private Appliance appliance;
@@ -72,14 +73,13 @@ class AgentIT {
     @BeforeEach
     void world() throws Exception {
         gitDir = dir.resolve("shop.git");
-        try (GitFixture origin = GitFixture.create(gitDir, true)) {
-            origin.file(
-                            "src/Greeting.java",
-                            "class Greeting {\n    String text() {\n        return \"Hello, wrold\";\n    }\n}\n")
-                    .file("README.md", "# shop\n")
-                    .file(".github/workflows/ci.yml", "on: push\njobs: {}\n")
-                    .commit("first");
-        }
+        origin = GitFixture.create(gitDir, true);
+        origin.file(
+                        "src/Greeting.java",
+                        "class Greeting {\n    String text() {\n        return \"Hello, wrold\";\n    }\n}\n")
+                .file("README.md", "# shop\n")
+                .file(".github/workflows/ci.yml", "on: push\njobs: {}\n")
+                .commit("first");
         ghes = GhesSimulator.start()
                 .withApp(APP_ID, AppKeys.shared().pair().getPublic())
                 .withInstallation(INSTALLATION, "acme")
@@ -105,6 +105,7 @@ class AgentIT {
 
     @AfterEach
     void close() {
+        origin.close();
         if (appliance != null) {
             appliance.close();
         }
@@ -241,6 +242,56 @@ class AgentIT {
         String report = comments.getFirst().path("body").asText();
         assertTrue(report.contains(".github/workflows/ci.yml") && report.contains("path-policy"), report);
         assertTrue(report.contains("What was tried"), report);
+    }
+
+    @Test
+    void aJavaSyntaxErrorIntroducedByTheModelIsAParseFindingAndNothingIsPushed() throws Exception {
+        long issue = ghes.repo("acme/shop").issue("Greeting has a typo", "wrold");
+        model.script(
+                Reply.toolCall(
+                        "edit",
+                        "{\"path\":\"src/Greeting.java\",\"search\":\"return \\\"Hello, wrold\\\";\","
+                                + "\"replace\":\"return \\\"Hello, world\\\"\"}"),
+                Reply.toolCall("done", "{\"summary\":\"Fixed the typo.\"}"));
+        deliver("issues", labelled(issue));
+        JsonNode job = awaitJob(issue, j -> j.path("state").asText().equals("failed"));
+        assertTrue(job.path("error").asText().startsWith("refused"), job.toString());
+        assertEquals(List.of(), ghes.repo("acme/shop").pushes(), "nothing was pushed");
+        assertEquals(Map.of(), ghes.repo("acme/shop").pulls());
+        String report =
+                ghes.repo("acme/shop").comments(issue).getFirst().path("body").asText();
+        assertTrue(report.contains("`src/Greeting.java` (parse)"), report);
+        assertFalse(report.contains("Hello, world"), "the report quotes no file content: " + report);
+    }
+
+    @Test
+    void anInvalidRepositoryConfigFailsTheJobWithTheFieldNamedAndTheModelIsNotAsked() throws Exception {
+        origin.file(".magicode.yml", "version: 1\ntrigger-labels: bot\n").commit("config");
+        long issue = ghes.repo("acme/shop").issue("Greeting has a typo", "wrold");
+        deliver("issues", labelled(issue));
+        JsonNode job = awaitJob(issue, j -> j.path("state").asText().equals("failed"));
+        assertTrue(job.path("error").asText().startsWith("config"), job.toString());
+        String report =
+                ghes.repo("acme/shop").comments(issue).getFirst().path("body").asText();
+        assertTrue(report.contains("`.magicode.yml`: trigger-labels: unknown key"), report);
+        assertEquals(List.of(), model.received(), "the model never saw the code");
+        assertEquals(List.of(), ghes.repo("acme/shop").pushes(), "nothing was pushed");
+    }
+
+    @Test
+    void theRepositoryConfigsDeniedPathsAreRefusedBeforeAnyPush() throws Exception {
+        origin.file(".magicode.yml", "paths:\n  deny: [\"docs/**\"]\n").commit("config");
+        long issue = ghes.repo("acme/shop").issue("Document the greeting", "Add docs/greeting.md.");
+        model.script(
+                Reply.toolCall("create_file", "{\"path\":\"docs/greeting.md\",\"content\":\"# Greeting\\n\"}"),
+                Reply.toolCall("done", "{\"summary\":\"Documented the greeting.\"}"));
+        deliver("issues", labelled(issue));
+        JsonNode job = awaitJob(issue, j -> j.path("state").asText().equals("failed"));
+        assertTrue(job.path("error").asText().startsWith("refused"), job.toString());
+        String report =
+                ghes.repo("acme/shop").comments(issue).getFirst().path("body").asText();
+        assertTrue(report.contains("`docs/greeting.md` (path-policy)"), report);
+        assertEquals(List.of(), ghes.repo("acme/shop").pushes(), "nothing was pushed");
     }
 
     @Test
