@@ -8,6 +8,7 @@ import ai.magicode.appliance.agent.AgentTriggers;
 import ai.magicode.appliance.agent.JobRoutes;
 import ai.magicode.appliance.agent.JobRunner;
 import ai.magicode.appliance.agent.Jobs;
+import ai.magicode.appliance.agent.Sandbox;
 import ai.magicode.appliance.audit.Actor;
 import ai.magicode.appliance.audit.AuditEvent;
 import ai.magicode.appliance.audit.AuditException;
@@ -204,6 +205,10 @@ public final class Appliance implements AutoCloseable {
                 indexes,
                 llm,
                 pushGuard,
+                config.agent().sandboxEnabled()
+                        ? java.util.Optional.of(new Sandbox(
+                                config.agent().sandboxPodman(), config.agent().sandboxImage()))
+                        : java.util.Optional.empty(),
                 audit::append,
                 java.time.Clock.systemUTC());
         new AgentTriggers(

@@ -23,6 +23,7 @@ import ai.magicode.appliance.index.RepoIndexes;
 import ai.magicode.appliance.llm.ChatRequest;
 import ai.magicode.appliance.llm.LlmException;
 import ai.magicode.appliance.llm.LlmGateway;
+import ai.magicode.appliance.llm.Redactor;
 import ai.magicode.appliance.store.TenantData;
 import java.time.Clock;
 import java.time.Instant;
@@ -53,6 +54,8 @@ public final class JobRunner implements AutoCloseable {
     private static final Map<String, String> PERMISSIONS =
             Map.of("contents", "write", "issues", "write", "pull_requests", "write");
     private static final int LOCALIZE_TOP = 8;
+    private static final int CHECK_OUTPUT_SHOWN = 4000;
+    private static final Redactor REDACTOR = new Redactor();
 
     private final AgentConfig config;
     private final String branchPrefix;
@@ -62,6 +65,7 @@ public final class JobRunner implements AutoCloseable {
     private final RepoIndexes indexes;
     private final LlmGateway gateway;
     private final PushGuard pushGuard;
+    private final Optional<Sandbox> sandbox;
     private final Consumer<AuditEvent> audit;
     private final Clock clock;
     private final AgentLoop loop;
@@ -74,6 +78,8 @@ public final class JobRunner implements AutoCloseable {
 
     /**
      * @param branchPrefix the push guard's branch prefix ({@code github.branch-prefix})
+     * @param sandbox where a repository's {@code check.command} runs; empty when {@code agent.sandbox.enabled} is off
+     *     (the command is then skipped and the timeline says so)
      */
     public JobRunner(
             AgentConfig config,
@@ -84,6 +90,7 @@ public final class JobRunner implements AutoCloseable {
             RepoIndexes indexes,
             LlmGateway gateway,
             PushGuard pushGuard,
+            Optional<Sandbox> sandbox,
             Consumer<AuditEvent> audit,
             Clock clock) {
         this.config = config;
@@ -94,6 +101,7 @@ public final class JobRunner implements AutoCloseable {
         this.indexes = indexes;
         this.gateway = gateway;
         this.pushGuard = pushGuard;
+        this.sandbox = sandbox;
         this.audit = audit;
         this.clock = clock;
         this.loop = new AgentLoop(gateway, clock);
@@ -390,12 +398,43 @@ public final class JobRunner implements AutoCloseable {
                 return fail(job.id(), client, "refused", why.toString());
             }
             job = step(job, "validate", start, "ok", bench.changed().size() + " changed file(s) passed");
+            if (repoConfig.checkCommand().isPresent()) {
+                start = clock.instant();
+                if (sandbox.isEmpty()) {
+                    job = step(job, "check", start, "skipped", "check.command not run: agent.sandbox.enabled is off");
+                } else {
+                    Sandbox.Outcome checked =
+                            sandbox.get().run(tree, repoConfig.checkCommand().get(), repoConfig.checkTimeout());
+                    if (!checked.passed()) {
+                        String how = checked.timedOut()
+                                ? "timed out after " + repoConfig.checkTimeout().toMinutes() + " minute(s)"
+                                : "exited with status " + checked.exitCode();
+                        step(job, "check", start, "failed", "check.command " + how);
+                        return fail(
+                                job.id(),
+                                client,
+                                "check",
+                                "The repository's check command (`check.command` of `" + RepoConfig.FILE + "`) "
+                                        + how + ", so nothing was pushed. The end of its output:\n\n```\n"
+                                        + checkOutput(checked.output()) + "\n```");
+                    }
+                    job = step(job, "check", start, "ok", "check.command passed");
+                }
+            }
             if (cancelled(job)) {
                 return finishCancelled(job);
             }
             jobs.move(job.id(), Job.State.PUSHING);
             return push(job, client, workspace, tree, issue);
         }
+    }
+
+    /** The end of a check's output for the report: secrets masked, code fences broken up, at most a few KiB. */
+    private static String checkOutput(String output) {
+        String masked = REDACTOR.redact(output).text().replace("```", "` ` `");
+        return masked.length() <= CHECK_OUTPUT_SHOWN
+                ? masked
+                : "…" + masked.substring(masked.length() - CHECK_OUTPUT_SHOWN);
     }
 
     /** The {@code .magicode.yml} of the fetched commit, or the defaults when it has none; throws when it is invalid. */

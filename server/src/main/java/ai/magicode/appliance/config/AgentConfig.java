@@ -16,6 +16,9 @@ import java.time.Duration;
  * @param maxCostUsd model cost per job at most, in US dollars
  * @param indexWait longest a job waits for a fresh index
  * @param draft whether pull requests are opened as drafts
+ * @param sandboxEnabled whether a repository's {@code check.command} runs (in the podman sandbox) before a push
+ * @param sandboxPodman the podman command and its global options, e.g. {@code podman --runtime runc}
+ * @param sandboxImage the image the check command runs in (installed locally; never pulled)
  */
 public record AgentConfig(
         String triggerLabel,
@@ -28,7 +31,14 @@ public record AgentConfig(
         Duration maxDuration,
         double maxCostUsd,
         Duration indexWait,
-        boolean draft) {
+        boolean draft,
+        boolean sandboxEnabled,
+        java.util.List<String> sandboxPodman,
+        String sandboxImage) {
+    public AgentConfig {
+        sandboxPodman = java.util.List.copyOf(sandboxPodman);
+    }
+
     static AgentConfig from(ConfigValues values) {
         String label = values.string("agent.trigger-label").strip();
         if (label.isEmpty() || label.length() > 50) {
@@ -45,7 +55,27 @@ public record AgentConfig(
                 values.duration("agent.max-duration", Duration.ofSeconds(10), Duration.ofHours(24)),
                 values.integer("agent.max-cost-cents", 0, 10_000_000) / 100.0,
                 values.duration("agent.index-wait", Duration.ZERO, Duration.ofHours(2)),
-                values.bool("agent.draft"));
+                values.bool("agent.draft"),
+                values.bool("agent.sandbox.enabled"),
+                podman(values),
+                image(values));
+    }
+
+    private static java.util.List<String> podman(ConfigValues values) {
+        java.util.List<String> words =
+                java.util.List.of(values.string("agent.sandbox.podman").strip().split("\\s+"));
+        if (words.getFirst().isEmpty()) {
+            throw values.invalid("agent.sandbox.podman", "the podman command, e.g. podman --runtime runc");
+        }
+        return words;
+    }
+
+    private static String image(ConfigValues values) {
+        String image = values.string("agent.sandbox.image").strip();
+        if (image.isEmpty() || image.startsWith("-") || image.chars().anyMatch(Character::isWhitespace)) {
+            throw values.invalid("agent.sandbox.image", "an image name such as localhost/magicode-check:1");
+        }
+        return image;
     }
 
     /** The defaults, for tests that build components without a configuration file. */

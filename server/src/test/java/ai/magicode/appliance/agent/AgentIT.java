@@ -295,6 +295,27 @@ class AgentIT {
     }
 
     @Test
+    void aCheckCommandIsSkippedAndSaidSoWhileTheSandboxIsOff() throws Exception {
+        origin.file(".magicode.yml", "check:\n  command: exit 1\n").commit("config");
+        long issue = ghes.repo("acme/shop").issue("Greeting has a typo", "wrold");
+        model.script(
+                Reply.toolCall(
+                        "edit",
+                        "{\"path\":\"src/Greeting.java\",\"search\":\"Hello, wrold\",\"replace\":\"Hello, world\"}"),
+                Reply.toolCall("done", "{\"summary\":\"Fixed the typo.\"}"));
+        deliver("issues", labelled(issue));
+        JsonNode job = awaitJob(issue, j -> j.path("state").asText().equals("open"));
+        JsonNode detail = JSON.readTree(
+                call("GET", "/api/v1/jobs/" + job.path("id").asText(), null).body());
+        List<String> steps = new ArrayList<>();
+        detail.path("steps")
+                .forEach(s -> steps.add(
+                        s.path("name").asText() + ":" + s.path("outcome").asText()));
+        assertTrue(steps.containsAll(List.of("validate:ok", "check:skipped", "push:ok")), steps.toString());
+        assertEquals(1, ghes.repo("acme/shop").pushes().size());
+    }
+
+    @Test
     void aBranchMatchedByARulesetIsNeverPushedAndTheFailureIsReported() throws Exception {
         ghes.repo("acme/shop").ruleset("magicode/*");
         long issue = ghes.repo("acme/shop").issue("Greeting has a typo", "wrold");
