@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -118,6 +119,25 @@ class ApplianceConfigTest {
         assertEquals("log.format", keyOf(Map.of("MAGICODE_LOG_FORMAT", "xml")));
         assertEquals("server.public-url", keyOf(Map.of("MAGICODE_SERVER_PUBLIC_URL", "magicode.example.com")));
         assertEquals("server.max-request-bytes", keyOf(Map.of("MAGICODE_SERVER_MAX_REQUEST_BYTES", "12")));
+    }
+
+    @Test
+    void theCheckSandboxIsOffByDefaultAndItsImageAndPodmanAreChecked() {
+        AgentConfig defaults = ApplianceConfig.load(Optional.empty(), Map.of()).agent();
+        assertFalse(defaults.sandboxEnabled());
+        assertEquals(List.of("podman", "--runtime", "runc"), defaults.sandboxPodman());
+        AgentConfig on = ApplianceConfig.load(
+                        Optional.empty(),
+                        Map.of(
+                                "MAGICODE_AGENT_SANDBOX_ENABLED", "true",
+                                "MAGICODE_AGENT_SANDBOX_IMAGE", "localhost/checks:2",
+                                "MAGICODE_AGENT_SANDBOX_PODMAN", " podman  --root /srv/podman "))
+                .agent();
+        assertTrue(on.sandboxEnabled());
+        assertEquals("localhost/checks:2", on.sandboxImage());
+        assertEquals(List.of("podman", "--root", "/srv/podman"), on.sandboxPodman());
+        assertEquals("agent.sandbox.image", keyOf(Map.of("MAGICODE_AGENT_SANDBOX_IMAGE", "--privileged")));
+        assertEquals("agent.sandbox.podman", keyOf(Map.of("MAGICODE_AGENT_SANDBOX_PODMAN", "  ")));
     }
 
     @Test
