@@ -62,6 +62,7 @@ class AgentIT {
 
     private Path gitDir;
     private GitFixture origin;
+    private final Map<String, String> extraEnv = new HashMap<>();
     private GhesSimulator ghes;
     private ProviderDouble model;
     private Appliance appliance;
@@ -316,6 +317,44 @@ class AgentIT {
     }
 
     @Test
+    void withTheSandboxOnAFailingCheckCommandStopsThePushAndItsOutputIsReported() throws Exception {
+        String image = "localhost/magicode-agentit-check:busybox";
+        SandboxTest.importImage(dir.resolve("image"), image);
+        try {
+            appliance.close();
+            extraEnv.put("MAGICODE_AGENT_SANDBOX_ENABLED", "true");
+            extraEnv.put("MAGICODE_AGENT_SANDBOX_IMAGE", image);
+            extraEnv.put("MAGICODE_AGENT_SANDBOX_PODMAN", String.join(" ", SandboxTest.PODMAN));
+            start();
+            signIn();
+            origin.file(
+                            ".magicode.yml",
+                            "check:\n  command: grep -c wrold src/Greeting.java; grep -q 'Hello, world' src/Greeting.java"
+                                    + " && exit 7\n")
+                    .commit("config");
+            long issue = ghes.repo("acme/shop").issue("Greeting has a typo", "wrold");
+            model.script(
+                    Reply.toolCall(
+                            "edit",
+                            "{\"path\":\"src/Greeting.java\",\"search\":\"Hello, wrold\",\"replace\":\"Hello, world\"}"),
+                    Reply.toolCall("done", "{\"summary\":\"Fixed the typo.\"}"));
+            deliver("issues", labelled(issue));
+            JsonNode job = awaitJob(issue, j -> j.path("state").asText().equals("failed"));
+            assertTrue(job.path("error").asText().startsWith("check"), job.toString());
+            assertEquals(List.of(), ghes.repo("acme/shop").pushes(), "nothing was pushed");
+            String report = ghes.repo("acme/shop")
+                    .comments(issue)
+                    .getFirst()
+                    .path("body")
+                    .asText();
+            assertTrue(report.contains("exited with status 7"), report);
+            assertTrue(report.contains("\n0\n"), "the check saw the edited work tree: " + report);
+        } finally {
+            SandboxTest.removeImage(image);
+        }
+    }
+
+    @Test
     void aBranchMatchedByARulesetIsNeverPushedAndTheFailureIsReported() throws Exception {
         ghes.repo("acme/shop").ruleset("magicode/*");
         long issue = ghes.repo("acme/shop").issue("Greeting has a typo", "wrold");
@@ -371,6 +410,7 @@ class AgentIT {
         env.put("MAGICODE_LLM_OLLAMA_ENABLED", "true");
         env.put("MAGICODE_LLM_OLLAMA_BASE_URL", model.baseUrl());
         env.put("MAGICODE_LLM_OLLAMA_TIMEOUT", "PT5S");
+        env.putAll(extraEnv);
         appliance = Appliance.create(ApplianceConfig.load(Optional.empty(), env));
         appliance.llm().policies().save(POLICY, "test");
         base = URI.create("http://127.0.0.1:" + appliance.start().port());

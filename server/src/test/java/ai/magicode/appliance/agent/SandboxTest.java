@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * busybox: nothing is pulled from a registry.
  */
 class SandboxTest {
-    private static final List<String> PODMAN = List.of("podman", "--runtime", "runc");
+    static final List<String> PODMAN = List.of("podman", "--runtime", "runc");
     private static final String IMAGE = "localhost/magicode-sandbox-test:busybox";
     private static final Path BUSYBOX = Path.of("/bin/busybox");
 
@@ -35,6 +35,22 @@ class SandboxTest {
 
     @BeforeAll
     static void buildImage(@TempDir Path dir) throws IOException, InterruptedException {
+        importImage(dir, IMAGE);
+        sandbox = new Sandbox(PODMAN, IMAGE);
+    }
+
+    @AfterAll
+    static void removeImage() throws IOException, InterruptedException {
+        if (sandbox != null) {
+            removeImage(IMAGE);
+        }
+    }
+
+    /**
+     * Imports {@code image}: Debian's static busybox as {@code /bin/sh}, nothing else (skips the test, or fails it under
+     * CI, without podman or busybox).
+     */
+    static void importImage(Path dir, String image) throws IOException, InterruptedException {
         boolean podman = run(List.of("podman", "--version")).startsWith("0:");
         TestRequirements.require("podman", podman, "no podman on this machine (.ci/run installs it)");
         TestRequirements.require(
@@ -51,19 +67,15 @@ class SandboxTest {
                 run(List.of("tar", "-C", rootfs.toString(), "-cf", tar.toString(), "."))
                         .substring(0, 2));
         List<String> importArgs = new ArrayList<>(PODMAN);
-        importArgs.addAll(List.of("import", "-q", tar.toString(), IMAGE));
+        importArgs.addAll(List.of("import", "-q", tar.toString(), image));
         String imported = run(importArgs);
         assertTrue(imported.startsWith("0:"), imported);
-        sandbox = new Sandbox(PODMAN, IMAGE);
     }
 
-    @AfterAll
-    static void removeImage() throws IOException, InterruptedException {
-        if (sandbox != null) {
-            List<String> args = new ArrayList<>(PODMAN);
-            args.addAll(List.of("rmi", "-f", IMAGE));
-            run(args);
-        }
+    static void removeImage(String image) throws IOException, InterruptedException {
+        List<String> args = new ArrayList<>(PODMAN);
+        args.addAll(List.of("rmi", "-f", image));
+        run(args);
     }
 
     /** Runs a command to its end; answers "status:output". */
