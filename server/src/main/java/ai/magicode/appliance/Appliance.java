@@ -43,6 +43,8 @@ import ai.magicode.appliance.index.IndexRoutes;
 import ai.magicode.appliance.index.RepoIndexes;
 import ai.magicode.appliance.llm.Budgets;
 import ai.magicode.appliance.llm.Catalogue;
+import ai.magicode.appliance.llm.EmbedRequest;
+import ai.magicode.appliance.llm.EmbedResult;
 import ai.magicode.appliance.llm.Embeddings;
 import ai.magicode.appliance.llm.LlmException;
 import ai.magicode.appliance.llm.LlmGateway;
@@ -98,6 +100,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -168,11 +171,11 @@ public final class Appliance implements AutoCloseable {
                 config.github().proxy(),
                 config.github().noProxy());
         this.workspaces = Workspaces.open(config.dataDir().resolve("workspaces"), gitHttp);
-        this.indexes = new RepoIndexes(
+        this.indexes = RepoIndexes.perRepository(
                 config.dataDir().resolve("index"),
                 config.index().privacy(),
                 config.index().maxFileBytes(),
-                embedder(config.index()),
+                embedders(config.index()),
                 this::indexKey,
                 audit::append);
         this.gitHubApp = new GitHubApp(config.github(), vault);
@@ -371,6 +374,47 @@ public final class Appliance implements AutoCloseable {
     }
 
     /** The embedding model of code search, loaded on its first use (it takes a second and ~100 MB). */
+    /**
+     * The embedding model of each tenant's repository index: the in-process model for all, none, or the configured
+     * provider model called through the gateway under the tenant's routing policy (task {@code embed}).
+     */
+    private BiFunction<String, String, Embedder> embedders(IndexConfig config) {
+        if (config.embeddings() != IndexConfig.Embeddings.PROVIDER) {
+            Embedder shared = embedder(config);
+            return (tenant, repo) -> shared;
+        }
+        return (tenant, repo) -> new Embedder(
+                config.embeddingModel(),
+                config.embeddingDimension(),
+                texts -> embedThroughGateway(config, tenant, repo, texts));
+    }
+
+    private float[][] embedThroughGateway(IndexConfig config, String tenant, String repo, List<String> texts) {
+        String name = repositories(tenant).stream()
+                .filter(r -> r.id().equals(repo))
+                .map(IndexRoutes.Repository::fullName)
+                .findFirst()
+                .orElse(repo);
+        EmbedResult result = llm.embed(new EmbedRequest(tenant, name, Set.of(), texts));
+        return switch (result) {
+            case EmbedResult.Refused refused ->
+                throw new Embedder.Refused(
+                        "rule " + refused.rule() + " refuses to embed the code of " + name + ": " + refused.reason());
+            case EmbedResult.Embedded embedded -> {
+                if (!embedded.model().equals(config.embeddingModel())) {
+                    throw new Embedder.Refused("the routing policy chose " + embedded.model()
+                            + " for task embed, but the index is built with index.embedding-model "
+                            + config.embeddingModel() + "; list only that model for task embed");
+                }
+                if (embedded.dimension() != config.embeddingDimension()) {
+                    throw new Embedder.Refused(embedded.model() + " answered vectors of length " + embedded.dimension()
+                            + ", not index.embedding-dimension " + config.embeddingDimension());
+                }
+                yield embedded.vectors().toArray(float[][]::new);
+            }
+        };
+    }
+
     private static Embedder embedder(IndexConfig config) {
         if (config.embeddings() == IndexConfig.Embeddings.NONE) {
             return null;

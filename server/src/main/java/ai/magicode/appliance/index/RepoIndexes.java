@@ -20,6 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -44,7 +45,7 @@ public final class RepoIndexes implements AutoCloseable {
     private final Path root;
     private final boolean privacy;
     private final long maxFileBytes;
-    private final Embedder embedder;
+    private final BiFunction<String, String, Embedder> embedders;
     private final Function<String, byte[]> tenantKey;
     private final Consumer<AuditEvent> audit;
     private final ExecutorService worker;
@@ -68,10 +69,40 @@ public final class RepoIndexes implements AutoCloseable {
             Embedder embedder,
             Function<String, byte[]> tenantKey,
             Consumer<AuditEvent> audit) {
+        this(
+                root,
+                privacy,
+                maxFileBytes,
+                (BiFunction<String, String, Embedder>) (tenant, repo) -> embedder,
+                tenantKey,
+                audit);
+    }
+
+    /**
+     * Indexes whose embedding model is chosen per tenant and repository (a provider model called under that
+     * tenant's routing policy); {@code embedders} answers null for lexical-only indexes.
+     */
+    public static RepoIndexes perRepository(
+            Path root,
+            boolean privacy,
+            long maxFileBytes,
+            BiFunction<String, String, Embedder> embedders,
+            Function<String, byte[]> tenantKey,
+            Consumer<AuditEvent> audit) {
+        return new RepoIndexes(root, privacy, maxFileBytes, embedders, tenantKey, audit);
+    }
+
+    private RepoIndexes(
+            Path root,
+            boolean privacy,
+            long maxFileBytes,
+            BiFunction<String, String, Embedder> embedders,
+            Function<String, byte[]> tenantKey,
+            Consumer<AuditEvent> audit) {
         this.root = root.toAbsolutePath().normalize();
         this.privacy = privacy;
         this.maxFileBytes = maxFileBytes;
-        this.embedder = embedder;
+        this.embedders = embedders;
         this.tenantKey = tenantKey;
         this.audit = audit;
         this.worker = Executors.newSingleThreadExecutor(
@@ -88,7 +119,7 @@ public final class RepoIndexes implements AutoCloseable {
         if (!Files.isDirectory(dir)) {
             return IndexStatus.none();
         }
-        return open(tenant, dir).indexedCommit().map(IndexStatus::ready).orElseGet(IndexStatus::none);
+        return open(tenant, repo, dir).indexedCommit().map(IndexStatus::ready).orElseGet(IndexStatus::none);
     }
 
     /**
@@ -122,7 +153,7 @@ public final class RepoIndexes implements AutoCloseable {
                 AuditEvent.of("index.update", repo).tenant(tenant).actor(actor);
         IndexStats stats;
         try (Workspace workspace = source.get()) {
-            CodeIndex index = open(tenant, dir(tenant, repo));
+            CodeIndex index = open(tenant, repo, dir(tenant, repo));
             stats = index.update(workspace.repository(), workspace.commit(), progress -> {
                 double seconds = (System.nanoTime() - started) / 1e9;
                 set(
@@ -135,7 +166,7 @@ public final class RepoIndexes implements AutoCloseable {
                                 progress.chunks(),
                                 seconds > 0 ? progress.chunks() / seconds : 0));
             });
-        } catch (GitException | IndexException e) {
+        } catch (GitException | IndexException | Embedder.Refused e) {
             fail(key, requested, startedAt, event, e.getMessage());
             return;
         } catch (RuntimeException e) {
@@ -230,14 +261,15 @@ public final class RepoIndexes implements AutoCloseable {
                 if (!Files.isDirectory(dir.resolve("lucene"))) {
                     throw new IndexException("Repository " + repo + " is not indexed yet", null);
                 }
-                searcher = searchers.computeIfAbsent(key, k -> open(tenant, dir).openSearcher());
+                searcher = searchers.computeIfAbsent(
+                        key, k -> open(tenant, repo, dir).openSearcher());
                 if (closed) {
                     dropSearcher(key);
                     throw new IndexException("The code indexes are closed", null);
                 }
             }
             try {
-                return searcher.search(query, top, embedder != null);
+                return searcher.search(query, top, embedders.apply(tenant, repo) != null);
             } catch (AlreadyClosedException e) {
                 // An update or deletion replaced the reader between the lookup and the search: use the new one.
                 if (attempt == 2) {
@@ -353,10 +385,10 @@ public final class RepoIndexes implements AutoCloseable {
         return root.resolve(tenant);
     }
 
-    private CodeIndex open(String tenant, Path dir) {
+    private CodeIndex open(String tenant, String repo, Path dir) {
         // CodeIndex.open copies the key, so the cached array is never handed out.
         Optional<byte[]> key = privacy ? Optional.of(keys.computeIfAbsent(tenant, tenantKey)) : Optional.empty();
-        return CodeIndex.open(dir, privacy, maxFileBytes, embedder, key);
+        return CodeIndex.open(dir, privacy, maxFileBytes, embedders.apply(tenant, repo), key);
     }
 
     private Path dir(String tenant, String repo) {

@@ -140,6 +140,40 @@ class RepoIndexesTest {
     }
 
     @Test
+    void eachRepositoryGetsItsOwnEmbedderAndAPolicyRefusalFailsTheUpdateWithItsReason() throws Exception {
+        List<String> embeddedFor = new CopyOnWriteArrayList<>();
+        try (RepoIndexes perRepository = RepoIndexes.perRepository(
+                dir.resolve("index-per-repo"),
+                true,
+                1_000_000,
+                (tenant, repo) -> new Embedder("test-embedder", 4, texts -> {
+                    if (tenant.equals("acme")) {
+                        throw new Embedder.Refused("rule confidential-local refuses to embed the code of " + repo);
+                    }
+                    embeddedFor.add(tenant + "/" + repo);
+                    float[][] vectors = new float[texts.size()][];
+                    for (int i = 0; i < vectors.length; i++) {
+                        vectors[i] = new float[] {1, texts.get(i).length() % 7 + 1, 0.5f, 0.25f};
+                    }
+                    return vectors;
+                }),
+                tenant -> key(tenant),
+                audited::add)) {
+            perRepository.request("acme", "42", source(), Actor.user("u"));
+            IndexStatus refused = perRepository.await("acme", "42", Duration.ofSeconds(60));
+            assertEquals(IndexStatus.State.FAILED, refused.state(), refused.toString());
+            assertTrue(refused.error().orElseThrow().contains("rule confidential-local refuses"), refused.toString());
+            assertEquals("FAILURE", audited.getLast().outcome().name());
+
+            perRepository.request("globex", "42", source(), Actor.user("u"));
+            IndexStatus ready = perRepository.await("globex", "42", Duration.ofSeconds(60));
+            assertEquals(IndexStatus.State.READY, ready.state(), ready.toString());
+            assertEquals(List.of("globex/42"), embeddedFor.stream().distinct().toList());
+            assertEquals(List.of(), workspaces.present());
+        }
+    }
+
+    @Test
     void aFailedFetchIsReportedAndAudited() throws Exception {
         Supplier<Workspaces.Workspace> missing =
                 () -> workspaces.fetch("index-test", dir.resolve("nowhere.git").toUri(), Optional.empty(), "main");
