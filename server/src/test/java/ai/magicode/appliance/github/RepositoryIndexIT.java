@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.magicode.appliance.Appliance;
 import ai.magicode.appliance.config.ApplianceConfig;
 import ai.magicode.appliance.git.GitFixture;
+import ai.magicode.appliance.llm.ProviderDouble;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.helidon.webserver.WebServer;
@@ -22,6 +23,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,25 +43,20 @@ class RepositoryIndexIT {
     Path dir;
 
     private URI base;
+    private GitFixture origin;
     private String session;
     private String csrf;
 
+    @AfterEach
+    void closeOrigin() {
+        if (origin != null) {
+            origin.close();
+        }
+    }
+
     @Test
     void aMirroredRepositoryIsFetchedIndexedAndSearchedWithinItsTenant() throws Exception {
-        Path gitDir = dir.resolve("shop.git");
-        try (GitFixture origin = GitFixture.create(gitDir, true)) {
-            origin.file("src/billing/InvoiceCalculator.java", "class InvoiceCalculator { long computeTaxTotal() {} }")
-                    .file("src/catalog/ProductSearch.java", "class ProductSearch { void rankByPopularity() {} }")
-                    .commit("first");
-        }
-        Path key = dir.resolve("app-key.pem");
-        Files.write(key, AppKeys.shared().pkcs1());
-        Path secret = dir.resolve("webhook-secret");
-        Files.writeString(secret, SECRET);
-        try (GhesSimulator ghes = GhesSimulator.start()
-                .withApp(GitHubHarness.APP_ID, AppKeys.shared().pair().getPublic())
-                .withInstallation(INSTALLATION, "acme")
-                .withRepo("acme/shop", gitDir)
+        try (GhesSimulator ghes = simulator()
                 // A delivery GitHub could not hand over while the appliance was down.
                 .withDelivery(
                         "a1b2c3d4-0000-4000-8000-00000000e001",
@@ -67,62 +64,20 @@ class RepositoryIndexIT {
                         502,
                         Instant.now().minusSeconds(600))) {
             long repoId = ghes.repo("acme/shop").id;
-            ApplianceConfig config = ApplianceConfig.load(
-                    Optional.empty(),
-                    Map.of(
-                            "MAGICODE_DATA_DIR", dir.resolve("data").toString(),
-                            "MAGICODE_PORT", "0",
-                            "MAGICODE_GITHUB_API_URL", ghes.apiUrl().toString(),
-                            "MAGICODE_GITHUB_APP_ID", String.valueOf(GitHubHarness.APP_ID),
-                            "MAGICODE_GITHUB_PRIVATE_KEY_FILE", key.toString(),
-                            "MAGICODE_GITHUB_WEBHOOK_SECRET_FILE", secret.toString(),
-                            "MAGICODE_INDEX_EMBEDDINGS", "none"));
-            try (Appliance appliance = Appliance.create(config)) {
-                WebServer server = appliance.start();
-                base = URI.create("http://127.0.0.1:" + server.port());
+            try (Appliance appliance = start(ghes, Map.of("MAGICODE_INDEX_EMBEDDINGS", "none"))) {
                 long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
                 while (ghes.redeliveryRequests().isEmpty()) {
                     assertTrue(System.nanoTime() < deadline, "no redelivery was requested at startup");
                     LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
                 }
                 assertEquals(1, ghes.redeliveryRequests().size(), "the missed delivery is asked for once");
-                signIn(dir.resolve("data"));
-
                 assertEquals(
                         404,
                         call("GET", "/api/v1/repos/" + repoId + "/index", null).statusCode());
-                HttpResponse<String> delivered = deliver(
-                        "installation",
-                        "{\"action\":\"created\",\"installation\":{\"id\":" + INSTALLATION
-                                + ",\"account\":{\"login\":\"acme\",\"type\":\"Organization\"}},"
-                                + "\"repositories\":[{\"id\":" + repoId + ",\"full_name\":\"acme/shop\","
-                                + "\"name\":\"shop\",\"private\":true}],\"sender\":{\"login\":\"octocat\"}}");
-                assertEquals(202, delivered.statusCode(), delivered.body());
-                awaitJson(
-                        "/api/v1/github/installations", json -> json.toString().contains("acme/shop"));
-                HttpResponse<String> mapped = call(
-                        "PUT", "/api/v1/github/installations/" + INSTALLATION + "/tenant", Map.of("tenant", "acme"));
-                assertEquals(200, mapped.statusCode(), mapped.body());
-
-                HttpResponse<String> queued = call("POST", "/api/v1/repos/" + repoId + "/index", null);
-                assertEquals(202, queued.statusCode(), queued.body());
-                JsonNode ready = awaitJson(
-                        "/api/v1/repos/" + repoId + "/index",
-                        json -> !json.path("state").asText().equals("queued")
-                                && !json.path("state").asText().equals("indexing"));
+                JsonNode ready = mirrorMapAndIndex(repoId);
                 assertEquals("ready", ready.path("state").asText(), ready.toString());
                 assertEquals(2, ready.path("filesTotal").asInt(), ready.toString());
-
-                HttpResponse<String> search =
-                        call("GET", "/api/v1/repos/" + repoId + "/search?q=tax%20total%20of%20an%20invoice", null);
-                assertEquals(200, search.statusCode(), search.body());
-                assertEquals(
-                        "src/billing/InvoiceCalculator.java",
-                        JSON.readTree(search.body())
-                                .path("files")
-                                .get(0)
-                                .path("path")
-                                .asText());
+                assertEquals("src/billing/InvoiceCalculator.java", topHit(repoId, "tax%20total%20of%20an%20invoice"));
                 assertTrue(
                         ghes.requests().stream().anyMatch(r -> r.path().contains("/access_tokens")),
                         "the fetch used an installation token");
@@ -130,6 +85,130 @@ class RepositoryIndexIT {
                         404, call("GET", "/api/v1/repos/999999/index", null).statusCode());
             }
         }
+    }
+
+    /**
+     * With {@code index.embeddings: provider}, the chunks go to the local Ollama embedding model the built-in
+     * local-only policy allows; a policy that keeps the code from every embedding model fails the update with its
+     * rule, and nothing reaches the provider.
+     */
+    @Test
+    void providerEmbeddingsFollowTheRoutingPolicy() throws Exception {
+        try (GhesSimulator ghes = simulator();
+                ProviderDouble ollama = ProviderDouble.start(ProviderDouble.Protocol.OLLAMA)) {
+            long repoId = ghes.repo("acme/shop").id;
+            try (Appliance appliance = start(
+                    ghes,
+                    Map.of(
+                            "MAGICODE_INDEX_EMBEDDINGS", "provider",
+                            "MAGICODE_INDEX_EMBEDDING_MODEL", "ollama/nomic-embed-text",
+                            "MAGICODE_INDEX_EMBEDDING_DIMENSION", String.valueOf(ProviderDouble.EMBEDDING_DIMENSION),
+                            "MAGICODE_LLM_OLLAMA_ENABLED", "true",
+                            "MAGICODE_LLM_OLLAMA_BASE_URL", ollama.baseUrl()))) {
+                JsonNode ready = mirrorMapAndIndex(repoId);
+                assertEquals("ready", ready.path("state").asText(), ready.toString());
+                assertTrue(
+                        ollama.received().stream().anyMatch(r -> r.path().equals("/api/embed")),
+                        "the chunks were embedded by the local model");
+                assertEquals("src/billing/InvoiceCalculator.java", topHit(repoId, "tax%20total%20of%20an%20invoice"));
+
+                HttpResponse<String> denied = call(
+                        "PUT",
+                        "/api/v1/llm/policy",
+                        Map.of(
+                                "rules",
+                                java.util.List.of(
+                                        Map.of(
+                                                "name",
+                                                "no-embeddings",
+                                                "match",
+                                                Map.of("tasks", java.util.List.of("embed")),
+                                                "action",
+                                                "deny"),
+                                        Map.of(
+                                                "name",
+                                                "rest",
+                                                "match",
+                                                Map.of(),
+                                                "models",
+                                                java.util.List.of("ollama/*"),
+                                                "localOnly",
+                                                true))));
+                assertEquals(200, denied.statusCode(), denied.body());
+                int before = ollama.received().size();
+                origin.file("src/billing/RefundLedger.java", "class RefundLedger { void reverseCharge() {} }")
+                        .commit("second");
+                JsonNode failed = index(repoId);
+                assertEquals("failed", failed.path("state").asText(), failed.toString());
+                assertTrue(failed.path("error").asText().contains("no-embeddings"), failed.toString());
+                assertEquals(before, ollama.received().size(), "nothing reached the provider after the deny");
+            }
+        }
+    }
+
+    private GhesSimulator simulator() throws Exception {
+        Path gitDir = dir.resolve("shop.git");
+        origin = GitFixture.create(gitDir, true);
+        origin.file("src/billing/InvoiceCalculator.java", "class InvoiceCalculator { long computeTaxTotal() {} }")
+                .file("src/catalog/ProductSearch.java", "class ProductSearch { void rankByPopularity() {} }")
+                .commit("first");
+        return GhesSimulator.start()
+                .withApp(GitHubHarness.APP_ID, AppKeys.shared().pair().getPublic())
+                .withInstallation(INSTALLATION, "acme")
+                .withRepo("acme/shop", gitDir);
+    }
+
+    /** Starts the appliance on the simulator with the App registered, then signs in as the first admin. */
+    private Appliance start(GhesSimulator ghes, Map<String, String> extra) throws Exception {
+        Path key = dir.resolve("app-key.pem");
+        Files.write(key, AppKeys.shared().pkcs1());
+        Path secret = dir.resolve("webhook-secret");
+        Files.writeString(secret, SECRET);
+        Map<String, String> env = new java.util.HashMap<>(Map.of(
+                "MAGICODE_DATA_DIR", dir.resolve("data").toString(),
+                "MAGICODE_PORT", "0",
+                "MAGICODE_GITHUB_API_URL", ghes.apiUrl().toString(),
+                "MAGICODE_GITHUB_APP_ID", String.valueOf(GitHubHarness.APP_ID),
+                "MAGICODE_GITHUB_PRIVATE_KEY_FILE", key.toString(),
+                "MAGICODE_GITHUB_WEBHOOK_SECRET_FILE", secret.toString()));
+        env.putAll(extra);
+        Appliance appliance = Appliance.create(ApplianceConfig.load(Optional.empty(), env));
+        WebServer server = appliance.start();
+        base = URI.create("http://127.0.0.1:" + server.port());
+        signIn(dir.resolve("data"));
+        return appliance;
+    }
+
+    /** The installation webhook, the superadmin's tenant mapping, an index request; the status once it settled. */
+    private JsonNode mirrorMapAndIndex(long repoId) throws Exception {
+        HttpResponse<String> delivered = deliver(
+                "installation",
+                "{\"action\":\"created\",\"installation\":{\"id\":" + INSTALLATION
+                        + ",\"account\":{\"login\":\"acme\",\"type\":\"Organization\"}},"
+                        + "\"repositories\":[{\"id\":" + repoId + ",\"full_name\":\"acme/shop\","
+                        + "\"name\":\"shop\",\"private\":true}],\"sender\":{\"login\":\"octocat\"}}");
+        assertEquals(202, delivered.statusCode(), delivered.body());
+        awaitJson("/api/v1/github/installations", json -> json.toString().contains("acme/shop"));
+        HttpResponse<String> mapped =
+                call("PUT", "/api/v1/github/installations/" + INSTALLATION + "/tenant", Map.of("tenant", "acme"));
+        assertEquals(200, mapped.statusCode(), mapped.body());
+        return index(repoId);
+    }
+
+    /** Asks for an index update; the status once it settled. */
+    private JsonNode index(long repoId) throws Exception {
+        HttpResponse<String> queued = call("POST", "/api/v1/repos/" + repoId + "/index", null);
+        assertEquals(202, queued.statusCode(), queued.body());
+        return awaitJson(
+                "/api/v1/repos/" + repoId + "/index",
+                json -> !json.path("state").asText().equals("queued")
+                        && !json.path("state").asText().equals("indexing"));
+    }
+
+    private String topHit(long repoId, String query) throws Exception {
+        HttpResponse<String> search = call("GET", "/api/v1/repos/" + repoId + "/search?q=" + query, null);
+        assertEquals(200, search.statusCode(), search.body());
+        return JSON.readTree(search.body()).path("files").get(0).path("path").asText();
     }
 
     private void signIn(Path dataDir) throws Exception {
