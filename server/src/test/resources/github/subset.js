@@ -12,6 +12,7 @@ const OPERATIONS = {
   "/app/hook/deliveries/{delivery_id}/attempts": ["post"],
   "/installation/repositories": ["get"],
   "/repos/{owner}/{repo}/installation": ["get"],
+  "/repos/{owner}/{repo}/collaborators/{username}/permission": ["get"],
   "/repos/{owner}/{repo}/issues/{issue_number}": ["get"],
   "/repos/{owner}/{repo}/issues/{issue_number}/comments": ["get", "post"],
   "/repos/{owner}/{repo}/issues/{issue_number}/reactions": ["post"],

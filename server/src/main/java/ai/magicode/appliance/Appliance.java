@@ -218,6 +218,7 @@ public final class Appliance implements AutoCloseable {
                         config.agent().triggerLabel(),
                         config.agent().botLogin(),
                         webhooks.installations(),
+                        gitHub,
                         jobs,
                         audit::append)
                 .register(webhooks);

@@ -4,13 +4,19 @@ import static java.lang.System.Logger.Level.INFO;
 
 import ai.magicode.appliance.audit.Actor;
 import ai.magicode.appliance.audit.AuditEvent;
+import ai.magicode.appliance.github.GitHub;
 import ai.magicode.appliance.github.GitHubEvent;
+import ai.magicode.appliance.github.GitHubException;
 import ai.magicode.appliance.github.Installations;
+import ai.magicode.appliance.github.RepoClient;
+import ai.magicode.appliance.github.RepoName;
 import ai.magicode.appliance.github.WebhookHandler;
 import ai.magicode.appliance.github.WebhookInbox;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -18,15 +24,24 @@ import java.util.regex.Pattern;
 /**
  * Turns webhook events into jobs: an issue labelled with the trigger label, and {@code @magicode fix} or
  * {@code @magicode stop} in an issue comment. A second trigger for an issue with an unfinished job gets that job (the
- * job table allows one per issue); events of installations not mapped to a tenant are ignored.
+ * job table allows one per issue); events of installations not mapped to a tenant are ignored. Only users with
+ * {@code admin}, {@code maintain} or {@code write} permission on the repository may trigger or stop a job: anyone else
+ * is refused (audited as denied) and told so once per issue in a comment.
  */
 public final class AgentTriggers {
     private static final System.Logger LOG = System.getLogger(AgentTriggers.class.getName());
     private static final Pattern COMMAND = Pattern.compile("(?im)^\\s*@magicode\\s+(fix|stop|plan)\\b");
+    /** GitHub's {@code permission} answers maintain as write; both names are accepted in case it gives the role. */
+    private static final Set<String> MAY_TRIGGER = Set.of("admin", "maintain", "write");
+    /** Reading the sender's permission needs only metadata; the one refusal comment needs issues write. */
+    private static final Map<String, String> PERMISSIONS = Map.of("issues", "write");
+
+    private static final String DENIED_MARKER = "<!-- magicode:denied -->";
 
     private final String triggerLabel;
     private final String botLogin;
     private final Installations installations;
+    private final GitHub gitHub;
     private final Jobs jobs;
     private final JobRunner runner;
     private final Consumer<AuditEvent> audit;
@@ -35,11 +50,13 @@ public final class AgentTriggers {
             String triggerLabel,
             String botLogin,
             Installations installations,
+            GitHub gitHub,
             JobRunner runner,
             Consumer<AuditEvent> audit) {
         this.triggerLabel = triggerLabel;
         this.botLogin = botLogin;
         this.installations = installations;
+        this.gitHub = gitHub;
         this.jobs = runner.jobs();
         this.runner = runner;
         this.audit = audit;
@@ -72,11 +89,15 @@ public final class AgentTriggers {
             return;
         }
         switch (command.group(1).toLowerCase(Locale.ROOT)) {
-            case "stop" ->
-                effects.store(() -> {
-                    stop(comment);
-                    return List.of();
-                });
+            case "stop" -> {
+                Optional<Scope> scope = scope(comment);
+                if (scope.isPresent() && allowed(scope.get(), comment, "stop")) {
+                    effects.store(() -> {
+                        stop(scope.get(), comment);
+                        return List.of();
+                    });
+                }
+            }
             // plan (post a plan, wait for approval) is not built yet: it runs as fix.
             default ->
                 trigger(
@@ -97,7 +118,7 @@ public final class AgentTriggers {
             String trigger,
             long commentId) {
         Optional<Scope> scope = scope(event);
-        if (scope.isEmpty()) {
+        if (scope.isEmpty() || !allowed(scope.get(), event, trigger)) {
             return;
         }
         Jobs.Request request = new Jobs.Request(
@@ -135,12 +156,61 @@ public final class AgentTriggers {
         }
     }
 
-    private void stop(GitHubEvent.IssueComment comment) {
-        Optional<Scope> scope = scope(comment);
-        if (scope.isEmpty()) {
-            return;
+    /**
+     * Whether the event's sender may trigger (or stop) the agent on the repository. A refusal starts nothing and adds
+     * no reaction: it is audited as denied with the reason, and the issue gets one comment saying who may ask (never a
+     * second: the comment carries a marker that is looked for first).
+     */
+    private boolean allowed(Scope scope, GitHubEvent event, String trigger) {
+        String sender = event.context().sender();
+        RepoClient client = gitHub.repository(
+                scope.tenant(),
+                scope.installationId(),
+                RepoName.parse(scope.repository().fullName()),
+                PERMISSIONS);
+        String permission = client.permission(sender);
+        if (MAY_TRIGGER.contains(permission)) {
+            return true;
         }
-        jobs.active(scope.get().tenant(), scope.get().repository().id(), comment.number())
+        long issue = issueOf(event);
+        String target = scope.repository().fullName() + "#" + issue;
+        LOG.log(INFO, "Agent trigger on " + target + " by " + sender + " refused: permission " + permission);
+        boolean told = tell(client, issue);
+        audit.accept(AuditEvent.of("agent.job.trigger", target)
+                .tenant(scope.tenant())
+                .actor(Actor.user("github:" + sender))
+                .field("trigger", trigger)
+                .field("reason", "sender has " + permission + " permission; write access is needed")
+                .field("commented", told)
+                .denied());
+        return false;
+    }
+
+    private static boolean tell(RepoClient client, long issue) {
+        try {
+            if (client.comments(issue).stream().noneMatch(c -> c.body().contains(DENIED_MARKER))) {
+                client.comment(
+                        issue,
+                        "Sorry, only collaborators with write access to this repository can ask @magicode to work"
+                                + " on an issue.\n\n" + DENIED_MARKER);
+                return true;
+            }
+        } catch (GitHubException e) {
+            LOG.log(INFO, "Could not comment on #" + issue + ": " + e.getMessage());
+        }
+        return false;
+    }
+
+    private static long issueOf(GitHubEvent event) {
+        return switch (event) {
+            case GitHubEvent.Issues issues -> issues.number();
+            case GitHubEvent.IssueComment comment -> comment.number();
+            default -> 0;
+        };
+    }
+
+    private void stop(Scope scope, GitHubEvent.IssueComment comment) {
+        jobs.active(scope.tenant(), scope.repository().id(), comment.number())
                 .ifPresent(job -> runner.cancel(
                         job.id(),
                         Actor.user("github:" + comment.context().sender()),

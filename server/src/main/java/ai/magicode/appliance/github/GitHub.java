@@ -58,6 +58,7 @@ public final class GitHub {
     private final RestClient rest;
     private final GitHubApp app;
     private final InstallationTokens tokens;
+    private final CollaboratorPermissions collaboratorPermissions;
 
     /** A client for the App on the configured server; every write reported to {@code audit}. */
     public GitHub(GitHubConfig config, GitHubApp app, Consumer<AuditEvent> audit) {
@@ -68,6 +69,7 @@ public final class GitHub {
         this.rest = rest;
         this.app = app;
         this.tokens = new InstallationTokens(app, rest, clock);
+        this.collaboratorPermissions = new CollaboratorPermissions(clock);
     }
 
     /** The App's installation tokens (cached, narrowed). */
@@ -124,7 +126,7 @@ public final class GitHub {
      * @param tenant the tenant the calls are audited under
      */
     public RepoClient repository(String tenant, long installationId, RepoName repo, Map<String, String> permissions) {
-        return new RepoClient(rest, tokens, tenant, installationId, repo, permissions);
+        return new RepoClient(rest, tokens, collaboratorPermissions, tenant, installationId, repo, permissions);
     }
 
     /** Recent webhook delivery attempts to the App's hook, newest first, as far back as {@code since}. */

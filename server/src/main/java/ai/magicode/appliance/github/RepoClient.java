@@ -128,6 +128,7 @@ public final class RepoClient {
 
     private final RestClient rest;
     private final InstallationTokens tokens;
+    private final CollaboratorPermissions collaboratorPermissions;
     private final String tenant;
     private final long installationId;
     private final RepoName repo;
@@ -136,12 +137,14 @@ public final class RepoClient {
     RepoClient(
             RestClient rest,
             InstallationTokens tokens,
+            CollaboratorPermissions collaboratorPermissions,
             String tenant,
             long installationId,
             RepoName repo,
             Map<String, String> permissions) {
         this.rest = rest;
         this.tokens = tokens;
+        this.collaboratorPermissions = collaboratorPermissions;
         this.tenant = tenant;
         this.installationId = installationId;
         this.repo = repo;
@@ -166,6 +169,32 @@ public final class RepoClient {
     /** The Git URL of the repository: {@code https://HOST/owner/repo.git}. */
     public URI gitUrl() {
         return URI.create(rest.config().webUrl() + "/" + repo + ".git");
+    }
+
+    // Collaborators
+
+    /**
+     * A user's permission on the repository: {@code admin}, {@code write} (also for GitHub's {@code maintain} role),
+     * {@code read} (also for {@code triage}) or {@code none} for anyone who is not a collaborator (GitHub's 404).
+     * Answers are cached for a minute per installation, repository and login, in memory only.
+     */
+    public String permission(String login) {
+        if (login == null || login.isBlank()) {
+            return "none";
+        }
+        return collaboratorPermissions.get(installationId, repo, login, () -> {
+            try {
+                return get("/collaborators/" + encode(login) + "/permission")
+                        .json()
+                        .path("permission")
+                        .asText("none");
+            } catch (GitHubException e) {
+                if (e.status().orElse(0) == 404) {
+                    return "none";
+                }
+                throw e;
+            }
+        });
     }
 
     // Issues and comments

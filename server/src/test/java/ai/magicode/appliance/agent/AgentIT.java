@@ -85,6 +85,8 @@ class AgentIT {
                 .withApp(APP_ID, AppKeys.shared().pair().getPublic())
                 .withInstallation(INSTALLATION, "acme")
                 .withRepo("acme/shop", gitDir);
+        // Only users with write access may trigger the agent: the scenarios' sender is a writer.
+        ghes.repo("acme/shop").collaborator("octocat", "write");
         repoId = ghes.repo("acme/shop").id();
         model = ProviderDouble.start(Protocol.OLLAMA);
         start();
@@ -392,6 +394,51 @@ class AgentIT {
         model = ProviderDouble.start(Protocol.OLLAMA);
     }
 
+    @Test
+    void onlyUsersWithWriteAccessMayTriggerOrStopAndARefusalIsExplainedOnce() throws Exception {
+        GhesSimulator.Repo repo =
+                ghes.repo("acme/shop").collaborator("reader", "read").collaborator("triager", "triage");
+        long issue = repo.issue("Greeting has a typo", "wrold");
+
+        deliver("issues", labelled(issue, "reader"));
+        await("the reader's label is refused", () -> deniedCount() == 1);
+        deliver("issue_comment", comment(issue, 6001, "@magicode fix", "triager"));
+        deliver("issues", labelled(issue, "stranger"));
+        await("the triager's and the stranger's triggers are refused", () -> deniedCount() == 3);
+
+        List<JsonNode> denied = deniedTriggers();
+        assertEquals("github:reader", denied.getFirst().path("actor").path("id").asText(), denied.toString());
+        assertEquals("acme/shop#" + issue, denied.getFirst().path("target").asText());
+        assertTrue(
+                denied.getFirst().path("fields").path("reason").asText().contains("read permission"),
+                denied.toString());
+        assertTrue(
+                denied.getLast().path("fields").path("reason").asText().contains("none permission"), denied.toString());
+        assertEquals(List.of(), jobs(issue), "no job for a user without write access");
+        assertEquals(List.of(), repo.reactions(), "no acknowledgement for a refused trigger");
+        assertEquals(List.of(), repo.pushes());
+        List<ObjectNode> comments = repo.comments(issue);
+        assertEquals(1, comments.size(), "the refusal is explained once per issue: " + comments);
+        assertTrue(comments.getFirst().path("body").asText().contains("write access"), comments.toString());
+
+        // A maintainer's label starts the job; a reader cannot stop it.
+        model.script(Reply.stall());
+        repo.collaborator("keeper", "maintain");
+        deliver("issues", labelled(issue, "keeper"));
+        awaitJob(issue, j -> j.path("state").asText().equals("working"));
+        deliver("issue_comment", comment(issue, 6002, "@magicode stop", "reader"));
+        await("the reader's stop is refused", () -> deniedCount() == 4);
+        assertEquals("working", jobs(issue).getFirst().path("state").asText(), "a reader's stop changes nothing");
+        assertEquals(1, repo.comments(issue).size(), "still one refusal comment");
+
+        deliver("issue_comment", comment(issue, 6003, "@magicode stop", "octocat"));
+        awaitJob(issue, j -> j.path("state").asText().equals("cancelled"));
+        model.close(); // the stalled call ends now
+        await("the runner let go of the job", () -> !appliance.jobs().busy());
+        assertEquals(List.of(), repo.pushes(), "nothing was pushed");
+        model = ProviderDouble.start(Protocol.OLLAMA);
+    }
+
     // --- the world ---------------------------------------------------------------------------
 
     private void start() throws Exception {
@@ -443,21 +490,50 @@ class AgentIT {
     }
 
     private String labelled(long issue) {
+        return labelled(issue, "octocat");
+    }
+
+    private String labelled(long issue, String sender) {
         return "{\"action\":\"labeled\",\"issue\":{\"number\":" + issue + ",\"title\":\"Greeting has a typo\","
                 + "\"body\":\"\",\"state\":\"open\",\"user\":{\"login\":\"octocat\"},"
                 + "\"labels\":[{\"name\":\"bug\"},{\"name\":\"magicode\"}]},\"label\":{\"name\":\"magicode\"},"
-                + repoAndSender();
+                + repoAndSender(sender);
     }
 
     private String comment(long issue, long commentId, String text) throws Exception {
-        return "{\"action\":\"created\",\"issue\":{\"number\":" + issue + ",\"title\":\"t\",\"state\":\"open\"},"
-                + "\"comment\":{\"id\":" + commentId + ",\"body\":" + JSON.writeValueAsString(text)
-                + ",\"user\":{\"login\":\"octocat\"}}," + repoAndSender();
+        return comment(issue, commentId, text, "octocat");
     }
 
-    private String repoAndSender() {
+    private String comment(long issue, long commentId, String text, String sender) throws Exception {
+        return "{\"action\":\"created\",\"issue\":{\"number\":" + issue + ",\"title\":\"t\",\"state\":\"open\"},"
+                + "\"comment\":{\"id\":" + commentId + ",\"body\":" + JSON.writeValueAsString(text)
+                + ",\"user\":{\"login\":" + JSON.writeValueAsString(sender) + "}}," + repoAndSender(sender);
+    }
+
+    private String repoAndSender(String sender) {
         return "\"repository\":{\"id\":" + repoId + ",\"full_name\":\"acme/shop\",\"name\":\"shop\"},"
-                + "\"installation\":{\"id\":" + INSTALLATION + "},\"sender\":{\"login\":\"octocat\"}}";
+                + "\"installation\":{\"id\":" + INSTALLATION + "},\"sender\":{\"login\":\"" + sender + "\"}}";
+    }
+
+    /** The {@code agent.job.trigger} audit entries refused (outcome denied), oldest first. */
+    private List<JsonNode> deniedTriggers() throws Exception {
+        HttpResponse<String> response = call("GET", "/api/v1/audit?action=agent.job.trigger&limit=100", null);
+        assertEquals(200, response.statusCode(), response.body());
+        List<JsonNode> found = new ArrayList<>();
+        JSON.readTree(response.body()).path("entries").forEach(e -> {
+            if (e.path("outcome").asText().equalsIgnoreCase("denied")) {
+                found.add(e);
+            }
+        });
+        return found;
+    }
+
+    private int deniedCount() {
+        try {
+            return deniedTriggers().size();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private void deliver(String event, String body) throws Exception {

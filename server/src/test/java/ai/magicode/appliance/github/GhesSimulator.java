@@ -111,6 +111,7 @@ public final class GhesSimulator implements AutoCloseable {
         final Map<String, List<ObjectNode>> checkRuns = new ConcurrentHashMap<>();
         final List<String> reactions = new CopyOnWriteArrayList<>();
         final List<String> pushes = new CopyOnWriteArrayList<>();
+        final Map<String, String> collaborators = new ConcurrentHashMap<>();
 
         Repo(String owner, String name, Path gitDir, long installationId) {
             this.owner = owner;
@@ -122,6 +123,15 @@ public final class GhesSimulator implements AutoCloseable {
 
         String fullName() {
             return owner + "/" + name;
+        }
+
+        /**
+         * Gives a user a permission on the repository ({@code admin}, {@code maintain}, {@code write}, {@code triage},
+         * {@code read}); the owner account is {@code admin} unless set, anyone else unknown (404).
+         */
+        public Repo collaborator(String login, String permission) {
+            collaborators.put(login.toLowerCase(java.util.Locale.ROOT), permission);
+            return this;
         }
 
         /** Marks a branch protected (its {@code protected} flag; pushes to it are declined). */
@@ -695,6 +705,9 @@ public final class GhesSimulator implements AutoCloseable {
         String route = method + " " + rest;
         JsonNode json = body.length == 0 ? JSON.createObjectNode() : JSON.readTree(body);
         Matcher m;
+        if ((m = match(route, "GET /collaborators/([^/]+)/permission")) != null) {
+            return collaboratorPermission(repo, m.group(1));
+        }
         if ((m = match(route, "GET /issues/(\\d+)")) != null) {
             need(token, "issues", "read");
             return Reply.json(200, found(repo.issues.get(Long.parseLong(m.group(1)))));
@@ -886,6 +899,43 @@ public final class GhesSimulator implements AutoCloseable {
             return Reply.json(200, contract.shape("content-file", fields));
         }
         throw new Refusal(404, "Not Found");
+    }
+
+    private Reply collaboratorPermission(Repo repo, String login) {
+        String role = repo.collaborators.get(login.toLowerCase(java.util.Locale.ROOT));
+        if (role == null && login.equalsIgnoreCase(repo.owner)) {
+            role = "admin";
+        }
+        if (role == null) {
+            throw new Refusal(404, "Not Found");
+        }
+        // GitHub's legacy base role: maintain counts as write, triage as read; role_name keeps the real one.
+        String permission = switch (role) {
+            case "maintain" -> "write";
+            case "triage" -> "read";
+            default -> role;
+        };
+        return Reply.json(
+                200,
+                contract.shape(
+                        "repository-collaborator-permission",
+                        Map.of(
+                                "permission",
+                                permission,
+                                "role_name",
+                                role,
+                                "user",
+                                contract.shape(
+                                        "nullable-collaborator",
+                                        Map.of(
+                                                "login",
+                                                login,
+                                                "id",
+                                                Math.abs(login.hashCode()) % 100000 + 1,
+                                                "type",
+                                                "User",
+                                                "role_name",
+                                                role)))));
     }
 
     private static Matcher match(String route, String pattern) {

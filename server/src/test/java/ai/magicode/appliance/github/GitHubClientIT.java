@@ -93,6 +93,40 @@ class GitHubClientIT {
     }
 
     @Test
+    void readsAUsersPermissionWithNoneForStrangersAndCachesItForAMinute() {
+        ghes.repo("acme/shop")
+                .collaborator("writer", "write")
+                .collaborator("keeper", "maintain")
+                .collaborator("triager", "triage")
+                .collaborator("reader", "read");
+        assertEquals("admin", shop.permission("acme"), "the owner account");
+        assertEquals("write", shop.permission("writer"));
+        assertEquals("write", shop.permission("keeper"), "GitHub's permission answers maintain as write");
+        assertEquals("read", shop.permission("triager"), "and triage as read");
+        assertEquals("read", shop.permission("reader"));
+        assertEquals("none", shop.permission("stranger"), "GitHub's 404 for a non-collaborator");
+        assertEquals(6, permissionRequests());
+
+        // Cached per installation, repository and login for a minute, so a changed permission shows after that.
+        ghes.repo("acme/shop").collaborator("reader", "write");
+        assertEquals("read", shop.permission("reader"));
+        assertEquals("none", shop.permission("stranger"));
+        assertEquals(6, permissionRequests());
+        RepoClient other = harness.github.repository("acme", 77, RepoName.parse("acme/other"), JOB);
+        assertEquals("none", other.permission("reader"), "another repository is asked on its own");
+        assertEquals(7, permissionRequests());
+        harness.clock.advance(Duration.ofSeconds(61));
+        assertEquals("write", shop.permission("reader"));
+        assertEquals(8, permissionRequests());
+    }
+
+    private long permissionRequests() {
+        return ghes.requests().stream()
+                .filter(r -> r.method().equals("GET") && r.path().contains("/collaborators/"))
+                .count();
+    }
+
+    @Test
     void followsLinkHeadersThroughEveryPage() {
         long issue = ghes.repo("acme/shop").issue("Many", "comments");
         for (int i = 0; i < 230; i++) {
