@@ -320,7 +320,8 @@ class AgentIT {
 
     @Test
     void withTheSandboxOnAFailingCheckCommandStopsThePushAndItsOutputIsReported() throws Exception {
-        String image = "localhost/magicode-agentit-check:busybox";
+        String image = "localhost/magicode-agentit-check:busybox-"
+                + ProcessHandle.current().pid();
         SandboxTest.importImage(dir.resolve("image"), image);
         try {
             appliance.close();

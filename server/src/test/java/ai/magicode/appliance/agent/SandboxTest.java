@@ -25,7 +25,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SandboxTest {
     static final List<String> PODMAN = List.of("podman", "--runtime", "runc");
-    private static final String IMAGE = "localhost/magicode-sandbox-test:busybox";
+    /** Unique per run: two builds on one machine must not remove each other's image. */
+    private static final String IMAGE =
+            "localhost/magicode-sandbox-test:busybox-" + ProcessHandle.current().pid();
+
     private static final Path BUSYBOX = Path.of("/bin/busybox");
 
     private static Sandbox sandbox;
