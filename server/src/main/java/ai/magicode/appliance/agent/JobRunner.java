@@ -378,18 +378,41 @@ public final class JobRunner implements AutoCloseable {
                 Jobs.SECTION,
                 "store section " + Jobs.SECTION,
                 "until the tenant is deleted",
-                "the agent's jobs: trigger, state, steps with timing, tokens, cost and model, branch and pull request",
-                List.of("store:" + Jobs.SECTION),
-                (tenant, sink) -> sink.add(
-                        "agent/jobs.json",
-                        jobs.list(j -> j.tenant().equals(tenant)).stream()
-                                .map(JobRunner::exported)
-                                .toList()),
+                "the agent's jobs: trigger, state, steps with timing, tokens, cost and model, branch and pull request;"
+                        + " the review comments taken as follow-ups (file, line, text, reviewer, outcome)",
+                List.of("store:" + Jobs.SECTION, "store:" + Jobs.FOLLOW_UPS),
+                (tenant, sink) -> {
+                    sink.add(
+                            "agent/jobs.json",
+                            jobs.list(j -> j.tenant().equals(tenant)).stream()
+                                    .map(JobRunner::exported)
+                                    .toList());
+                    sink.add(
+                            "agent/follow-ups.json",
+                            jobs.followUps(tenant).stream()
+                                    .map(JobRunner::exported)
+                                    .toList());
+                },
                 tenant -> {
                     jobs.list(j -> j.tenant().equals(tenant) && !j.state().terminal())
                             .forEach(j -> cancel(j.id(), Actor.system(), "the tenant is being deleted"));
                     jobs.erase(tenant);
                 });
+    }
+
+    private static Map<String, Object> exported(FollowUp followUp) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("job", followUp.jobId());
+        out.put("pullRequest", followUp.pullRequest());
+        out.put("comment", followUp.commentId());
+        out.put("path", followUp.path());
+        out.put("line", followUp.line());
+        out.put("body", followUp.body());
+        out.put("author", followUp.author());
+        out.put("state", followUp.state());
+        out.put("commit", followUp.commit());
+        out.put("createdAt", String.valueOf(followUp.createdAt()));
+        return out;
     }
 
     private static Map<String, Object> exported(Job job) {

@@ -89,6 +89,14 @@ public final class Jobs {
         return Optional.ofNullable(followUps.items.get(key));
     }
 
+    /** The tenant's follow-ups, oldest first (the data export). */
+    public synchronized List<FollowUp> followUps(String tenant) {
+        return followUps.items.values().stream()
+                .filter(f -> f.key().startsWith(tenant + ":"))
+                .sorted(Comparator.comparing(FollowUp::createdAt).thenComparing(FollowUp::key))
+                .toList();
+    }
+
     /** The follow-ups not yet answered, oldest first (resumed at startup). */
     public synchronized List<FollowUp> queuedFollowUps() {
         return followUps.items.values().stream()
