@@ -250,6 +250,20 @@ public final class JobRunner implements AutoCloseable {
                         + firstParagraph(outcome.summary()) + coAuthor(job);
                 String commit = WorkTree.commit(workspace.dir(), workspace.commit(), tree, message, bot, bot);
                 Instant pushStart = clock.instant();
+                Optional<String> head = client.branch(job.branch()).map(RepoClient.Branch::sha);
+                if (!head.equals(Optional.of(workspace.commit()))) {
+                    step(job, "review-push", pushStart, "refused", "the branch moved");
+                    answer(
+                            client,
+                            followUp,
+                            false,
+                            "",
+                            "The branch moved while I worked on this (it was at " + workspace.commit()
+                                    + "), so nothing was pushed; comment again to have it redone on the new head.",
+                            marker);
+                    return;
+                }
+                // Not forced: the remote takes it only as a fast-forward of the head it was built on.
                 PushGuard.Result result = pushGuard.push(client, workspace.dir(), commit, job.branch(), false);
                 switch (result) {
                     case PushGuard.Pushed pushed -> {
