@@ -65,6 +65,7 @@ public final class AgentTriggers {
     /** Registers the handlers on the inbox (before it starts). */
     public void register(WebhookInbox inbox) {
         inbox.on("issues", this::issues).on("issue_comment", this::comment);
+        inbox.on("pull_request_review_comment", this::reviewComment);
     }
 
     void issues(GitHubEvent event, String delivery, WebhookHandler.Effects effects) {
@@ -108,6 +109,60 @@ public final class AgentTriggers {
                         "comment",
                         comment.comment().id());
         }
+    }
+
+    /**
+     * A review comment on the head branch of an open job's pull request becomes a follow-up of that job, once per
+     * comment id (a redelivery finds it recorded); the bot's own comments are ignored.
+     */
+    void reviewComment(GitHubEvent event, String delivery, WebhookHandler.Effects effects) {
+        GitHubEvent.PullRequestReviewComment review = (GitHubEvent.PullRequestReviewComment) event;
+        if (!review.context().action().equals("created")
+                || review.comment().author().login().equalsIgnoreCase(botLogin)) {
+            return;
+        }
+        Optional<Scope> scope = scope(event);
+        if (scope.isEmpty()) {
+            return;
+        }
+        String tenant = scope.get().tenant();
+        long repoId = scope.get().repository().id();
+        Optional<Job> job = jobs.openForBranch(tenant, repoId, review.head().ref());
+        if (job.isEmpty() || job.get().pullRequest() != review.number()) {
+            return;
+        }
+        long commentId = review.comment().id();
+        FollowUp followUp = new FollowUp(
+                tenant + ":" + repoId + ":" + commentId,
+                job.get().id(),
+                review.number(),
+                commentId,
+                review.inReplyTo().orElse(commentId),
+                review.path(),
+                review.line().orElse(0),
+                review.comment().body(),
+                review.comment().author().login(),
+                "queued",
+                "",
+                java.time.Instant.now());
+        effects.store(() -> {
+            boolean created = jobs.stageFollowUp(followUp);
+            audit.accept(AuditEvent.of(
+                            "agent.job.trigger",
+                            job.get().repo() + "#" + job.get().issue())
+                    .tenant(tenant)
+                    .actor(Actor.user("github:" + event.context().sender()))
+                    .field("job", job.get().id())
+                    .field("trigger", "review-comment")
+                    .field("comment", commentId)
+                    .field("created", created)
+                    .success());
+            if (!created) {
+                return List.of();
+            }
+            runner.submitFollowUp(followUp.key());
+            return List.of(jobs.followUpTable());
+        });
     }
 
     private void trigger(

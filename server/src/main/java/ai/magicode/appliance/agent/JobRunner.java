@@ -70,6 +70,8 @@ public final class JobRunner implements AutoCloseable {
     private final Clock clock;
     private final AgentLoop loop;
     private final ExecutorService executor;
+    private final ExecutorService followUps = Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().name("agent-follow-up").daemon().factory());
     private final ArrayDeque<String> queue = new ArrayDeque<>();
     private final Set<String> running = new java.util.HashSet<>();
     private final Map<String, Integer> perTenant = new HashMap<>();
@@ -121,6 +123,226 @@ public final class JobRunner implements AutoCloseable {
             LOG.log(INFO, "Resuming " + unfinished.size() + " unfinished agent job(s)");
         }
         unfinished.forEach(job -> submit(job.id()));
+        jobs.queuedFollowUps().forEach(f -> submitFollowUp(f.key()));
+    }
+
+    /**
+     * Queues a review follow-up. Follow-ups run one at a time (so never two on one pull request), each fetching the
+     * branch head it builds on.
+     */
+    public synchronized void submitFollowUp(String key) {
+        if (closed) {
+            return;
+        }
+        followUps.execute(() -> {
+            try {
+                runFollowUp(key);
+            } catch (RuntimeException e) {
+                LOG.log(WARNING, "Agent follow-up " + key + " stopped unexpectedly", e);
+            }
+        });
+    }
+
+    /**
+     * Answers one review comment: fetch the pull request's head, run the edit loop with the comment as the task,
+     * validate, commit on top of that head and push it fast-forward through the push guard (a branch that moved
+     * meanwhile is refused by the remote), then reply in the thread and resolve it. Anything that stops it is said
+     * in the thread instead, and the thread stays open.
+     */
+    void runFollowUp(String key) {
+        Optional<FollowUp> found = jobs.followUp(key).filter(f -> f.state().equals("queued"));
+        if (found.isEmpty()) {
+            return;
+        }
+        FollowUp followUp = found.get();
+        Job job = jobs.find(followUp.jobId()).orElseThrow();
+        RepoClient client =
+                gitHub.repository(job.tenant(), job.installationId(), RepoName.parse(job.repo()), PERMISSIONS);
+        Instant start = clock.instant();
+        String marker = "<!-- magicode:follow-up:" + followUp.commentId() + " -->";
+        try {
+            if (job.state() != Job.State.OPEN) {
+                answer(
+                        client,
+                        followUp,
+                        false,
+                        "",
+                        "The job for this pull request is " + job.state().label()
+                                + ", so this comment was not taken up.",
+                        marker);
+                return;
+            }
+            try (Workspace workspace = workspaces.fetch(
+                    job.id() + "-review-" + followUp.commentId(),
+                    client.gitUrl(),
+                    Optional.of(client.token().value()),
+                    job.branch())) {
+                RepoConfig repoConfig = repoConfig(workspace);
+                java.nio.file.Path tree = workspace.dir().resolve("magicode-tree");
+                WorkTree.checkout(workspace.dir(), workspace.commit(), tree);
+                Workbench bench = new Workbench(tree);
+                String tenant = job.tenant();
+                String repoKey = String.valueOf(job.repoId());
+                AgentLoop.Outcome outcome = loop.run(
+                        ChatRequest.builder(job.tenant(), "edit")
+                                .repo(job.repo(), Set.of())
+                                .user(followUp.author(), Set.of())
+                                .job(job.id())
+                                .maxOutputTokens(4096),
+                        reviewTask(followUp),
+                        bench,
+                        query -> search(tenant, repoKey, query),
+                        () -> WorkTree.diff(workspace.dir(), workspace.commit(), tree),
+                        new AgentLoop.Caps(
+                                config.maxTurns(),
+                                config.noProgressTurns(),
+                                clock.instant().plus(config.maxDuration()),
+                                config.maxCostUsd() - job.costUsd()),
+                        () -> false);
+                job = record(
+                        job,
+                        new Job.Step(
+                                "review-edit",
+                                start,
+                                clock.instant(),
+                                outcome.inputTokens(),
+                                outcome.outputTokens(),
+                                outcome.costUsd(),
+                                outcome.model(),
+                                outcome.local(),
+                                outcome.done() ? "ok" : "failed",
+                                "comment " + followUp.commentId() + ": "
+                                        + (outcome.done()
+                                                ? bench.changed().size() + " file(s) changed"
+                                                : "stopped (" + outcome.stop() + ")")));
+                if (!outcome.done()) {
+                    answer(client, followUp, false, "", "I could not finish this: " + stopReason(outcome), marker);
+                    return;
+                }
+                if (bench.changed().isEmpty()) {
+                    answer(
+                            client,
+                            followUp,
+                            false,
+                            "",
+                            "I made no change for this: " + limit(outcome.summary(), 1000),
+                            marker);
+                    return;
+                }
+                List<Validation.Finding> problems;
+                try (GitRepository repository = GitRepository.open(workspace.dir())) {
+                    problems = Validation.check(tree, bench.changed(), repoConfig, repository, workspace.commit());
+                }
+                if (!problems.isEmpty()) {
+                    StringBuilder why = new StringBuilder("The change was refused before any push:");
+                    problems.forEach(p -> why.append("\n- `")
+                            .append(p.path())
+                            .append("` (")
+                            .append(p.rule())
+                            .append("): ")
+                            .append(p.message()));
+                    step(job, "review-validate", clock.instant(), "refused", problems.size() + " problem(s)");
+                    answer(client, followUp, false, "", why.toString(), marker);
+                    return;
+                }
+                WorkTree.Person bot = new WorkTree.Person(config.botLogin(), config.botEmail());
+                String message = "Address review comment on #" + followUp.pullRequest() + " (#" + job.issue() + ")\n\n"
+                        + firstParagraph(outcome.summary()) + coAuthor(job);
+                String commit = WorkTree.commit(workspace.dir(), workspace.commit(), tree, message, bot, bot);
+                Instant pushStart = clock.instant();
+                Optional<String> head = client.branch(job.branch()).map(RepoClient.Branch::sha);
+                if (!head.equals(Optional.of(workspace.commit()))) {
+                    step(job, "review-push", pushStart, "refused", "the branch moved");
+                    answer(
+                            client,
+                            followUp,
+                            false,
+                            "",
+                            "The branch moved while I worked on this (it was at " + workspace.commit()
+                                    + "), so nothing was pushed; comment again to have it redone on the new head.",
+                            marker);
+                    return;
+                }
+                // Not forced: the remote takes it only as a fast-forward of the head it was built on.
+                PushGuard.Result result = pushGuard.push(client, workspace.dir(), commit, job.branch(), false);
+                switch (result) {
+                    case PushGuard.Pushed pushed -> {
+                        Job updated = jobs.update(
+                                job.id(),
+                                j -> j.withPush(j.branch(), commit)
+                                        .withStep(new Job.Step(
+                                                "review-push",
+                                                pushStart,
+                                                clock.instant(),
+                                                0,
+                                                0,
+                                                0,
+                                                "",
+                                                false,
+                                                "ok",
+                                                "pushed " + commit.substring(0, 7) + " for comment "
+                                                        + followUp.commentId())));
+                        audit(updated, "review-push", "ok");
+                        answer(
+                                client,
+                                followUp,
+                                true,
+                                commit,
+                                "Done in " + commit + ": " + limit(outcome.summary(), 1000),
+                                marker);
+                    }
+                    case PushGuard.Refused refused -> {
+                        step(job, "review-push", pushStart, "refused", refused.reason());
+                        answer(
+                                client,
+                                followUp,
+                                false,
+                                "",
+                                "The push guard refused the push: " + refused.detail(),
+                                marker);
+                    }
+                }
+            }
+        } catch (AgentException | GitHubException | GitException | LlmException | IndexException e) {
+            if (stopping()) {
+                return;
+            }
+            try {
+                answer(client, followUp, false, "", "I could not finish this: " + limit(e.getMessage(), 500), marker);
+            } catch (GitHubException again) {
+                LOG.log(WARNING, "Agent follow-up " + key + " could not reply: " + again.getMessage());
+                jobs.finishFollowUp(key, "declined", "");
+            }
+        }
+    }
+
+    /** Replies in the comment's thread once (a reply carrying the marker is not posted again), resolves it when done. */
+    private void answer(RepoClient client, FollowUp followUp, boolean done, String commit, String text, String marker) {
+        boolean replied = client.reviewComments(followUp.pullRequest()).stream()
+                .anyMatch(c -> c.body().contains(marker));
+        if (!replied) {
+            client.replyToReviewComment(followUp.pullRequest(), followUp.threadComment(), text + "\n" + marker + "\n");
+        }
+        if (done) {
+            client.reviewThreads(followUp.pullRequest()).stream()
+                    .filter(t -> t.firstCommentId() == followUp.threadComment() && !t.resolved())
+                    .forEach(t -> client.resolveReviewThread(t.id()));
+        }
+        jobs.finishFollowUp(followUp.key(), done ? "done" : "declined", commit);
+        jobs.find(followUp.jobId())
+                .ifPresent(job -> audit.accept(AuditEvent.of("agent.follow-up", target(job))
+                        .tenant(job.tenant())
+                        .actor(Actor.system())
+                        .field("job", job.id())
+                        .field("comment", followUp.commentId())
+                        .field("outcome", done ? "done" : "declined")
+                        .success()));
+    }
+
+    private static String reviewTask(FollowUp followUp) {
+        return "A reviewer commented on your pull request #" + followUp.pullRequest() + ", on `" + followUp.path() + "`"
+                + (followUp.line() > 0 ? " line " + followUp.line() : "") + ":\n\n" + followUp.body()
+                + "\n\nMake the change the reviewer asks for in this branch, then call done with a one-line summary.";
     }
 
     private synchronized boolean stopping() {
@@ -170,18 +392,41 @@ public final class JobRunner implements AutoCloseable {
                 Jobs.SECTION,
                 "store section " + Jobs.SECTION,
                 "until the tenant is deleted",
-                "the agent's jobs: trigger, state, steps with timing, tokens, cost and model, branch and pull request",
-                List.of("store:" + Jobs.SECTION),
-                (tenant, sink) -> sink.add(
-                        "agent/jobs.json",
-                        jobs.list(j -> j.tenant().equals(tenant)).stream()
-                                .map(JobRunner::exported)
-                                .toList()),
+                "the agent's jobs: trigger, state, steps with timing, tokens, cost and model, branch and pull request;"
+                        + " the review comments taken as follow-ups (file, line, text, reviewer, outcome)",
+                List.of("store:" + Jobs.SECTION, "store:" + Jobs.FOLLOW_UPS),
+                (tenant, sink) -> {
+                    sink.add(
+                            "agent/jobs.json",
+                            jobs.list(j -> j.tenant().equals(tenant)).stream()
+                                    .map(JobRunner::exported)
+                                    .toList());
+                    sink.add(
+                            "agent/follow-ups.json",
+                            jobs.followUps(tenant).stream()
+                                    .map(JobRunner::exported)
+                                    .toList());
+                },
                 tenant -> {
                     jobs.list(j -> j.tenant().equals(tenant) && !j.state().terminal())
                             .forEach(j -> cancel(j.id(), Actor.system(), "the tenant is being deleted"));
                     jobs.erase(tenant);
                 });
+    }
+
+    private static Map<String, Object> exported(FollowUp followUp) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("job", followUp.jobId());
+        out.put("pullRequest", followUp.pullRequest());
+        out.put("comment", followUp.commentId());
+        out.put("path", followUp.path());
+        out.put("line", followUp.line());
+        out.put("body", followUp.body());
+        out.put("author", followUp.author());
+        out.put("state", followUp.state());
+        out.put("commit", followUp.commit());
+        out.put("createdAt", String.valueOf(followUp.createdAt()));
+        return out;
     }
 
     private static Map<String, Object> exported(Job job) {
@@ -755,6 +1000,7 @@ public final class JobRunner implements AutoCloseable {
             queue.clear();
         }
         executor.shutdownNow();
+        followUps.shutdownNow();
         try {
             if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
                 LOG.log(WARNING, "Agent jobs still running at shutdown; they resume at the next start");

@@ -18,6 +18,7 @@ import java.util.function.UnaryOperator;
  */
 public final class Jobs {
     static final String SECTION = "agent.jobs";
+    static final String FOLLOW_UPS = "agent.follow-ups";
 
     /**
      * What a trigger asks for.
@@ -54,12 +55,68 @@ public final class Jobs {
     private final ApplianceStore store;
     private final Clock clock;
     private final State state;
+    private final FollowUpState followUps;
     private final SecureRandom random = new SecureRandom();
 
     public Jobs(ApplianceStore store, Clock clock) {
         this.store = store;
         this.clock = clock;
         this.state = store.section(SECTION, State.class, State::new);
+        this.followUps = store.section(FOLLOW_UPS, FollowUpState.class, FollowUpState::new);
+    }
+
+    /** The open job whose pull request has {@code branch} as head, if any. */
+    public synchronized Optional<Job> openForBranch(String tenant, long repoId, String branch) {
+        return state.jobs.values().stream()
+                .filter(j -> j.tenant().equals(tenant)
+                        && j.repoId() == repoId
+                        && j.state() == Job.State.OPEN
+                        && !j.branch().isEmpty()
+                        && j.branch().equals(branch))
+                .findFirst();
+    }
+
+    /**
+     * Records a follow-up without storing it (the webhook inbox commits {@link #followUpTable} with the delivery);
+     * false when one with its key exists already (a redelivered comment).
+     */
+    synchronized boolean stageFollowUp(FollowUp followUp) {
+        return followUps.items.putIfAbsent(followUp.key(), followUp) == null;
+    }
+
+    /** The follow-up with this key, if any. */
+    public synchronized Optional<FollowUp> followUp(String key) {
+        return Optional.ofNullable(followUps.items.get(key));
+    }
+
+    /** The tenant's follow-ups, oldest first (the data export). */
+    public synchronized List<FollowUp> followUps(String tenant) {
+        return followUps.items.values().stream()
+                .filter(f -> f.key().startsWith(tenant + ":"))
+                .sorted(Comparator.comparing(FollowUp::createdAt).thenComparing(FollowUp::key))
+                .toList();
+    }
+
+    /** The follow-ups not yet answered, oldest first (resumed at startup). */
+    public synchronized List<FollowUp> queuedFollowUps() {
+        return followUps.items.values().stream()
+                .filter(f -> f.state().equals("queued"))
+                .sorted(Comparator.comparing(FollowUp::createdAt).thenComparing(FollowUp::key))
+                .toList();
+    }
+
+    /** Stores the follow-up's new state durably. */
+    public synchronized void finishFollowUp(String key, String next, String commit) {
+        FollowUp current = followUps.items.get(key);
+        if (current != null) {
+            followUps.items.put(key, current.finished(next, commit));
+            store.store(followUps.items);
+        }
+    }
+
+    /** The stored follow-up table (what a staged follow-up must store). */
+    Object followUpTable() {
+        return followUps.items;
     }
 
     /** The issue's job that has not ended (one per issue), else a new queued one, stored. */
@@ -173,6 +230,8 @@ public final class Jobs {
         int before = state.jobs.size();
         state.jobs.values().removeIf(j -> j.tenant().equals(tenant));
         store.store(state.jobs);
+        followUps.items.values().removeIf(f -> f.key().startsWith(tenant + ":"));
+        store.store(followUps.items);
         return before - state.jobs.size();
     }
 
@@ -189,5 +248,10 @@ public final class Jobs {
     /** Persistent: jobs by id. */
     static final class State {
         final HashMap<String, Job> jobs = new HashMap<>();
+    }
+
+    /** Persistent: review follow-ups by {@code tenant:repoId:commentId}. */
+    static final class FollowUpState {
+        final HashMap<String, FollowUp> items = new HashMap<>();
     }
 }

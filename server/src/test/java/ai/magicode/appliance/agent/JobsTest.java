@@ -77,4 +77,53 @@ class JobsTest {
             assertEquals(Job.State.CANCELLED, jobs.move(id, Job.State.PUSHING).state());
         }
     }
+
+    @Test
+    void aReviewCommentIsTakenOnceSurvivesAReopenAndLeavesTheQueueWhenAnswered() {
+        String job;
+        try (ApplianceStore store = ApplianceStore.open(dir, List.of())) {
+            Jobs jobs = new Jobs(store, Clock.systemUTC());
+            job = jobs.trigger(request(1)).job().id();
+            jobs.update(job, j -> j.withPush("magicode/issue-1-a-bug", "abc").withPullRequest(5));
+            assertTrue(jobs.openForBranch("acme", 7, "magicode/issue-1-a-bug").isEmpty(), "not open yet");
+            jobs.move(job, Job.State.OPEN);
+            assertEquals(
+                    job,
+                    jobs.openForBranch("acme", 7, "magicode/issue-1-a-bug")
+                            .orElseThrow()
+                            .id());
+            assertTrue(jobs.openForBranch("other", 7, "magicode/issue-1-a-bug").isEmpty(), "another tenant's");
+            assertTrue(jobs.stageFollowUp(followUp(job, 11)));
+            assertFalse(jobs.stageFollowUp(followUp(job, 11)), "a redelivered comment is not taken twice");
+            store.store(jobs.followUpTable());
+        }
+        try (ApplianceStore store = ApplianceStore.open(dir, List.of())) {
+            Jobs jobs = new Jobs(store, Clock.systemUTC());
+            assertEquals(
+                    List.of("acme:7:11"),
+                    jobs.queuedFollowUps().stream().map(FollowUp::key).toList());
+            assertFalse(jobs.stageFollowUp(followUp(job, 11)), "still known after a reopen");
+            jobs.finishFollowUp("acme:7:11", "done", "def");
+            assertEquals(List.of(), jobs.queuedFollowUps());
+            assertEquals("def", jobs.followUp("acme:7:11").orElseThrow().commit());
+            jobs.erase("acme");
+            assertTrue(jobs.followUp("acme:7:11").isEmpty(), "erased with the tenant");
+        }
+    }
+
+    private static FollowUp followUp(String job, long comment) {
+        return new FollowUp(
+                "acme:7:" + comment,
+                job,
+                5,
+                comment,
+                comment,
+                "src/A.java",
+                3,
+                "rename this",
+                "octocat",
+                "queued",
+                "",
+                Instant.now());
+    }
 }

@@ -187,6 +187,11 @@ public final class GhesSimulator implements AutoCloseable {
             return id;
         }
 
+        /** The review comments of a pull request (replies included), as stored. */
+        public List<ObjectNode> reviewComments(long pull) {
+            return List.copyOf(reviewComments.getOrDefault(pull, List.of()));
+        }
+
         /** Whether a review thread is resolved. */
         public boolean resolved(String thread) {
             return threads.getOrDefault(thread, false);
