@@ -148,7 +148,15 @@ class SandboxTest {
         assertTrue(outcome.output().contains("started"), outcome.output());
         List<String> ps = new ArrayList<>(PODMAN);
         ps.addAll(List.of("ps", "-a", "-q", "--filter", "name=magicode-check-"));
-        assertEquals("0:", run(ps).strip(), "the container is gone");
+        // podman finishes removing a killed container after its run process exits: wait for it, with a deadline.
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        String left = run(ps).strip();
+        while (!left.equals("0:") && System.nanoTime() < deadline) {
+            java.util.concurrent.locks.LockSupport.parkNanos(
+                    Duration.ofMillis(200).toNanos());
+            left = run(ps).strip();
+        }
+        assertEquals("0:", left, "the container is gone");
     }
 
     @Test
