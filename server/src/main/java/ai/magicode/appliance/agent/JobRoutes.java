@@ -136,13 +136,13 @@ public final class JobRoutes implements HttpService {
         out.put("repoId", job.repoId());
         out.put("issue", job.issue());
         out.put("title", job.title() == null ? "" : job.title());
-        out.put("issueUrl", githubWeb + "/" + job.repo() + "/issues/" + job.issue());
+        out.put("issueUrl", webLink(githubWeb, job.repo(), "issues", job.issue()));
         out.put("trigger", job.trigger());
         out.put("requester", job.requester());
         out.put("state", job.state().label());
         out.put("branch", job.branch());
         out.put("pullRequest", job.pullRequest());
-        out.put("pullUrl", job.pullRequest() > 0 ? githubWeb + "/" + job.repo() + "/pull/" + job.pullRequest() : "");
+        out.put("pullUrl", webLink(githubWeb, job.repo(), "pull", job.pullRequest()));
         out.put("tokens", job.tokens());
         out.put("costUsd", job.costUsd());
         out.put("error", job.error());
@@ -176,6 +176,11 @@ public final class JobRoutes implements HttpService {
                         })
                         .toList());
         return out;
+    }
+
+    /** {@code WEB/owner/name/issues/N} (or {@code pull}); empty when there is no such number yet. */
+    static String webLink(String web, String repo, String kind, long number) {
+        return number > 0 ? web + "/" + repo + "/" + kind + "/" + number : "";
     }
 
     private static Job.State state(String text) {
