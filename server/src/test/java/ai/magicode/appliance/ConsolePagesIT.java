@@ -518,6 +518,7 @@ class ConsolePagesIT {
         }
         String id = job.path("id").asText();
 
+        browser.manage().deleteAllCookies(); // signed in by an earlier test: the login page would move on
         signIn();
         browser.findElement(By.linkText("Jobs")).click();
         page("jobs");
