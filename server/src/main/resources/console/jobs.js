@@ -52,7 +52,7 @@ async function renderList(context, params) {
     h('p', {}, 'What the agent did for your issues, newest first. Open a job for its steps, models and cost.'));
   const state = field('State', {name: 'state', tag: 'select'});
   state.input.append(h('option', {value: ''}, 'Any state'),
-    STATES.map((s) => h('option', {value: s, selected: s === params.get('state')}, s)));
+    ...STATES.map((s) => h('option', {value: s, selected: s === params.get('state')}, s)));
   const repo = field('Repository', {name: 'repo', placeholder: 'owner/name', value: params.get('repo') || ''});
   const form = h('form', {id: 'jobs-filters', class: 'filters'}, state, repo,
     h('button', {type: 'submit'}, 'Apply filters'));
