@@ -124,7 +124,7 @@ async function renderJob(context, id) {
       ['Updated', when(job.updatedAt)],
     ];
     if (job.error) facts.push(['Error', h('span', {id: 'job-error'}, job.error)]);
-    body.append(h('dl', {class: 'facts', id: 'job-facts'}, facts.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])));
+    body.append(h('dl', {class: 'facts', id: 'job-facts'}, facts.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])));
 
     if (canCancel && !TERMINAL.includes(job.state)) {
       body.append(h('div', {class: 'actions'}, h('button', {
