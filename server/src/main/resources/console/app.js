@@ -6,6 +6,7 @@ import * as login from './login.js';
 import * as setup from './setup.js';
 import * as dashboard from './dashboard.js';
 import * as repos from './repos.js';
+import * as jobs from './jobs.js';
 import * as audit from './audit.js';
 import * as policies from './policies.js';
 import * as models from './models.js';
@@ -18,6 +19,7 @@ const PUBLIC = {login, setup};
 const PAGES = [
   {id: 'dashboard', title: 'Dashboard', page: dashboard, roles: null},
   {id: 'repos', title: 'Repositories', page: repos, roles: ['admin', 'operator', 'member', 'auditor']},
+  {id: 'jobs', title: 'Jobs', page: jobs, roles: ['admin', 'operator', 'member', 'auditor']},
   {id: 'policies', title: 'Policies', page: policies, roles: ['superadmin', 'admin', 'operator', 'auditor']},
   {id: 'models', title: 'Models', page: models, roles: null},
   {id: 'usage', title: 'Usage', page: usage, roles: ['superadmin', 'admin', 'operator', 'auditor']},

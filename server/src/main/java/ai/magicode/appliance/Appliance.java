@@ -544,7 +544,9 @@ public final class Appliance implements AutoCloseable {
         rules.register("/api/v1", new InboxRoutes(webhooks));
         rules.register("/api/v1", new LlmRoutes(llm, llmUsage, audit::append));
         rules.register("/api/v1", new PrivacyRoutes(inventory, exports, retention, deletions, identity::tenantExists));
-        rules.register("/api/v1", new JobRoutes(jobs, webhooks.installations(), audit::append));
+        rules.register(
+                "/api/v1",
+                new JobRoutes(jobs, webhooks.installations(), config.github().webUrl(), audit::append));
     }
 
     /** The listener, its limits, TLS and the server features (observe, OpenAPI) around {@link #routing}. */

@@ -74,6 +74,7 @@ class ConsolePagesIT {
     private static final int FILES = 3000;
     private static final String HOSTILE_IMG = "acme/<img src=x onerror=\"document.title='pwned'\">";
     private static final String HOSTILE_SCRIPT = "acme/\"><script>document.title='pwned'</script>";
+    private static final String HOSTILE_TITLE = "<img src=x onerror=\"document.title='pwned'\"> crash on save";
     private static final Path SCREENSHOTS = Path.of("target/console-screenshots");
     private static final String AXE = "META-INF/resources/webjars/axe-core/4.6.3/axe.min.js";
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -83,6 +84,7 @@ class ConsolePagesIT {
 
     private static final Map<String, String> PAGE_API = Map.of(
             "repos", "/api/v1/repos",
+            "jobs", "/api/v1/jobs",
             "policies", "/api/v1/llm/policy",
             "usage", "/api/v1/llm/usage",
             "audit", "/api/v1/audit",
@@ -93,6 +95,7 @@ class ConsolePagesIT {
         Set<String> all = Set.of("superadmin", "admin", "operator", "auditor", "member");
         PAGE_ROLES.put("dashboard", all);
         PAGE_ROLES.put("repos", Set.of("admin", "operator", "member", "auditor"));
+        PAGE_ROLES.put("jobs", Set.of("admin", "operator", "member", "auditor"));
         PAGE_ROLES.put("policies", Set.of("superadmin", "admin", "operator", "auditor"));
         PAGE_ROLES.put("models", all);
         PAGE_ROLES.put("usage", Set.of("superadmin", "admin", "operator", "auditor"));
@@ -481,7 +484,121 @@ class ConsolePagesIT {
         assertTrue(gzipped < 250 * 1024, "the console's first load is over 250 KB gzip-ed: " + gzipped);
     }
 
+    @Test
+    @Order(7)
+    void jobsPageListsAJobWithItsTimelineAndOnlyOperatorsCancel() throws Exception {
+        // A labelled issue with a hostile title starts a job; the model stalls, so the job stays unfinished.
+        long issue = ghes.repo("acme/shop").issue(HOSTILE_TITLE, "Please fix.");
+        ollama.script(ProviderDouble.Reply.stall());
+        HttpResponse<String> labelled = deliver(
+                "issues",
+                "{\"action\":\"labeled\",\"issue\":{\"number\":" + issue + ",\"title\":"
+                        + JSON.writeValueAsString(HOSTILE_TITLE)
+                        + ",\"body\":\"Please fix.\",\"state\":\"open\",\"user\":{\"login\":\"octocat\"},"
+                        + "\"labels\":[{\"name\":\"magicode\"}]},\"label\":{\"name\":\"magicode\"},"
+                        + "\"repository\":{\"id\":" + repoId + ",\"full_name\":\"acme/shop\",\"name\":\"shop\"},"
+                        + "\"installation\":{\"id\":" + INSTALLATION + "},\"sender\":{\"login\":\"octocat\"}}");
+        assertEquals(202, labelled.statusCode(), labelled.body());
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        JsonNode job = null;
+        while (job == null
+                || !job.path("state").asText().equals("working")
+                || ollama.received().isEmpty()) {
+            assertTrue(System.nanoTime() < deadline, "the job never reached the model: " + job);
+            LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
+            JsonNode jobs = JSON.readTree(
+                            call("GET", "/api/v1/jobs?repo=acme/shop", null).body())
+                    .path("jobs");
+            job = null;
+            for (JsonNode j : jobs) {
+                if (j.path("issue").asLong() == issue) {
+                    job = j;
+                }
+            }
+        }
+        String id = job.path("id").asText();
+
+        browser.manage().deleteAllCookies(); // signed in by an earlier test: the login page would move on
+        signIn();
+        browser.findElement(By.linkText("Jobs")).click();
+        page("jobs");
+        waitForText(By.id("jobs-list"), id);
+        String list = browser.findElement(By.id("jobs-list")).getText();
+        assertTrue(list.contains(HOSTILE_TITLE), "the hostile title is shown as text: " + list);
+        assertHarmless();
+        screenshot("jobs");
+        // The state filter: no cancelled job yet.
+        new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("f-state"))).selectByValue("cancelled");
+        browser.findElement(By.cssSelector("#jobs-filters button[type=submit]")).click();
+        waitForText(By.id("jobs-list"), "No job matches these filters.");
+
+        browser.get(base + "/#/jobs?id=" + id);
+        jobPage(id);
+        String facts = browser.findElement(By.id("job-facts")).getText();
+        assertTrue(facts.contains("#" + issue + " " + HOSTILE_TITLE), facts);
+        String issueLink = browser.findElement(By.cssSelector("#job-facts a")).getDomAttribute("href");
+        assertEquals(ghes.apiUrl().toString().replaceAll("/api/v3/?$", "") + "/acme/shop/issues/" + issue, issueLink);
+        assertHarmless();
+        String axe = axeSource();
+        assertEquals("", serious(axe), "axe-core on the job page");
+
+        // A member reads the job but has no Cancel button, and the API refuses the member's cancel.
+        HttpResponse<String> created = call(
+                "POST",
+                "/api/v1/tokens",
+                Map.of("name", "console-jobs-member", "kind", "service", "scopes", List.of("member")));
+        assertEquals(201, created.statusCode(), created.body());
+        String memberToken = JSON.readTree(created.body()).path("token").asText();
+        browser.manage().deleteAllCookies();
+        browser.executeCdpCommand("Network.enable", Map.of());
+        browser.executeCdpCommand(
+                "Network.setExtraHTTPHeaders", Map.of("headers", Map.of("Authorization", "Bearer " + memberToken)));
+        browser.get("about:blank");
+        browser.get(base + "/#/jobs?id=" + id);
+        jobPage(id);
+        assertTrue(browser.findElements(By.id("job-cancel")).isEmpty(), "a member sees no Cancel button");
+        screenshot("job-member");
+        HttpResponse<String> refused = HTTP.send(
+                HttpRequest.newBuilder(base.resolve("/api/v1/jobs/" + id + "/cancel"))
+                        .header("Authorization", "Bearer " + memberToken)
+                        .POST(HttpRequest.BodyPublishers.noBody())
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(403, refused.statusCode(), refused.body());
+        browser.executeCdpCommand("Network.setExtraHTTPHeaders", Map.of("headers", Map.of()));
+
+        // The admin cancels it from the page (after confirming) and sees the new state.
+        signIn();
+        browser.get(base + "/#/jobs?id=" + id);
+        jobPage(id);
+        String steps = browser.findElement(By.id("job-detail")).getText();
+        assertTrue(steps.contains("Timeline"), steps);
+        screenshot("job");
+        browser.findElement(By.id("job-cancel")).click();
+        wait.until(ExpectedConditions.alertIsPresent()).accept();
+        waitForText(By.id("job-status"), "is now cancelled");
+        assertEquals("cancelled", browser.findElement(By.id("job-state")).getText());
+        assertTrue(browser.findElements(By.id("job-cancel")).isEmpty(), "no Cancel button on a cancelled job");
+        screenshot("job-cancelled");
+
+        // The stalled call ends now (the runner then lets go of the job); later tests get a fresh double.
+        ollama.close();
+        ollama = ProviderDouble.start(ProviderDouble.Protocol.OLLAMA);
+    }
+
     // --- helpers -------------------------------------------------------------------------
+
+    private static void jobPage(String id) {
+        wait.until(driver -> "jobs".equals(driver.findElement(By.id("main")).getDomAttribute("data-page"))
+                && driver.getCurrentUrl().endsWith("#/jobs?id=" + id));
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.id("job-facts")));
+    }
+
+    /** Nothing hostile became markup: no img or script in the page body, and the title is unchanged. */
+    private static void assertHarmless() {
+        assertTrue(browser.findElements(By.cssSelector("main img, main script")).isEmpty(), "no injected element");
+        assertFalse(browser.getTitle().contains("pwned"), browser.getTitle());
+    }
 
     private static void signIn() {
         // A fresh document: a hash change alone would keep the console's idea of who is signed in.

@@ -12,6 +12,7 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -23,7 +24,8 @@ import java.util.function.Predicate;
 
 /**
  * {@code /api/v1/jobs}: start a job for an issue (operator and admin), list jobs (filters {@code state},
- * {@code repo}), read one job with its timeline, and cancel it. Always within the caller's tenant.
+ * {@code repo}), read one job with its timeline, and cancel it. Always within the caller's tenant. Each job
+ * carries the web addresses of its issue and pull request on the GitHub server (for the console's links).
  */
 public final class JobRoutes implements HttpService {
     private static final Set<Role> READERS = Set.of(Role.ADMIN, Role.OPERATOR, Role.MEMBER, Role.AUDITOR);
@@ -33,9 +35,14 @@ public final class JobRoutes implements HttpService {
     private final Jobs jobs;
     private final Installations installations;
     private final Consumer<AuditEvent> audit;
+    private final String githubWeb;
 
-    public JobRoutes(JobRunner runner, Installations installations, Consumer<AuditEvent> audit) {
+    /**
+     * @param githubWeb the GitHub server's web root ({@code https://github.com} or {@code https://HOST} for GHES)
+     */
+    public JobRoutes(JobRunner runner, Installations installations, URI githubWeb, Consumer<AuditEvent> audit) {
         this.runner = runner;
+        this.githubWeb = githubWeb.toString().replaceAll("/+$", "");
         this.jobs = runner.jobs();
         this.installations = installations;
         this.audit = audit;
@@ -63,8 +70,7 @@ public final class JobRoutes implements HttpService {
             filter = filter.and(
                     j -> String.valueOf(j.repoId()).equals(value) || j.repo().equalsIgnoreCase(value));
         }
-        res.send(Map.of(
-                "jobs", jobs.list(filter).stream().map(JobRoutes::summary).toList()));
+        res.send(Map.of("jobs", jobs.list(filter).stream().map(this::summary).toList()));
     }
 
     private void create(ServerRequest req, ServerResponse res) {
@@ -123,17 +129,20 @@ public final class JobRoutes implements HttpService {
                 .orElseThrow(() -> ApiException.notFound("There is no job " + id + " in your tenant."));
     }
 
-    static Map<String, Object> summary(Job job) {
+    Map<String, Object> summary(Job job) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("id", job.id());
         out.put("repo", job.repo());
         out.put("repoId", job.repoId());
         out.put("issue", job.issue());
+        out.put("title", job.title() == null ? "" : job.title());
+        out.put("issueUrl", webLink(githubWeb, job.repo(), "issues", job.issue()));
         out.put("trigger", job.trigger());
         out.put("requester", job.requester());
         out.put("state", job.state().label());
         out.put("branch", job.branch());
         out.put("pullRequest", job.pullRequest());
+        out.put("pullUrl", webLink(githubWeb, job.repo(), "pull", job.pullRequest()));
         out.put("tokens", job.tokens());
         out.put("costUsd", job.costUsd());
         out.put("error", job.error());
@@ -142,7 +151,7 @@ public final class JobRoutes implements HttpService {
         return out;
     }
 
-    static Map<String, Object> detail(Job job) {
+    Map<String, Object> detail(Job job) {
         Map<String, Object> out = summary(job);
         out.put("commit", job.commit());
         out.put(
@@ -167,6 +176,11 @@ public final class JobRoutes implements HttpService {
                         })
                         .toList());
         return out;
+    }
+
+    /** {@code WEB/owner/name/issues/N} (or {@code pull}); empty when there is no such number yet. */
+    static String webLink(String web, String repo, String kind, long number) {
+        return number > 0 ? web + "/" + repo + "/" + kind + "/" + number : "";
     }
 
     private static Job.State state(String text) {

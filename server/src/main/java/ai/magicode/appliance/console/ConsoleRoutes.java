@@ -37,6 +37,7 @@ public final class ConsoleRoutes implements HttpService {
             "setup.js",
             "dashboard.js",
             "repos.js",
+            "jobs.js",
             "policies.js",
             "models.js",
             "chart.js",
