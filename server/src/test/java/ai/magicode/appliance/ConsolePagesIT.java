@@ -488,6 +488,8 @@ class ConsolePagesIT {
     @Order(7)
     void jobsPageListsAJobWithItsTimelineAndOnlyOperatorsCancel() throws Exception {
         // A labelled issue with a hostile title starts a job; the model stalls, so the job stays unfinished.
+        // Only users with write access may trigger the agent.
+        ghes.repo("acme/shop").collaborator("octocat", "write");
         long issue = ghes.repo("acme/shop").issue(HOSTILE_TITLE, "Please fix.");
         ollama.script(ProviderDouble.Reply.stall());
         HttpResponse<String> labelled = deliver(
