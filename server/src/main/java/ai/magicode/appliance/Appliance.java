@@ -144,9 +144,9 @@ public final class Appliance implements AutoCloseable {
     private final JobRunner jobs;
     private WebServer server;
     private ControlServer control;
-    private ScheduledExecutorService recoveries;
-    private ScheduledExecutorService keyReloads;
-    private ScheduledExecutorService retentionTask;
+    /** The periodic tasks, one thread each, stopped on close. */
+    private final List<ScheduledExecutorService> periodic = new java.util.concurrent.CopyOnWriteArrayList<>();
+
     private boolean closed;
 
     private Appliance(ApplianceConfig config, DataDir data) {
@@ -638,65 +638,59 @@ public final class Appliance implements AutoCloseable {
         }
         DeliveryRecovery recovery =
                 new DeliveryRecovery(gitHub, guid -> webhooks.find(guid).isPresent());
-        recoveries = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().name("webhook-recovery").daemon().factory());
-        recoveries.scheduleWithFixedDelay(
-                () -> {
-                    if (!gitHubApp.registered()) {
-                        return;
-                    }
-                    try {
-                        recovery.recover(config.webhooks().recoveryWindow());
-                    } catch (RuntimeException e) {
-                        LOG.log(WARNING, "Webhook recovery failed; next try in " + every + ": " + e.getMessage());
-                    }
-                },
-                0,
-                every.toMillis(),
-                TimeUnit.MILLISECONDS);
+        schedule("webhook-recovery", "Webhook recovery", Duration.ZERO, every, () -> {
+            if (gitHubApp.registered()) {
+                recovery.recover(config.webhooks().recoveryWindow());
+            }
+        });
     }
 
     /**
      * Reads the providers' key files again every {@code llm.key-reload-interval}: a rotated key (a Kubernetes Secret
-     * updated in place) lands in the vault and the next model call uses it, without a restart.
+     * updated in place) lands in the vault and the next model call uses it, without a restart. A failure names the
+     * key file, never its content, and the vault keeps the previous key.
      */
     private void scheduleKeyReload() {
         Duration every = config.llm().keyReloadInterval();
         if (every.isZero()) {
             return;
         }
-        keyReloads = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().name("llm-key-reload").daemon().factory());
-        keyReloads.scheduleWithFixedDelay(
-                () -> {
-                    try {
-                        ProviderKeys.importKeys(config.llm(), vault);
-                    } catch (RuntimeException e) {
-                        // The message names the key file, never its content; the vault keeps the previous key.
-                        LOG.log(
-                                WARNING,
-                                "Provider key reload failed; the previous key stays in use: " + e.getMessage());
-                    }
-                },
-                every.toMillis(),
-                every.toMillis(),
-                TimeUnit.MILLISECONDS);
+        schedule(
+                "llm-key-reload",
+                "Provider key reload (the previous key stays in use)",
+                every,
+                every,
+                () -> ProviderKeys.importKeys(config.llm(), vault));
     }
 
     /** Applies the tenants' retention settings at startup and then every {@link #RETENTION_INTERVAL}. */
     private void scheduleRetention() {
-        retentionTask = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().name("privacy-retention").daemon().factory());
-        retentionTask.scheduleWithFixedDelay(
+        schedule(
+                "privacy-retention",
+                "Applying retention",
+                Duration.ZERO,
+                RETENTION_INTERVAL,
+                () -> retention.apply(exports));
+    }
+
+    /**
+     * Runs {@code task} on its own daemon thread after {@code first}, then {@code every} after each run ends; a
+     * failure is logged (as {@code what}) and the next run comes as planned.
+     */
+    private void schedule(String thread, String what, Duration first, Duration every, Runnable task) {
+        ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name(thread).daemon().factory());
+        periodic.add(executor);
+        executor.scheduleWithFixedDelay(
                 () -> {
                     try {
-                        retention.apply(exports);
+                        task.run();
                     } catch (RuntimeException e) {
-                        LOG.log(WARNING, "Applying retention failed; next try in " + RETENTION_INTERVAL + ": " + e);
+                        LOG.log(WARNING, what + " failed; next try in " + every + ": " + e.getMessage());
                     }
                 },
-                0,
-                RETENTION_INTERVAL.toMillis(),
+                first.toMillis(),
+                every.toMillis(),
                 TimeUnit.MILLISECONDS);
     }
 
@@ -760,15 +754,7 @@ public final class Appliance implements AutoCloseable {
                 LOG.log(WARNING, "Could not audit the shutdown: " + e.getMessage());
             }
         }
-        if (recoveries != null) {
-            recoveries.shutdownNow();
-        }
-        if (keyReloads != null) {
-            keyReloads.shutdownNow();
-        }
-        if (retentionTask != null) {
-            retentionTask.shutdownNow();
-        }
+        periodic.forEach(ScheduledExecutorService::shutdownNow);
         deletions.close();
         exports.close();
         webhooks.close();
