@@ -27,6 +27,7 @@ import ai.magicode.appliance.git.Workspaces;
 import ai.magicode.appliance.github.DeliveryRecovery;
 import ai.magicode.appliance.github.GitHub;
 import ai.magicode.appliance.github.GitHubApp;
+import ai.magicode.appliance.github.GitHubEvent;
 import ai.magicode.appliance.github.GitHubException;
 import ai.magicode.appliance.github.GitHubRoutes;
 import ai.magicode.appliance.github.InboxRoutes;
@@ -40,6 +41,7 @@ import ai.magicode.appliance.github.WebhookRoutes;
 import ai.magicode.appliance.github.WebhookSecret;
 import ai.magicode.appliance.index.Embedder;
 import ai.magicode.appliance.index.IndexRoutes;
+import ai.magicode.appliance.index.IndexStatus;
 import ai.magicode.appliance.index.RepoIndexes;
 import ai.magicode.appliance.llm.Budgets;
 import ai.magicode.appliance.llm.Catalogue;
@@ -222,6 +224,7 @@ public final class Appliance implements AutoCloseable {
                         jobs,
                         audit::append)
                 .register(webhooks);
+        webhooks.on("push", (event, delivery, effects) -> reindexOnPush((GitHubEvent.Push) event));
         this.inventory = new DataInventory();
         this.retention = new Retention(
                 store,
@@ -471,6 +474,28 @@ public final class Appliance implements AutoCloseable {
                             Optional.of(client.token().value()),
                             "HEAD");
                 });
+    }
+
+    /**
+     * Keeps indexes fresh: a push that moves an indexed repository's default branch queues an incremental update
+     * (only the files changed since the indexed commit are read again). Repositories never indexed stay so; an
+     * update already running is followed by one more, so the index ends at the pushed commit or later.
+     */
+    private void reindexOnPush(GitHubEvent.Push push) {
+        if (!push.movesDefaultBranch() || push.context().installationId().isEmpty()) {
+            return;
+        }
+        webhooks.installations()
+                .find(push.context().installationId().getAsLong())
+                .filter(i -> !i.tenant().isEmpty())
+                .ifPresent(installation -> push.context().repository().ifPresent(repository -> {
+                    String tenant = installation.tenant();
+                    String repo = String.valueOf(repository.id());
+                    if (indexes.status(tenant, repo).state() != IndexStatus.State.NONE) {
+                        repository(tenant, repo)
+                                .ifPresent(source -> indexes.request(tenant, repo, source, Actor.system()));
+                    }
+                }));
     }
 
     /** A tenant's repositories in the GitHub installation mirror (installations neither suspended nor removed). */

@@ -150,6 +150,7 @@ public final class EventParser {
                 new GitHubEvent.Push(
                         context,
                         text(root.path("ref")),
+                        text(root.path("repository").path("default_branch")),
                         text(root.path("before")),
                         text(root.path("after")),
                         root.path("commits").isArray() ? root.path("commits").size() : 0,

@@ -174,10 +174,16 @@ public sealed interface GitHubEvent {
         }
     }
 
-    /** {@code push}: commits were pushed to a ref (or it was created or deleted). */
+    /**
+     * {@code push}: commits were pushed to a ref (or it was created or deleted).
+     *
+     * @param defaultBranch the repository's default branch (without {@code refs/heads/}), empty when the payload
+     *     does not say
+     */
     record Push(
             Context context,
             String ref,
+            String defaultBranch,
             String before,
             String after,
             int commits,
@@ -188,6 +194,11 @@ public sealed interface GitHubEvent {
         @Override
         public String type() {
             return "push";
+        }
+
+        /** Whether this push moved the repository's default branch to a new commit (not a deletion). */
+        public boolean movesDefaultBranch() {
+            return !deleted && !defaultBranch.isEmpty() && ref.equals("refs/heads/" + defaultBranch);
         }
     }
 

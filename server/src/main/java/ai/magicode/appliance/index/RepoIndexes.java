@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -52,6 +53,9 @@ public final class RepoIndexes implements AutoCloseable {
     private final Map<String, IndexStatus> statuses = new ConcurrentHashMap<>();
     private final Map<String, CodeIndex.Searcher> searchers = new ConcurrentHashMap<>();
     private final Map<String, byte[]> keys = new ConcurrentHashMap<>();
+    /** Updates asked for while one of the same repository was running: it may have fetched before their commit. */
+    private final Map<String, Supplier<Workspace>> again = new HashMap<>();
+
     private volatile boolean closed;
 
     /**
@@ -123,8 +127,9 @@ public final class RepoIndexes implements AutoCloseable {
     }
 
     /**
-     * Queues an update of the repository's index to the commit {@code source} fetches; a repository already
-     * queued or being indexed is not queued twice.
+     * Queues an update of the repository's index to the commit {@code source} fetches. A repository already queued
+     * is not queued twice (its update fetches when it starts); one being indexed is indexed once more after the
+     * running update, which may have fetched before the commit this request is about (a push during an update).
      *
      * @param source fetches the workspace when the update starts; the update closes (deletes) it
      * @return the status right after queueing
@@ -135,13 +140,38 @@ public final class RepoIndexes implements AutoCloseable {
         IndexStatus current;
         synchronized (this) {
             current = statuses.compute(key, (k, status) -> status != null && status.busy() ? status : queued);
+            if (current != queued && current.state() == IndexStatus.State.INDEXING) {
+                again.put(key, source);
+            }
             notifyAll();
         }
         if (current == queued) {
-            worker.execute(
-                    () -> run(tenant, repo, source, actor, queued.requestedAt().orElseThrow()));
+            start(tenant, repo, source, actor, queued);
         }
         return current;
+    }
+
+    private void start(String tenant, String repo, Supplier<Workspace> source, Actor actor, IndexStatus queued) {
+        worker.execute(
+                () -> run(tenant, repo, source, actor, queued.requestedAt().orElseThrow()));
+    }
+
+    /**
+     * Ends an update with {@code status}, unless an update was asked for while it ran: then the repository is
+     * queued again at once, so that whoever waits for it never sees it idle at the older commit.
+     */
+    private void finish(String tenant, String repo, Actor actor, IndexStatus status) {
+        String key = key(tenant, repo);
+        Supplier<Workspace> next;
+        IndexStatus queued = IndexStatus.queued(Instant.now());
+        synchronized (this) {
+            next = closed ? null : again.remove(key);
+            statuses.put(key, next == null ? status : queued);
+            notifyAll();
+        }
+        if (next != null) {
+            start(tenant, repo, next, actor, queued);
+        }
     }
 
     private void run(String tenant, String repo, Supplier<Workspace> source, Actor actor, Instant requested) {
@@ -167,12 +197,14 @@ public final class RepoIndexes implements AutoCloseable {
                                 seconds > 0 ? progress.chunks() / seconds : 0));
             });
         } catch (GitException | IndexException | Embedder.Refused e) {
-            fail(key, requested, startedAt, event, e.getMessage());
+            fail(tenant, repo, actor, requested, startedAt, event, e.getMessage());
             return;
         } catch (RuntimeException e) {
             LOG.log(WARNING, "Indexing " + tenant + "/" + repo + " failed", e);
             fail(
-                    key,
+                    tenant,
+                    repo,
+                    actor,
                     requested,
                     startedAt,
                     event,
@@ -188,13 +220,20 @@ public final class RepoIndexes implements AutoCloseable {
                 .field("seconds", Math.round(stats.totalSeconds() * 1000) / 1000.0)
                 .success());
         dropSearcher(key);
-        set(key, IndexStatus.done(requested, startedAt, Instant.now(), stats));
+        finish(tenant, repo, actor, IndexStatus.done(requested, startedAt, Instant.now(), stats));
         LOG.log(INFO, "Indexed " + tenant + "/" + repo + " at " + stats.commit() + ": " + stats.action());
     }
 
-    private void fail(String key, Instant requested, Instant startedAt, AuditEvent.Builder event, String message) {
+    private void fail(
+            String tenant,
+            String repo,
+            Actor actor,
+            Instant requested,
+            Instant startedAt,
+            AuditEvent.Builder event,
+            String message) {
         audit.accept(event.field("error", message).failure());
-        set(key, IndexStatus.failed(requested, startedAt, Instant.now(), message));
+        finish(tenant, repo, actor, IndexStatus.failed(requested, startedAt, Instant.now(), message));
     }
 
     private synchronized void set(String key, IndexStatus status) {
@@ -284,6 +323,9 @@ public final class RepoIndexes implements AutoCloseable {
      * is deleted; the next use reads the key again.
      */
     public void forget(String tenant) {
+        synchronized (this) {
+            again.keySet().removeIf(repoKey -> repoKey.startsWith(tenant + "/"));
+        }
         byte[] key = keys.remove(tenant);
         if (key != null) {
             Arrays.fill(key, (byte) 0);
@@ -305,6 +347,9 @@ public final class RepoIndexes implements AutoCloseable {
     /** Deletes the repository's index (privacy deletion, or a repository removed from the installation). */
     public boolean delete(String tenant, String repo, Actor actor) {
         Path dir = dir(tenant, repo);
+        synchronized (this) {
+            again.remove(key(tenant, repo));
+        }
         statuses.remove(key(tenant, repo));
         dropSearcher(key(tenant, repo));
         if (!Files.exists(dir)) {

@@ -59,7 +59,10 @@ class EventParserTest {
             case GitHubEvent.PullRequestReviewThread thread -> assertTrue(thread.number() > 0, example.toString());
             case GitHubEvent.Installation installation -> assertTrue(installation.id() > 0, example.toString());
             case GitHubEvent.InstallationRepositories repos -> assertTrue(repos.id() > 0, example.toString());
-            case GitHubEvent.Push push -> assertTrue(push.ref().startsWith("refs/"), example.toString());
+            case GitHubEvent.Push push -> {
+                assertTrue(push.ref().startsWith("refs/"), example.toString());
+                assertFalse(push.defaultBranch().isEmpty(), example.toString());
+            }
             case GitHubEvent.CheckRun run -> assertFalse(run.headSha().isEmpty(), example.toString());
             case GitHubEvent.CheckSuite suite -> assertFalse(suite.headSha().isEmpty(), example.toString());
             case GitHubEvent.Ping ping -> assertFalse(ping.zen().isEmpty(), example.toString());
@@ -104,8 +107,27 @@ class EventParserTest {
         }
         GitHubEvent.Push push = (GitHubEvent.Push) parser.parse("push", json("{}"));
         assertEquals("", push.ref());
+        assertFalse(push.movesDefaultBranch(), "a push that names no branch moves none");
         assertTrue(push.context().repository().isEmpty());
         assertTrue(push.context().installationId().isEmpty());
+    }
+
+    @Test
+    void aPushMovesTheDefaultBranchOnlyWhenItUpdatesThatRef() {
+        String repository = ",\"repository\":{\"id\":9,\"full_name\":\"acme/a\",\"default_branch\":\"trunk\"}}";
+        GitHubEvent.Push toTrunk =
+                (GitHubEvent.Push) parser.parse("push", json("{\"ref\":\"refs/heads/trunk\"" + repository));
+        GitHubEvent.Push toTopic =
+                (GitHubEvent.Push) parser.parse("push", json("{\"ref\":\"refs/heads/topic\"" + repository));
+        GitHubEvent.Push deleted = (GitHubEvent.Push)
+                parser.parse("push", json("{\"ref\":\"refs/heads/trunk\",\"deleted\":true" + repository));
+        GitHubEvent.Push tag =
+                (GitHubEvent.Push) parser.parse("push", json("{\"ref\":\"refs/tags/trunk\"" + repository));
+        assertEquals("trunk", toTrunk.defaultBranch());
+        assertTrue(toTrunk.movesDefaultBranch());
+        assertFalse(toTopic.movesDefaultBranch());
+        assertFalse(deleted.movesDefaultBranch());
+        assertFalse(tag.movesDefaultBranch());
     }
 
     @Test

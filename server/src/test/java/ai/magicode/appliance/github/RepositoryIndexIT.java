@@ -88,6 +88,58 @@ class RepositoryIndexIT {
     }
 
     /**
+     * A push to the default branch of an indexed repository updates its index to the pushed commit without anyone
+     * asking; a push to another branch does not.
+     */
+    @Test
+    void aPushToTheDefaultBranchUpdatesTheIndex() throws Exception {
+        try (GhesSimulator ghes = simulator()) {
+            long repoId = ghes.repo("acme/shop").id;
+            try (Appliance appliance = start(ghes, Map.of("MAGICODE_INDEX_EMBEDDINGS", "none"))) {
+                JsonNode ready = mirrorMapAndIndex(repoId);
+                assertEquals("ready", ready.path("state").asText(), ready.toString());
+                String before = ready.path("commit").asText();
+                origin.file("src/shipping/ParcelRouter.java", "class ParcelRouter { void chooseCarrier() {} }");
+                String after = origin.commit("second");
+                String topic = push(repoId, "refs/heads/topic", before, after);
+                awaitJson(
+                        "/api/v1/github/deliveries/" + topic,
+                        json -> json.path("state").asText().equals("processed"));
+                assertEquals(
+                        1, auditEntries("index.update").size(), "a push to another branch leaves the index as it is");
+                push(repoId, "refs/heads/main", before, after);
+                JsonNode updated = awaitJson(
+                        "/api/v1/repos/" + repoId + "/index",
+                        json -> json.path("state").asText().equals("ready")
+                                && json.path("commit").asText().equals(after));
+                assertEquals("src/shipping/ParcelRouter.java", topHit(repoId, "choose%20carrier"));
+                assertEquals(2, auditEntries("index.update").size(), "the first index and the push's: " + updated);
+            }
+        }
+    }
+
+    private JsonNode auditEntries(String action) throws Exception {
+        HttpResponse<String> response = call("GET", "/api/v1/audit?action=" + action, null);
+        assertEquals(200, response.statusCode(), response.body());
+        return JSON.readTree(response.body()).path("entries");
+    }
+
+    /** Delivers a push event; its delivery guid. */
+    private String push(long repoId, String ref, String before, String after) throws Exception {
+        String guid = java.util.UUID.randomUUID().toString();
+        HttpResponse<String> delivered = deliver(
+                guid,
+                "push",
+                "{\"ref\":\"" + ref + "\",\"before\":\"" + before + "\",\"after\":\"" + after + "\","
+                        + "\"created\":false,\"deleted\":false,\"forced\":false,\"commits\":[],"
+                        + "\"repository\":{\"id\":" + repoId + ",\"full_name\":\"acme/shop\","
+                        + "\"default_branch\":\"main\"},\"installation\":{\"id\":" + INSTALLATION + "},"
+                        + "\"sender\":{\"login\":\"octocat\"}}");
+        assertEquals(202, delivered.statusCode(), delivered.body());
+        return guid;
+    }
+
+    /**
      * With {@code index.embeddings: provider}, the chunks go to the local Ollama embedding model the built-in
      * local-only policy allows; a policy that keeps the code from every embedding model fails the update with its
      * rule, and nothing reaches the provider.
@@ -227,12 +279,16 @@ class RepositoryIndexIT {
     }
 
     private HttpResponse<String> deliver(String event, String body) throws Exception {
+        return deliver(java.util.UUID.randomUUID().toString(), event, body);
+    }
+
+    private HttpResponse<String> deliver(String guid, String event, String body) throws Exception {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         return HTTP.send(
                 HttpRequest.newBuilder(base.resolve("/webhooks/github"))
                         .header("Content-Type", "application/json")
                         .header("X-GitHub-Event", event)
-                        .header("X-GitHub-Delivery", java.util.UUID.randomUUID().toString())
+                        .header("X-GitHub-Delivery", guid)
                         .header(
                                 "X-Hub-Signature-256",
                                 WebhookSignature.sign(SECRET.getBytes(StandardCharsets.UTF_8), bytes))

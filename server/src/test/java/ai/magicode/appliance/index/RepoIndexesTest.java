@@ -114,29 +114,77 @@ class RepoIndexesTest {
         assertThrows(IndexException.class, () -> indexes.search("globex", "42", "invoice", 3));
     }
 
-    @Test
-    void aSecondRequestWhileOneIsQueuedIsNotQueuedTwice() throws Exception {
-        CountDownLatch release = new CountDownLatch(1);
-        CountDownLatch fetching = new CountDownLatch(1);
-        Supplier<Workspaces.Workspace> slow = () -> {
-            fetching.countDown();
+    /** A fetch that waits for {@code release} before it fetches, and counts down {@code started} first. */
+    private Supplier<Workspaces.Workspace> held(CountDownLatch started, CountDownLatch release, boolean fetchFirst) {
+        return () -> {
+            Workspaces.Workspace fetched = fetchFirst ? source().get() : null;
+            started.countDown();
             try {
-                release.await(30, TimeUnit.SECONDS);
+                assertTrue(release.await(30, TimeUnit.SECONDS), "never released");
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            return source().get();
+            return fetched != null ? fetched : source().get();
         };
-        indexes.request("acme", "7", slow, Actor.user("u"));
-        assertTrue(fetching.await(30, TimeUnit.SECONDS));
-        IndexStatus again = indexes.request("acme", "7", source(), Actor.user("u"));
-        assertEquals(IndexStatus.State.INDEXING, again.state(), "the running update is reported, not a new one");
+    }
+
+    private long updates(String repo) {
+        return audited.stream()
+                .filter(e -> e.action().equals("index.update") && e.target().equals(repo))
+                .count();
+    }
+
+    @Test
+    void requestsWhileOneIsQueuedAreNotQueuedTwice() throws Exception {
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        // Another repository's update holds the one index worker, so repository 7 stays queued.
+        indexes.request("acme", "6", held(started, release, false), Actor.user("u"));
+        assertTrue(started.await(30, TimeUnit.SECONDS));
+        IndexStatus first = indexes.request("acme", "7", source(), Actor.user("u"));
+        IndexStatus second = indexes.request("acme", "7", source(), Actor.user("u"));
+        assertEquals(IndexStatus.State.QUEUED, first.state());
+        assertEquals(first, second, "the queued update is reported, not a new one");
+        release.countDown();
+        awaitIdle("acme", "6");
+        awaitIdle("acme", "7");
+        assertEquals(1, updates("7"), "one update of the queued repository ran");
+    }
+
+    @Test
+    void aRequestWhileAnUpdateRunsIndexesOnceMoreAtTheNewCommit() throws Exception {
+        CountDownLatch fetched = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        // The running update has fetched the first commit when a push adds a file and asks again.
+        indexes.request("acme", "7", held(fetched, release, true), Actor.user("u"));
+        assertTrue(fetched.await(30, TimeUnit.SECONDS));
+        origin.file("src/shipping/ParcelRouter.java", "class ParcelRouter { void chooseCarrierForParcel() {} }");
+        String pushed = origin.commit("push");
+        IndexStatus running = indexes.request("acme", "7", source(), Actor.system());
+        assertEquals(IndexStatus.State.INDEXING, running.state(), "the running update is reported");
+        release.countDown();
+        IndexStatus done = awaitIdle("acme", "7");
+        assertEquals(IndexStatus.State.READY, done.state(), done.toString());
+        assertEquals(Optional.of(pushed), done.commit(), "idle only at the pushed commit");
+        assertEquals(2, updates("7"), "the update ran once more after the first");
+        assertEquals(
+                "src/shipping/ParcelRouter.java",
+                indexes.search("acme", "7", "choose carrier for parcel", 1)
+                        .getFirst()
+                        .path());
+    }
+
+    @Test
+    void aDeletedRepositoryIsNotIndexedAgainByARequestFromBeforeTheDeletion() throws Exception {
+        CountDownLatch fetched = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        indexes.request("acme", "7", held(fetched, release, true), Actor.user("u"));
+        assertTrue(fetched.await(30, TimeUnit.SECONDS));
+        indexes.request("acme", "7", source(), Actor.system());
+        indexes.forget("acme");
         release.countDown();
         awaitIdle("acme", "7");
-        assertEquals(
-                1,
-                audited.stream().filter(e -> e.action().equals("index.update")).count(),
-                "one update ran");
+        assertEquals(1, updates("7"), "the pending request was dropped with the tenant");
     }
 
     @Test
