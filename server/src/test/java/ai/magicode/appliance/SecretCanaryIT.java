@@ -61,7 +61,12 @@ class SecretCanaryIT {
                     "magicode localize",
                     "reads a Git repository and its own index, never the store or vault; LocalizeIT"),
             Map.entry("magicode bench localize", "needs the fetched benchmark repositories; touches no stored secret"),
-            Map.entry("magicode bench index", "needs a fetched repository; touches no stored secret"),
+            Map.entry(
+                    "magicode bench index",
+                    "needs a fetched repository or generates thousands of files to embed; touches no stored secret"),
+            Map.entry(
+                    "magicode bench index-update",
+                    "generates and embeds a repository of thousands of files for many minutes; touches no stored secret"),
             Map.entry("magicode secrets", "a group; its subcommands are listed"),
             Map.entry("magicode tls", "a group; its subcommands are listed"),
             Map.entry("magicode bundle", "a group; its subcommands are listed"),

@@ -1,5 +1,6 @@
 package ai.magicode.appliance.bench;
 
+import ai.magicode.appliance.git.GeneratedRepository;
 import ai.magicode.appliance.git.GitRepository;
 import ai.magicode.appliance.index.CodeIndex;
 import ai.magicode.appliance.index.Embedder;
@@ -14,22 +15,48 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code magicode bench index}: builds a fresh index of a repository at a commit and compares its end-to-end chunk
- * rate with the raw embedding rate of the same model on the same chunk texts, measured in the same run.
+ * {@code magicode bench index}: builds a fresh index of a repository at a commit (a given one, or one generated with
+ * {@code --generate} files) and compares its end-to-end chunk rate with the raw embedding rate of the same model on
+ * the same chunk texts, measured in the same run.
  */
 @Command(
         name = "index",
         mixinStandardHelpOptions = true,
         description = "Indexing throughput versus raw embedding throughput; see docs/performance.md.")
 public final class IndexBenchmark implements Callable<Integer> {
-    @Option(names = "--repo", required = true, paramLabel = "DIR", description = "Work tree or bare repository.")
+    @Option(names = "--repo", paramLabel = "DIR", description = "Work tree or bare repository.")
     Path repo;
+
+    @Option(
+            names = "--generate",
+            paramLabel = "FILES",
+            description = "Instead of --repo, generate a repository of this many files (Java, Python, TypeScript, Go).")
+    int generate;
+
+    @Option(names = "--units", defaultValue = "4", description = "Functions per generated file.")
+    int units;
 
     @Option(names = "--rev", defaultValue = "HEAD", paramLabel = "REV", description = "Commit (default: HEAD).")
     String rev;
 
     @Override
     public Integer call() throws IOException {
+        if ((repo == null) == (generate <= 0)) {
+            System.err.println("Give either --repo DIR or --generate FILES.");
+            return 2;
+        }
+        if (repo != null) {
+            return measure();
+        }
+        Path dir = Files.createTempDirectory("magicode-bench-repo");
+        try (GeneratedRepository generated =
+                GeneratedRepository.create(dir, new GeneratedSources(units).files(generate))) {
+            repo = generated.location();
+            return measure();
+        }
+    }
+
+    private int measure() throws IOException {
         Embeddings embeddings = Embeddings.create();
         Embedder embedder = new Embedder(Embeddings.MODEL, embeddings.dimension(), embeddings::embed);
         Path dir = Files.createTempDirectory("magicode-bench-index");

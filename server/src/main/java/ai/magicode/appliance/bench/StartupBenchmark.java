@@ -40,6 +40,7 @@ import picocli.CommandLine.Option;
             LocalizeBenchmark.class,
             IndexBenchmark.class,
             IndexQueryBench.class,
+            IndexUpdateBench.class,
             WebhooksBench.class
         })
 public final class StartupBenchmark implements Runnable {
