@@ -26,6 +26,8 @@ const OPERATIONS = {
   "/repos/{owner}/{repo}/branches/{branch}": ["get"],
   "/repos/{owner}/{repo}/rules/branches/{branch}": ["get"],
   "/repos/{owner}/{repo}/contents/{path}": ["get"],
+  "/repos/{owner}/{repo}/git/trees/{tree_sha}": ["get"],
+  "/repos/{owner}/{repo}/git/blobs/{file_sha}": ["get"],
 };
 
 const spec = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));

@@ -22,6 +22,7 @@ import ai.magicode.appliance.config.IndexConfig;
 import ai.magicode.appliance.console.ConsoleRoutes;
 import ai.magicode.appliance.control.ControlException;
 import ai.magicode.appliance.control.ControlServer;
+import ai.magicode.appliance.git.GitRepository;
 import ai.magicode.appliance.git.HttpSettings;
 import ai.magicode.appliance.git.Workspaces;
 import ai.magicode.appliance.github.DeliveryRecovery;
@@ -451,6 +452,14 @@ public final class Appliance implements AutoCloseable {
      * and {@code contents: read}.
      */
     Optional<Supplier<Workspaces.Workspace>> repository(String tenant, String repo) {
+        return installed(tenant, repo).map(r -> {
+            RepoClient client = reader(tenant, r);
+            return () -> fetch(repo, client);
+        });
+    }
+
+    /** The tenant's repository of this id in the installation mirror, when its installation is active. */
+    private Optional<Installations.Repository> installed(String tenant, String repo) {
         long id;
         try {
             id = Long.parseLong(repo);
@@ -464,22 +473,26 @@ public final class Appliance implements AutoCloseable {
                         .find(r.installationId())
                         .filter(i -> tenant.equals(i.tenant()) && !i.suspended() && !i.removed())
                         .isPresent())
-                .findFirst()
-                .map(r -> () -> {
-                    RepoClient client = gitHub.repository(
-                            tenant, r.installationId(), RepoName.parse(r.fullName()), Map.of("contents", "read"));
-                    return workspaces.fetch(
-                            "index-" + repo,
-                            client.gitUrl(),
-                            Optional.of(client.token().value()),
-                            "HEAD");
-                });
+                .findFirst();
+    }
+
+    /** A client that may only read the repository's contents (the index's token scope). */
+    private RepoClient reader(String tenant, Installations.Repository repository) {
+        return gitHub.repository(
+                tenant, repository.installationId(), RepoName.parse(repository.fullName()), Map.of("contents", "read"));
+    }
+
+    private Workspaces.Workspace fetch(String repo, RepoClient client) {
+        return workspaces.fetch(
+                "index-" + repo, client.gitUrl(), Optional.of(client.token().value()), "HEAD");
     }
 
     /**
-     * Keeps indexes fresh: a push that moves an indexed repository's default branch queues an incremental update
-     * (only the files changed since the indexed commit are read again). Repositories never indexed stay so; an
-     * update already running is followed by one more, so the index ends at the pushed commit or later.
+     * Keeps indexes fresh: a push that moves an indexed repository's default branch queues an incremental update.
+     * The pushed commit's tree is listed through the API and only the files whose blob changed are read (a one-file
+     * push reads one file, whatever the repository's size); many changes, or any failure of the API, fall back to
+     * fetching the repository. Repositories never indexed stay so; an update already running is followed by one
+     * more, so the index ends at the pushed commit or later.
      */
     private void reindexOnPush(GitHubEvent.Push push) {
         if (!push.movesDefaultBranch() || push.context().installationId().isEmpty()) {
@@ -491,10 +504,16 @@ public final class Appliance implements AutoCloseable {
                 .ifPresent(installation -> push.context().repository().ifPresent(repository -> {
                     String tenant = installation.tenant();
                     String repo = String.valueOf(repository.id());
-                    if (indexes.status(tenant, repo).state() != IndexStatus.State.NONE) {
-                        repository(tenant, repo)
-                                .ifPresent(source -> indexes.request(tenant, repo, source, Actor.system()));
+                    if (indexes.status(tenant, repo).state() == IndexStatus.State.NONE) {
+                        return;
                     }
+                    installed(tenant, repo).ifPresent(installed -> {
+                        RepoClient client = reader(tenant, installed);
+                        RepoIndexes.Listing listing = new RepoIndexes.Listing(
+                                maxBytes -> client.tree(push.after(), maxBytes),
+                                file -> GitRepository.text(client.blob(file.blobId())));
+                        indexes.request(tenant, repo, () -> fetch(repo, client), Optional.of(listing), Actor.system());
+                    });
                 }));
     }
 

@@ -146,6 +146,14 @@ public final class GitRepository implements AutoCloseable {
         } catch (IOException e) {
             throw new GitException("Cannot read " + file.path() + " in " + location + ": " + e.getMessage(), e);
         }
+        return text(bytes);
+    }
+
+    /**
+     * A file's bytes as text, however they were read (from a repository, or a blob from the GitHub API): UTF-8
+     * decoded leniently (malformed bytes become U+FFFD); empty for a binary file (a NUL byte in its first 8 KiB).
+     */
+    public static Optional<String> text(byte[] bytes) {
         int sniff = Math.min(bytes.length, 8192);
         for (int i = 0; i < sniff; i++) {
             if (bytes[i] == 0) {

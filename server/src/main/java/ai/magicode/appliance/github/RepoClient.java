@@ -1,6 +1,8 @@
 package ai.magicode.appliance.github;
 
 import ai.magicode.appliance.audit.AuditEvent;
+import ai.magicode.appliance.git.Snapshot;
+import ai.magicode.appliance.git.SourceFile;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -401,6 +403,50 @@ public final class RepoClient {
             }
             throw e;
         }
+    }
+
+    // Git data (reading a commit without cloning it)
+
+    /**
+     * The files of a commit's tree in one recursive listing, as a {@link Snapshot} like a fetched repository's:
+     * submodules and symlinks skipped and counted, files over {@code maxBytes} skipped and counted. Empty when GitHub
+     * truncated the listing (a very large tree): the caller fetches the repository instead.
+     */
+    public Optional<Snapshot> tree(String commit, long maxBytes) {
+        JsonNode json = get("/git/trees/" + encode(commit) + "?recursive=1").json();
+        if (json.path("truncated").asBoolean(false)) {
+            return Optional.empty();
+        }
+        List<SourceFile> files = new ArrayList<>();
+        Map<Snapshot.Skip, Integer> skipped = new java.util.EnumMap<>(Snapshot.Skip.class);
+        for (JsonNode entry : json.path("tree")) {
+            String mode = entry.path("mode").asText("");
+            String type = entry.path("type").asText("");
+            if (type.equals("commit") || mode.equals("160000")) {
+                skipped.merge(Snapshot.Skip.SUBMODULE, 1, Integer::sum);
+            } else if (mode.equals("120000")) {
+                skipped.merge(Snapshot.Skip.SYMLINK, 1, Integer::sum);
+            } else if (type.equals("blob")) {
+                long size = entry.path("size").asLong(0);
+                if (size > maxBytes) {
+                    skipped.merge(Snapshot.Skip.TOO_LARGE, 1, Integer::sum);
+                } else {
+                    files.add(new SourceFile(
+                            entry.path("path").asText(), entry.path("sha").asText(), size));
+                }
+            }
+        }
+        return Optional.of(new Snapshot(commit, List.copyOf(files), Map.copyOf(skipped)));
+    }
+
+    /** A blob's bytes, by its id. */
+    public byte[] blob(String sha) {
+        JsonNode json = get("/git/blobs/" + encode(sha)).json();
+        String content = json.path("content").asText("");
+        if (!"base64".equals(json.path("encoding").asText("base64"))) {
+            return content.getBytes(StandardCharsets.UTF_8);
+        }
+        return Base64.getMimeDecoder().decode(content);
     }
 
     // Plumbing

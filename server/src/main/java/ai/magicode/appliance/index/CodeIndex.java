@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.stream.Stream;
 import org.apache.lucene.analysis.core.WhitespaceAnalyzer;
 import org.apache.lucene.document.Document;
@@ -278,9 +279,45 @@ public final class CodeIndex {
         }
         try {
             if (changed != null) {
-                return incremental(repo, snapshot, changed, started, progress);
+                return incremental(repo::text, snapshot, changed, started, progress);
             }
             return rebuild(repo, snapshot, started, progress);
+        } catch (LockObtainFailedException e) {
+            throw new IndexException("Index " + dir + " is being written by another process; try again later", e);
+        } catch (IOException e) {
+            throw new IndexException("Cannot write index " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Brings an index that holds an earlier commit to {@code snapshot}'s commit without a fetched repository: the
+     * files whose blob differs from the indexed one are read one by one through {@code text} (e.g. blobs from the
+     * GitHub API), so a one-file push reads one file, however large the repository.
+     *
+     * @param snapshot the new commit's tree, listed without its contents
+     * @param maxChanged above this many changed paths, reading them one by one costs more than a fetch
+     * @return empty when the index holds no compatible commit yet or more than {@code maxChanged} paths changed: the
+     *     caller updates from a fetched repository instead
+     */
+    public Optional<IndexStats> updateChanged(
+            Snapshot snapshot,
+            Function<SourceFile, Optional<String>> text,
+            int maxChanged,
+            Consumer<Progress> progress) {
+        long started = System.nanoTime();
+        Optional<Map<String, String>> state = state();
+        if (state.isEmpty()) {
+            return Optional.empty();
+        }
+        if (snapshot.commit().equals(state.get().get("commit"))) {
+            return Optional.of(new IndexStats(snapshot.commit(), "reused", 0, 0, 0, 0, Map.of(), 0, seconds(started)));
+        }
+        Set<String> changed = changedBlobs(snapshot);
+        if (changed.size() > maxChanged) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(incremental(text, snapshot, changed, started, progress));
         } catch (LockObtainFailedException e) {
             throw new IndexException("Index " + dir + " is being written by another process; try again later", e);
         } catch (IOException e) {
@@ -334,7 +371,7 @@ public final class CodeIndex {
         Writer writer;
         try (Directory d = FSDirectory.open(tmp);
                 IndexWriter w = new IndexWriter(d, config())) {
-            writer = new Writer(w, repo, null);
+            writer = new Writer(w, repo::text, null);
             int done = 0;
             for (SourceFile file : snapshot.files()) {
                 writer.add(file);
@@ -357,7 +394,11 @@ public final class CodeIndex {
     }
 
     private IndexStats incremental(
-            GitRepository repo, Snapshot snapshot, Set<String> changed, long started, Consumer<Progress> progress)
+            Function<SourceFile, Optional<String>> text,
+            Snapshot snapshot,
+            Set<String> changed,
+            long started,
+            Consumer<Progress> progress)
             throws IOException {
         Map<String, SourceFile> now = new HashMap<>();
         for (SourceFile file : snapshot.files()) {
@@ -366,7 +407,7 @@ public final class CodeIndex {
         try (Directory d = FSDirectory.open(luceneDir());
                 IndexWriter w = new IndexWriter(d, config().setOpenMode(IndexWriterConfig.OpenMode.APPEND))) {
             try (DirectoryReader before = DirectoryReader.open(w)) {
-                Writer writer = new Writer(w, repo, before);
+                Writer writer = new Writer(w, text, before);
                 int done = 0;
                 for (String path : changed) {
                     w.deleteDocuments(new Term(PATH, path));
@@ -408,7 +449,7 @@ public final class CodeIndex {
     /** Adds files' documents, batching chunk embeddings. */
     private final class Writer {
         private final IndexWriter w;
-        private final GitRepository repo;
+        private final Function<SourceFile, Optional<String>> text;
         private final DirectoryReader previous;
         private final TermHasher hasher = hasher();
         private final List<Document> pending = new ArrayList<>();
@@ -420,9 +461,9 @@ public final class CodeIndex {
         private int reused;
         private long embedNanos;
 
-        Writer(IndexWriter w, GitRepository repo, DirectoryReader previous) {
+        Writer(IndexWriter w, Function<SourceFile, Optional<String>> text, DirectoryReader previous) {
             this.w = w;
-            this.repo = repo;
+            this.text = text;
             this.previous = previous;
         }
 
@@ -450,16 +491,16 @@ public final class CodeIndex {
                 skipped.merge(Snapshot.Skip.VENDORED_OR_GENERATED, 1, Integer::sum);
                 return;
             }
-            Optional<String> text = repo.text(file);
-            if (text.isEmpty()) {
+            Optional<String> content = text.apply(file);
+            if (content.isEmpty()) {
                 skipped.merge(Snapshot.Skip.BINARY, 1, Integer::sum);
                 return;
             }
-            if (RepoPaths.looksGenerated(text.get())) {
+            if (RepoPaths.looksGenerated(content.get())) {
                 skipped.merge(Snapshot.Skip.VENDORED_OR_GENERATED, 1, Integer::sum);
                 return;
             }
-            add(file.path(), file.blobId(), text.get());
+            add(file.path(), file.blobId(), content.get());
         }
 
         /** Adds the documents of one file's text: its file document and one per chunk. */

@@ -6,6 +6,8 @@ import static java.lang.System.Logger.Level.WARNING;
 import ai.magicode.appliance.audit.Actor;
 import ai.magicode.appliance.audit.AuditEvent;
 import ai.magicode.appliance.git.GitException;
+import ai.magicode.appliance.git.Snapshot;
+import ai.magicode.appliance.git.SourceFile;
 import ai.magicode.appliance.git.Workspaces.Workspace;
 import ai.magicode.appliance.store.TenantData;
 import java.nio.file.Files;
@@ -42,6 +44,8 @@ public final class RepoIndexes implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(RepoIndexes.class.getName());
     private static final Pattern TENANT = Pattern.compile("[a-z0-9-]{1,63}");
+    /** Above this many changed files an update fetches the repository rather than reading them one by one. */
+    public static final int MAX_LISTED_CHANGES = 100;
 
     private final Path root;
     private final boolean privacy;
@@ -53,8 +57,11 @@ public final class RepoIndexes implements AutoCloseable {
     private final Map<String, IndexStatus> statuses = new ConcurrentHashMap<>();
     private final Map<String, CodeIndex.Searcher> searchers = new ConcurrentHashMap<>();
     private final Map<String, byte[]> keys = new ConcurrentHashMap<>();
-    /** Updates asked for while one of the same repository was running: it may have fetched before their commit. */
-    private final Map<String, Supplier<Workspace>> again = new HashMap<>();
+    /**
+     * The newest source asked for per repository and not yet taken by an update: a queued update starts from the
+     * newest request, and a request while an update runs (which may have read an older commit) runs it once more.
+     */
+    private final Map<String, Source> pending = new HashMap<>();
 
     private volatile boolean closed;
 
@@ -135,25 +142,58 @@ public final class RepoIndexes implements AutoCloseable {
      * @return the status right after queueing
      */
     public IndexStatus request(String tenant, String repo, Supplier<Workspace> source, Actor actor) {
+        return request(tenant, repo, source, Optional.empty(), actor);
+    }
+
+    /**
+     * Reads a new commit of a repository without fetching it: its tree listed with blob ids and sizes, for a size cap
+     * (empty when the listing is incomplete), and single files read by blob (the GitHub API's git trees and blobs).
+     *
+     * @param tree the commit's tree for a file size cap, as {@code GitRepository.snapshot} lists it
+     * @param text a file's text, empty for a binary file
+     */
+    public record Listing(Function<Long, Optional<Snapshot>> tree, Function<SourceFile, Optional<String>> text) {}
+
+    private record Source(Supplier<Workspace> fetch, Optional<Listing> listing) {}
+
+    /**
+     * {@link #request(String, String, Supplier, Actor)}, reading the changed files through {@code listing} instead
+     * of fetching the repository when the index holds an earlier commit and at most {@value #MAX_LISTED_CHANGES}
+     * files changed — a push of a few files reads those files, not the whole repository. Any failure of the
+     * listing falls back to the fetch.
+     */
+    public IndexStatus request(
+            String tenant, String repo, Supplier<Workspace> fetch, Optional<Listing> listing, Actor actor) {
+        Source source = new Source(fetch, listing);
         String key = key(tenant, repo);
         IndexStatus queued = IndexStatus.queued(Instant.now());
         IndexStatus current;
         synchronized (this) {
             current = statuses.compute(key, (k, status) -> status != null && status.busy() ? status : queued);
-            if (current != queued && current.state() == IndexStatus.State.INDEXING) {
-                again.put(key, source);
-            }
+            pending.put(key, source);
             notifyAll();
         }
         if (current == queued) {
-            start(tenant, repo, source, actor, queued);
+            start(tenant, repo, actor, queued);
         }
         return current;
     }
 
-    private void start(String tenant, String repo, Supplier<Workspace> source, Actor actor, IndexStatus queued) {
-        worker.execute(
-                () -> run(tenant, repo, source, actor, queued.requestedAt().orElseThrow()));
+    private void start(String tenant, String repo, Actor actor, IndexStatus queued) {
+        worker.execute(() -> {
+            Source source;
+            synchronized (this) {
+                source = pending.remove(key(tenant, repo));
+                if (source == null) {
+                    // Forgotten or deleted while queued: nothing to do, and the status is read from disk again.
+                    statuses.remove(key(tenant, repo));
+                    notifyAll();
+                }
+            }
+            if (source != null) {
+                run(tenant, repo, source, actor, queued.requestedAt().orElseThrow());
+            }
+        });
     }
 
     /**
@@ -162,40 +202,48 @@ public final class RepoIndexes implements AutoCloseable {
      */
     private void finish(String tenant, String repo, Actor actor, IndexStatus status) {
         String key = key(tenant, repo);
-        Supplier<Workspace> next;
+        boolean again;
         IndexStatus queued = IndexStatus.queued(Instant.now());
         synchronized (this) {
-            next = closed ? null : again.remove(key);
-            statuses.put(key, next == null ? status : queued);
+            again = !closed && pending.containsKey(key);
+            statuses.put(key, again ? queued : status);
             notifyAll();
         }
-        if (next != null) {
-            start(tenant, repo, next, actor, queued);
+        if (again) {
+            start(tenant, repo, actor, queued);
         }
     }
 
-    private void run(String tenant, String repo, Supplier<Workspace> source, Actor actor, Instant requested) {
+    private void run(String tenant, String repo, Source source, Actor actor, Instant requested) {
         String key = key(tenant, repo);
         long started = System.nanoTime();
         Instant startedAt = Instant.now();
         set(key, IndexStatus.indexing(requested, startedAt, 0, 0, 0, 0));
         AuditEvent.Builder event =
                 AuditEvent.of("index.update", repo).tenant(tenant).actor(actor);
+        Consumer<CodeIndex.Progress> progress = done -> {
+            double seconds = (System.nanoTime() - started) / 1e9;
+            set(
+                    key,
+                    IndexStatus.indexing(
+                            requested,
+                            startedAt,
+                            done.filesDone(),
+                            done.filesTotal(),
+                            done.chunks(),
+                            seconds > 0 ? done.chunks() / seconds : 0));
+        };
         IndexStats stats;
-        try (Workspace workspace = source.get()) {
+        try {
             CodeIndex index = open(tenant, repo, dir(tenant, repo));
-            stats = index.update(workspace.repository(), workspace.commit(), progress -> {
-                double seconds = (System.nanoTime() - started) / 1e9;
-                set(
-                        key,
-                        IndexStatus.indexing(
-                                requested,
-                                startedAt,
-                                progress.filesDone(),
-                                progress.filesTotal(),
-                                progress.chunks(),
-                                seconds > 0 ? progress.chunks() / seconds : 0));
-            });
+            Optional<IndexStats> listed = source.listing().flatMap(listing -> listed(index, listing, progress, key));
+            if (listed.isPresent()) {
+                stats = listed.get();
+            } else {
+                try (Workspace workspace = source.fetch().get()) {
+                    stats = index.update(workspace.repository(), workspace.commit(), progress);
+                }
+            }
         } catch (GitException | IndexException | Embedder.Refused e) {
             fail(tenant, repo, actor, requested, startedAt, event, e.getMessage());
             return;
@@ -222,6 +270,31 @@ public final class RepoIndexes implements AutoCloseable {
         dropSearcher(key);
         finish(tenant, repo, actor, IndexStatus.done(requested, startedAt, Instant.now(), stats));
         LOG.log(INFO, "Indexed " + tenant + "/" + repo + " at " + stats.commit() + ": " + stats.action());
+    }
+
+    /**
+     * The update read through {@code listing}, or empty when the fetch must do it: no index at a commit yet, an
+     * incomplete listing, too many changed files, or any failure of the listing or of reading a file (nothing is
+     * committed to the index then).
+     */
+    private Optional<IndexStats> listed(
+            CodeIndex index, Listing listing, Consumer<CodeIndex.Progress> progress, String key) {
+        if (index.indexedCommit().isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return listing.tree()
+                    .apply(maxFileBytes)
+                    .flatMap(tree -> index.updateChanged(tree, listing.text(), MAX_LISTED_CHANGES, progress));
+        } catch (IndexException | Embedder.Refused e) {
+            throw e;
+        } catch (RuntimeException e) {
+            LOG.log(
+                    INFO,
+                    "Reading the changes of " + key + " through the API failed ("
+                            + e.getClass().getSimpleName() + "); fetching the repository instead");
+            return Optional.empty();
+        }
     }
 
     private void fail(
@@ -324,7 +397,7 @@ public final class RepoIndexes implements AutoCloseable {
      */
     public void forget(String tenant) {
         synchronized (this) {
-            again.keySet().removeIf(repoKey -> repoKey.startsWith(tenant + "/"));
+            pending.keySet().removeIf(repoKey -> repoKey.startsWith(tenant + "/"));
         }
         byte[] key = keys.remove(tenant);
         if (key != null) {
@@ -348,7 +421,7 @@ public final class RepoIndexes implements AutoCloseable {
     public boolean delete(String tenant, String repo, Actor actor) {
         Path dir = dir(tenant, repo);
         synchronized (this) {
-            again.remove(key(tenant, repo));
+            pending.remove(key(tenant, repo));
         }
         statuses.remove(key(tenant, repo));
         dropSearcher(key(tenant, repo));

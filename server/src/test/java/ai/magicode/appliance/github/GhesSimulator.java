@@ -256,6 +256,7 @@ public final class GhesSimulator implements AutoCloseable {
     private final Map<String, String> manifestCodes = new ConcurrentHashMap<>();
     private final Queue faults = new Queue();
     private final List<Recorded> requests = new CopyOnWriteArrayList<>();
+    private final List<String> gitRequests = new CopyOnWriteArrayList<>();
     private final List<String> violations = new CopyOnWriteArrayList<>();
     private final Map<String, String> etags = new ConcurrentHashMap<>();
     private volatile long appId;
@@ -450,6 +451,11 @@ public final class GhesSimulator implements AutoCloseable {
     public GhesSimulator withManifestCode(String code, String pem) {
         manifestCodes.put(code, pem);
         return this;
+    }
+
+    /** Every authorised Git smart HTTP request, as {@code owner/name service}, in order. */
+    public List<String> gitRequests() {
+        return List.copyOf(gitRequests);
     }
 
     /** Every request received, in order. */
@@ -882,6 +888,49 @@ public final class GhesSimulator implements AutoCloseable {
                 }
             }
             return page(fullPath, rules);
+        }
+        if ((m = match(route, "GET /git/trees/([^/?]+)")) != null) {
+            need(token, "contents", "read");
+            String base = api() + "/repos/" + repo.fullName() + "/git/";
+            List<Object> entries = new ArrayList<>();
+            String treeSha = listTree(repo, decodePath(m.group(1)), entry -> {
+                Map<String, Object> fields = new LinkedHashMap<>();
+                fields.put("path", entry.path());
+                fields.put("mode", entry.mode());
+                fields.put("type", entry.type());
+                fields.put("sha", entry.sha());
+                if (entry.type().equals("blob")) {
+                    fields.put("size", entry.size());
+                }
+                fields.put("url", base + (entry.type().equals("blob") ? "blobs/" : "trees/") + entry.sha());
+                entries.add(fields);
+            });
+            return Reply.json(
+                    200,
+                    contract.shape(
+                            "git-tree",
+                            Map.of(
+                                    "sha",
+                                    treeSha,
+                                    "url",
+                                    base + "trees/" + treeSha,
+                                    "truncated",
+                                    false,
+                                    "tree",
+                                    entries)));
+        }
+        if ((m = match(route, "GET /git/blobs/([0-9a-f]{40})")) != null) {
+            need(token, "contents", "read");
+            String sha = m.group(1);
+            byte[] content = readBlob(repo, sha).orElseThrow(() -> new Refusal(404, "Not Found"));
+            Map<String, Object> fields = new LinkedHashMap<>();
+            fields.put("sha", sha);
+            fields.put("node_id", "B_" + sha.substring(0, 12));
+            fields.put("size", content.length);
+            fields.put("url", api() + "/repos/" + repo.fullName() + "/git/blobs/" + sha);
+            fields.put("content", Base64.getMimeEncoder().encodeToString(content));
+            fields.put("encoding", "base64");
+            return Reply.json(200, contract.shape("blob", fields));
         }
         if ((m = match(route, "GET /contents/(.+)")) != null) {
             need(token, "contents", "read");
@@ -1338,6 +1387,7 @@ public final class GhesSimulator implements AutoCloseable {
                     .send();
             return;
         }
+        gitRequests.add(fullName + " " + service);
         try (Repository db = new FileRepositoryBuilder()
                 .setGitDir(repo.gitDir.toFile())
                 .setMustExist(true)
@@ -1421,6 +1471,69 @@ public final class GhesSimulator implements AutoCloseable {
                 .build()) {
             Ref ref = db.exactRef("refs/heads/" + branch);
             return Optional.ofNullable(ref).map(r -> r.getObjectId().name());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** One entry of a recursive tree listing, as GitHub's git trees API describes it. */
+    private record TreeEntry(String path, String mode, String type, String sha, long size) {}
+
+    /**
+     * Lists the tree of {@code treeIsh} (a commit or tree id, or a branch) recursively, directories included, as
+     * GitHub does with {@code recursive=1}; the tree's id.
+     */
+    private static String listTree(Repo repo, String treeIsh, java.util.function.Consumer<TreeEntry> each) {
+        try (Repository db = new FileRepositoryBuilder()
+                        .setGitDir(repo.gitDir.toFile())
+                        .setMustExist(true)
+                        .build();
+                org.eclipse.jgit.lib.ObjectReader reader = db.newObjectReader();
+                org.eclipse.jgit.revwalk.RevWalk walk = new org.eclipse.jgit.revwalk.RevWalk(reader);
+                org.eclipse.jgit.treewalk.TreeWalk tree = new org.eclipse.jgit.treewalk.TreeWalk(reader)) {
+            ObjectId id = db.resolve(treeIsh + "^{tree}");
+            if (id == null) {
+                throw new Refusal(404, "Not Found");
+            }
+            tree.addTree(walk.parseTree(id));
+            tree.setRecursive(false);
+            while (tree.next()) {
+                org.eclipse.jgit.lib.FileMode mode = tree.getFileMode(0);
+                String type = mode == org.eclipse.jgit.lib.FileMode.TREE
+                        ? "tree"
+                        : mode == org.eclipse.jgit.lib.FileMode.GITLINK ? "commit" : "blob";
+                long size = type.equals("blob")
+                        ? reader.getObjectSize(tree.getObjectId(0), org.eclipse.jgit.lib.Constants.OBJ_BLOB)
+                        : 0;
+                each.accept(new TreeEntry(
+                        tree.getPathString(),
+                        String.format("%06o", mode.getBits()),
+                        type,
+                        tree.getObjectId(0).name(),
+                        size));
+                if (type.equals("tree")) {
+                    tree.enterSubtree();
+                }
+            }
+            return id.name();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Optional<byte[]> readBlob(Repo repo, String sha) {
+        try (Repository db = new FileRepositoryBuilder()
+                .setGitDir(repo.gitDir.toFile())
+                .setMustExist(true)
+                .build()) {
+            ObjectId id = ObjectId.fromString(sha);
+            if (!db.getObjectDatabase().has(id)) {
+                return Optional.empty();
+            }
+            org.eclipse.jgit.lib.ObjectLoader loader = db.open(id);
+            return loader.getType() == org.eclipse.jgit.lib.Constants.OBJ_BLOB
+                    ? Optional.of(loader.getBytes())
+                    : Optional.empty();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.locks.LockSupport;
@@ -107,14 +108,38 @@ class RepositoryIndexIT {
                         json -> json.path("state").asText().equals("processed"));
                 assertEquals(
                         1, auditEntries("index.update").size(), "a push to another branch leaves the index as it is");
+                int fetches = ghes.gitRequests().size();
                 push(repoId, "refs/heads/main", before, after);
                 JsonNode updated = awaitJson(
                         "/api/v1/repos/" + repoId + "/index",
                         json -> json.path("state").asText().equals("ready")
                                 && json.path("commit").asText().equals(after));
                 assertEquals("src/shipping/ParcelRouter.java", topHit(repoId, "choose%20carrier"));
+                // The pushed commit was read through the API (its tree, then the one new blob), not fetched.
+                assertEquals(fetches, ghes.gitRequests().size(), "no Git fetch for a one-file push");
+                List<String> read = ghes.requests().stream()
+                        .map(r -> r.method() + " " + r.path())
+                        .filter(r -> r.contains("/git/"))
+                        .toList();
+                assertEquals(
+                        List.of(
+                                "GET /api/v3/repos/acme/shop/git/trees/" + after,
+                                "GET /api/v3/repos/acme/shop/git/blobs/"
+                                        + blob(after, "src/shipping/ParcelRouter.java")),
+                        read);
                 assertEquals(2, auditEntries("index.update").size(), "the first index and the push's: " + updated);
             }
+        }
+    }
+
+    private String blob(String commit, String path) throws Exception {
+        try (ai.magicode.appliance.git.GitRepository repository =
+                ai.magicode.appliance.git.GitRepository.open(dir.resolve("shop.git"))) {
+            return repository.snapshot(commit, Long.MAX_VALUE).files().stream()
+                    .filter(f -> f.path().equals(path))
+                    .findFirst()
+                    .orElseThrow()
+                    .blobId();
         }
     }
 

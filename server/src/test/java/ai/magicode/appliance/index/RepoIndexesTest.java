@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.magicode.appliance.audit.Actor;
 import ai.magicode.appliance.audit.AuditEvent;
 import ai.magicode.appliance.git.GitFixture;
+import ai.magicode.appliance.git.GitRepository;
 import ai.magicode.appliance.git.Workspaces;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -172,6 +173,104 @@ class RepoIndexesTest {
                 indexes.search("acme", "7", "choose carrier for parcel", 1)
                         .getFirst()
                         .path());
+    }
+
+    /** A listing of the origin's current main as the GitHub API would give it; counts the files read. */
+    private RepoIndexes.Listing listing(AtomicInteger reads) {
+        return new RepoIndexes.Listing(
+                maxBytes -> {
+                    try (GitRepository repository = GitRepository.open(dir.resolve("origin.git"))) {
+                        return Optional.of(repository.snapshot(repository.resolve("main"), maxBytes));
+                    }
+                },
+                file -> {
+                    reads.incrementAndGet();
+                    try (GitRepository repository = GitRepository.open(dir.resolve("origin.git"))) {
+                        return repository.text(file);
+                    }
+                });
+    }
+
+    @Test
+    void aPushReadThroughTheListingReadsOnlyTheChangedFileAndFetchesNothing() throws Exception {
+        indexes.request("acme", "42", source(), Actor.user("u"));
+        awaitIdle("acme", "42");
+        origin.file("src/shipping/ParcelRouter.java", "class ParcelRouter { void chooseCarrierForParcel() {} }");
+        String pushed = origin.commit("push");
+        AtomicInteger fetches = new AtomicInteger();
+        AtomicInteger reads = new AtomicInteger();
+        Supplier<Workspaces.Workspace> counted = () -> {
+            fetches.incrementAndGet();
+            return source().get();
+        };
+        indexes.request("acme", "42", counted, Optional.of(listing(reads)), Actor.system());
+        IndexStatus done = awaitIdle("acme", "42");
+        assertEquals(Optional.of(pushed), done.commit(), done.toString());
+        assertEquals(0, fetches.get(), "nothing fetched");
+        assertEquals(1, reads.get(), "only the new file read");
+        assertEquals(
+                "src/shipping/ParcelRouter.java",
+                indexes.search("acme", "42", "choose carrier for parcel", 1)
+                        .getFirst()
+                        .path());
+    }
+
+    @Test
+    void aFailingListingAFirstIndexAndManyChangesAllFallBackToTheFetch() throws Exception {
+        AtomicInteger fetches = new AtomicInteger();
+        AtomicInteger reads = new AtomicInteger();
+        Supplier<Workspaces.Workspace> counted = () -> {
+            fetches.incrementAndGet();
+            return source().get();
+        };
+        // No index yet: the listing is not even asked.
+        indexes.request("acme", "42", counted, Optional.of(listing(reads)), Actor.system());
+        awaitIdle("acme", "42");
+        assertEquals(1, fetches.get());
+        // The API fails half-way: nothing committed from it, the fetch does the update.
+        origin.file("src/a/Alpha.java", "class Alpha { void first() {} }").commit("a");
+        RepoIndexes.Listing broken = new RepoIndexes.Listing(listing(reads).tree(), file -> {
+            throw new IllegalStateException("GitHub answered 502");
+        });
+        indexes.request("acme", "42", counted, Optional.of(broken), Actor.system());
+        IndexStatus afterFailure = awaitIdle("acme", "42");
+        assertEquals(IndexStatus.State.READY, afterFailure.state(), afterFailure.toString());
+        assertEquals(2, fetches.get(), "the fetch took over");
+        // More changed files than the listing reads one by one.
+        for (int i = 0; i <= RepoIndexes.MAX_LISTED_CHANGES; i++) {
+            origin.file("src/many/Many" + i + ".java", "class Many" + i + " {}");
+        }
+        String many = origin.commit("many");
+        indexes.request("acme", "42", counted, Optional.of(listing(reads)), Actor.system());
+        assertEquals(Optional.of(many), awaitIdle("acme", "42").commit());
+        assertEquals(3, fetches.get(), "too many changes for the listing");
+        assertEquals(0, reads.get(), "no file was read one by one");
+    }
+
+    @Test
+    void aQueuedUpdateStartsFromTheNewestRequest() throws Exception {
+        indexes.request("acme", "42", source(), Actor.user("u"));
+        awaitIdle("acme", "42");
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        indexes.request("acme", "6", held(started, release, false), Actor.user("u"));
+        assertTrue(started.await(30, TimeUnit.SECONDS));
+        // Two pushes while repository 42 waits behind another update: the queued update reads the second.
+        origin.file("src/first/First.java", "class First {}");
+        origin.commit("first push");
+        AtomicInteger reads = new AtomicInteger();
+        RepoIndexes.Listing stale = new RepoIndexes.Listing(
+                maxBytes -> {
+                    throw new AssertionError("the older request's listing was used");
+                },
+                file -> Optional.empty());
+        indexes.request("acme", "42", source(), Optional.of(stale), Actor.system());
+        origin.file("src/second/Second.java", "class Second {}");
+        String second = origin.commit("second push");
+        indexes.request("acme", "42", source(), Optional.of(listing(reads)), Actor.system());
+        release.countDown();
+        assertEquals(Optional.of(second), awaitIdle("acme", "42").commit());
+        assertEquals(2, reads.get(), "both pushed files read through the newest listing");
     }
 
     @Test
