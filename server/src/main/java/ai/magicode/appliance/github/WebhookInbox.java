@@ -153,18 +153,18 @@ public final class WebhookInbox implements AutoCloseable {
             count("duplicate");
             return Receipt.DUPLICATE;
         }
-        GitHubEvent parsed;
+        // Only the envelope before the 202 (the lane, repository and installation, and that the body is a JSON
+        // object); the workers read the whole event.
+        GitHubEvent.Context context;
         try {
-            parsed = parser.parse(event, body);
+            context = parser.envelope(body);
         } catch (WebhookException e) {
             keepMalformed(event, guid, body, e.getMessage(), requestId);
             return Receipt.MALFORMED;
         }
-        String repository = parsed.context()
-                .repository()
-                .map(GitHubEvent.Repository::fullName)
-                .orElse("");
-        long installation = parsed.context().installationId().orElse(0);
+        String repository =
+                context.repository().map(GitHubEvent.Repository::fullName).orElse("");
+        long installation = context.installationId().orElse(0);
         Instant now = Instant.now();
         Optional<Delivery> stored = journal.commit(changes -> {
             if (changes.find(guid).isPresent()) {
@@ -174,7 +174,7 @@ public final class WebhookInbox implements AutoCloseable {
                     changes.nextSeq(),
                     guid,
                     event,
-                    lane(parsed),
+                    lane(context),
                     repository,
                     installation,
                     Delivery.State.PENDING,
@@ -430,8 +430,7 @@ public final class WebhookInbox implements AutoCloseable {
         return journal.commits();
     }
 
-    private static String lane(GitHubEvent event) {
-        GitHubEvent.Context context = event.context();
+    private static String lane(GitHubEvent.Context context) {
         if (context.repository().isPresent()) {
             return "repo:" + context.repository().get().id();
         }
