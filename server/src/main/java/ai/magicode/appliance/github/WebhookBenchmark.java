@@ -56,6 +56,9 @@ public final class WebhookBenchmark {
      * @param deliveriesPerCommit deliveries (and processed marks) per store commit: the group-commit batch
      * @param inProcessPerSecond deliveries/s accepted by calling the inbox in-process (no HTTP)
      * @param inProcessP99Millis their p99 latency
+     * @param webhookCpuMicros CPU time of the whole process (load clients included) per webhook request
+     * @param noopCpuMicros the same per no-op request
+     * @param inProcessCpuMicros the same per in-process delivery
      */
     public record Result(
             double webhooksPerSecond,
@@ -64,7 +67,10 @@ public final class WebhookBenchmark {
             double noopP99Millis,
             double deliveriesPerCommit,
             double inProcessPerSecond,
-            double inProcessP99Millis) {
+            double inProcessP99Millis,
+            double webhookCpuMicros,
+            double noopCpuMicros,
+            double inProcessCpuMicros) {
         public double ratio() {
             return webhooksPerSecond / noopPerSecond;
         }
@@ -91,8 +97,8 @@ public final class WebhookBenchmark {
                 direct(inbox, secret, sequence, Duration.ofSeconds(3), connections); // warm-up
                 Slice inProcess = direct(inbox, secret, sequence, slice.multipliedBy(rounds), connections);
                 out.printf(
-                        "in-process (WebhookInbox.receive, %d threads): %.0f/s, p99 %.1f ms%n",
-                        connections, inProcess.perSecond(), p99(inProcess.latencies()));
+                        "in-process (WebhookInbox.receive, %d threads): %.0f/s, p99 %.1f ms, CPU %.0f µs per delivery%n",
+                        connections, inProcess.perSecond(), p99(inProcess.latencies()), inProcess.cpuMicros());
                 WebServer server = WebServer.builder()
                         .host("127.0.0.1")
                         .port(0)
@@ -118,16 +124,27 @@ public final class WebhookBenchmark {
                     List<Long> noopLatencies = new ArrayList<>();
                     double webhookTotal = 0;
                     double noopTotal = 0;
+                    double webhookCpu = 0;
+                    double noopCpu = 0;
                     for (int round = 0; round < rounds; round++) {
                         Slice w = load(webhooks, sequence, slice, connections);
                         Slice n = load(noop, sequence, slice, connections);
                         webhookLatencies.addAll(w.latencies());
                         noopLatencies.addAll(n.latencies());
                         out.printf(
-                                "round %d: webhooks %.0f/s (p99 %.1f ms), no-op %.0f/s (p99 %.1f ms)%n",
-                                round + 1, w.perSecond(), p99(w.latencies()), n.perSecond(), p99(n.latencies()));
+                                "round %d: webhooks %.0f/s (p99 %.1f ms, CPU %.0f µs/request), no-op %.0f/s (p99 %.1f"
+                                        + " ms, CPU %.0f µs/request)%n",
+                                round + 1,
+                                w.perSecond(),
+                                p99(w.latencies()),
+                                w.cpuMicros(),
+                                n.perSecond(),
+                                p99(n.latencies()),
+                                n.cpuMicros());
                         webhookTotal += w.perSecond();
                         noopTotal += n.perSecond();
+                        webhookCpu += w.cpuMicros();
+                        noopCpu += n.cpuMicros();
                     }
                     long deliveries = inbox.deliveries().size() - deliveriesBefore;
                     long commits = inbox.commits() - commitsBefore;
@@ -138,7 +155,10 @@ public final class WebhookBenchmark {
                             p99(noopLatencies),
                             commits == 0 ? 0 : 2.0 * deliveries / commits,
                             inProcess.perSecond(),
-                            p99(inProcess.latencies()));
+                            p99(inProcess.latencies()),
+                            webhookCpu / rounds,
+                            noopCpu / rounds,
+                            inProcess.cpuMicros());
                     out.printf(
                             "signed deliveries accepted durably: %.0f/s, p99 %.1f ms; no-op route: %.0f/s, p99 %.1f ms;"
                                     + " ratio %.2f (%d connections, %.1f store writes per commit)%n",
@@ -149,6 +169,10 @@ public final class WebhookBenchmark {
                             result.ratio(),
                             connections,
                             result.deliveriesPerCommit());
+                    out.printf(
+                            "process CPU per request (load clients included): webhooks %.0f µs, no-op %.0f µs,"
+                                    + " in-process %.0f µs%n",
+                            result.webhookCpuMicros(), result.noopCpuMicros(), result.inProcessCpuMicros());
                     if (DROPPED.get() > 0) {
                         out.printf(
                                 "requests lost to closed keep-alive connections (not measured): %d%n", DROPPED.get());
@@ -163,7 +187,15 @@ public final class WebhookBenchmark {
         }
     }
 
-    private record Slice(double perSecond, List<Long> latencies) {}
+    /** A measured slice; {@code cpuMicros} is the process's CPU time during it divided by the requests done. */
+    private record Slice(double perSecond, List<Long> latencies, double cpuMicros) {}
+
+    private static long processCpuNanos() {
+        return java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                        instanceof com.sun.management.OperatingSystemMXBean os
+                ? os.getProcessCpuTime()
+                : 0;
+    }
 
     /** Requests lost to closed keep-alive connections that a run tolerates (each is reported, not measured). */
     private static final int MAX_DROPPED = 10;
@@ -173,6 +205,7 @@ public final class WebhookBenchmark {
     /** Deliveries/s and latencies of {@code threads} virtual threads verifying and handing deliveries to the inbox. */
     private static Slice direct(
             WebhookInbox inbox, WebhookSecret secret, AtomicLong sequence, Duration duration, int threads) {
+        long cpu = processCpuNanos();
         long start = System.nanoTime();
         long end = start + duration.toNanos();
         List<Future<long[]>> results = new ArrayList<>();
@@ -203,11 +236,12 @@ public final class WebhookBenchmark {
                 }));
             }
         }
-        return slice(results, start);
+        return slice(results, start, cpu);
     }
 
     /** Requests/s and per-request latencies that {@code connections} keep-alive clients get in {@code duration}. */
     private static Slice load(URI uri, AtomicLong sequence, Duration duration, int connections) {
+        long cpu = processCpuNanos();
         long start = System.nanoTime();
         long end = start + duration.toNanos();
         List<Future<long[]>> results = new ArrayList<>();
@@ -254,10 +288,10 @@ public final class WebhookBenchmark {
                 }));
             }
         }
-        return slice(results, start);
+        return slice(results, start, cpu);
     }
 
-    private static Slice slice(List<Future<long[]>> results, long start) {
+    private static Slice slice(List<Future<long[]>> results, long start, long cpu) {
         List<Long> latencies = new ArrayList<>();
         for (Future<long[]> result : results) {
             try {
@@ -268,7 +302,9 @@ public final class WebhookBenchmark {
                 throw new IllegalStateException("a load client failed: " + e.getMessage(), e);
             }
         }
-        return new Slice(latencies.size() / ((System.nanoTime() - start) / 1e9), latencies);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        double cpuMicros = latencies.isEmpty() ? 0 : (processCpuNanos() - cpu) / 1e3 / latencies.size();
+        return new Slice(latencies.size() / seconds, latencies, cpuMicros);
     }
 
     /** An {@code issues} delivery of about 2 KB, like a real one's interesting part. */
