@@ -636,6 +636,9 @@ public final class GhesSimulator implements AutoCloseable {
 
     /** Delivers an event about {@code repo}: its repository, installation and {@code sender} laid over the example. */
     private String deliverAbout(Repo repo, String event, String action, String sender, Map<String, ?> subject) {
+        if (webhookUrl == null) {
+            return null; // an App without a webhook URL gets no deliveries
+        }
         Map<String, Object> overlay = new LinkedHashMap<>(subject);
         overlay.put("repository", repositoryPayload(repo));
         overlay.put("installation", Map.of("id", repo.installationId, "node_id", "MDIz" + repo.installationId));
@@ -708,6 +711,9 @@ public final class GhesSimulator implements AutoCloseable {
     }
 
     private void deliverPush(Repo repo, Repository db, ReceiveCommand command) {
+        if (webhookUrl == null) {
+            return;
+        }
         String before = command.getOldId().name();
         String after = command.getNewId().name();
         List<Object> commits = new ArrayList<>();
