@@ -1,6 +1,7 @@
 package ai.magicode.appliance.github;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.magicode.appliance.Appliance;
@@ -132,6 +133,95 @@ class GhesWebhooksIT {
         assertEquals(202, attempts.getFirst().path("status_code").asInt(), attempts.toString());
         assertTrue(attempts.getFirst().path("redelivery").asBoolean(), attempts.toString());
         assertEquals(guid, attempts.getFirst().path("guid").asText());
+    }
+
+    /**
+     * The deliveries of changes the appliance's own client makes (a push through the push guard, a pull request
+     * opened, replied to and closed through the REST client), caught by a plain receiver: GitHub's headers, a
+     * signature over the exact body, and payloads the appliance's parser reads as the change that was made.
+     */
+    @Test
+    void changesMadeThroughTheApiAndGitAreDeliveredWithGitHubsHeadersAndSignature() throws Exception {
+        List<Map<String, String>> received = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<byte[]> bodies = new java.util.concurrent.CopyOnWriteArrayList<>();
+        io.helidon.webserver.WebServer receiver = io.helidon.webserver.WebServer.builder()
+                .host("127.0.0.1")
+                .port(0)
+                .routing(routing -> routing.post("/hook", (req, res) -> {
+                    Map<String, String> headers = new HashMap<>();
+                    req.headers().forEach(h -> headers.put(h.name().toLowerCase(java.util.Locale.ROOT), h.get()));
+                    bodies.add(req.content().as(byte[].class));
+                    received.add(headers);
+                    res.status(io.helidon.http.Status.ACCEPTED_202).send();
+                }))
+                .build()
+                .start();
+        Path local = dir.resolve("local.git");
+        String fix;
+        try (GitFixture repo = GitFixture.create(local, true)) {
+            fix = repo.file("fix.txt", "fixed\n").commit("fix");
+        }
+        try (GitHubHarness harness = new GitHubHarness(ghes, dir.resolve("harness"))) {
+            ghes.withWebhook(URI.create("http://127.0.0.1:" + receiver.port() + "/hook"), SECRET);
+            RepoClient shop = harness.github.repository(
+                    "acme",
+                    INSTALLATION,
+                    RepoName.parse("acme/shop"),
+                    Map.of("contents", "write", "pull_requests", "write", "issues", "write"));
+            PushGuard guard = new PushGuard("magicode/", harness.store, harness.audit::add);
+            assertInstanceOf(PushGuard.Pushed.class, guard.push(shop, local, fix, "magicode/fix-1", false));
+            RepoClient.PullRequest pr = shop.createPullRequest("magicode/fix-1", "main", "Fix", "Fixes it.", true);
+            long comment = ghes.repo("acme/shop").reviewComment(pr.number(), "fix.txt", 1, "Why?");
+            shop.replyToReviewComment(pr.number(), comment, "Because.");
+            shop.updatePullRequest(pr.number(), Optional.empty(), Optional.empty(), Optional.of("closed"));
+
+            await("five deliveries", () -> received.size() == 5);
+            EventParser parser = new EventParser(25L << 20);
+            List<GitHubEvent> events = new java.util.ArrayList<>();
+            for (int i = 0; i < received.size(); i++) {
+                Map<String, String> headers = received.get(i);
+                byte[] body = bodies.get(i);
+                assertTrue(
+                        WebhookSignature.verify(
+                                SECRET.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                                body,
+                                headers.get("x-hub-signature-256")),
+                        headers.toString());
+                assertEquals(String.valueOf(GhesSimulator.HOOK_ID), headers.get("x-github-hook-id"));
+                assertEquals("integration", headers.get("x-github-hook-installation-target-type"));
+                assertEquals(String.valueOf(GitHubHarness.APP_ID), headers.get("x-github-hook-installation-target-id"));
+                assertEquals(ghes.deliveredGuids().get(i), headers.get("x-github-delivery"));
+                events.add(parser.parse(headers.get("x-github-event"), body));
+            }
+            GitHubEvent.Push push = assertInstanceOf(GitHubEvent.Push.class, events.get(0));
+            assertEquals("refs/heads/magicode/fix-1", push.ref());
+            assertEquals(fix, push.after());
+            assertTrue(push.created() && push.commits() == 1, push.toString());
+            GitHubEvent.PullRequest opened = assertInstanceOf(GitHubEvent.PullRequest.class, events.get(1));
+            assertEquals(
+                    List.of("opened", String.valueOf(pr.number()), "magicode/fix-1", fix),
+                    List.of(
+                            opened.context().action(),
+                            String.valueOf(opened.number()),
+                            opened.head().ref(),
+                            opened.head().sha()));
+            GitHubEvent.PullRequestReviewComment asked =
+                    assertInstanceOf(GitHubEvent.PullRequestReviewComment.class, events.get(2));
+            assertEquals("reviewer", asked.comment().author().login());
+            GitHubEvent.PullRequestReviewComment answered =
+                    assertInstanceOf(GitHubEvent.PullRequestReviewComment.class, events.get(3));
+            assertEquals(comment, answered.inReplyTo().orElseThrow());
+            GitHubEvent.PullRequest closed = assertInstanceOf(GitHubEvent.PullRequest.class, events.get(4));
+            assertEquals("closed", closed.context().action());
+            for (GitHubEvent event : events) {
+                assertEquals(
+                        ghes.repo("acme/shop").id(),
+                        event.context().repository().orElseThrow().id());
+                assertEquals(INSTALLATION, event.context().installationId().orElseThrow());
+            }
+        } finally {
+            receiver.stop();
+        }
     }
 
     /** Starts the appliance on {@code port}, with the webhook secret or without; returns the port. */
