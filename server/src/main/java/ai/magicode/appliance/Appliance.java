@@ -187,7 +187,7 @@ public final class Appliance implements AutoCloseable {
         this.pushGuard = new PushGuard(config.github().branchPrefix(), store, audit::append, gitHttp);
         this.webhookSecret = new WebhookSecret(vault);
         config.webhooks().secretFile().ifPresent(webhookSecret::importFile);
-        this.webhooks = new WebhookInbox(config.webhooks(), store, audit::append);
+        this.webhooks = new WebhookInbox(config.webhooks(), store, audit::append, audit::appendAsync);
         ProviderKeys.importKeys(config.llm(), vault);
         Catalogue catalogue = Catalogue.load(config.llm());
         this.llmUsage = new Usage(store);

@@ -42,5 +42,8 @@ final class WebhooksBench implements Runnable {
                 result.webhookP99Millis(),
                 result.ratio() > 0.5 ? "met" : "MISSED",
                 result.ratio());
+        System.out.printf(
+                "in-process (no HTTP): %.0f/s, p99 %.1f ms, %.0f µs CPU per delivery%n",
+                result.inProcessPerSecond(), result.inProcessP99Millis(), result.inProcessCpuMicros());
     }
 }

@@ -15,15 +15,17 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
  * The inbox's durable state in the store (section {@code github.webhooks}) with group commit: every change runs on
  * one writer thread, which takes all changes queued meanwhile, applies them and stores them in one atomic commit,
- * then releases their callers. A commit that added deliveries releases its callers only once a second thread has
- * reported them (the inbox audits them, with an fsync of the audit log); meanwhile the writer already stores the next
- * batch, so the store's commit and the audit log's sync overlap instead of adding up. Deliveries sit in pages so that
+ * then releases their callers. A commit that added deliveries hands them to the inbox, which queues their audit entry
+ * without waiting; the callers are released by whoever completes that entry's future (the audit log's writer, after
+ * its fsync), while the writer already stores the next batch. So the store's commit and the audit log's sync overlap
+ * instead of adding up, and a waiting request is woken by the audit writer directly. Changes whose callers need not
+ * wait (the workers' processed marks) are {@linkplain #submit submitted}: they join the next batch's commit, and
+ * their order among each other and with every other change is the queue's. Deliveries sit in pages so that
  * a commit stores one page, not the whole history; new pages hold {@value #PAGE} deliveries (storing a page costs a
  * lookup per delivery in it), pages of stores written before hold 1024. Readers see only committed deliveries.
  */
@@ -34,13 +36,11 @@ final class DeliveryJournal implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(DeliveryJournal.class.getName());
 
     private final ApplianceStore store;
-    private final Consumer<List<Delivery>> added;
+    private final Function<List<Delivery>, CompletableFuture<?>> added;
     private final Pages pages;
     private final ConcurrentHashMap<String, Delivery> committed = new ConcurrentHashMap<>();
     private final LinkedBlockingQueue<Task<?>> queue = new LinkedBlockingQueue<>();
     private final Thread writer;
-    private final LinkedBlockingQueue<Reported> reports = new LinkedBlockingQueue<>();
-    private final Thread reporter;
     private final Object enqueue = new Object();
     private volatile RuntimeException broken;
     private boolean closed;
@@ -122,16 +122,12 @@ final class DeliveryJournal implements AutoCloseable {
 
     private record Task<R>(Function<Changes, R> change, CompletableFuture<R> done) {}
 
-    /** A committed batch whose callers wait until the deliveries it added are reported ({@code added} null: stop). */
-    private record Reported(
-            List<Delivery> added, List<Task<?>> batch, List<Object> results, List<Throwable> failures) {}
-
     /**
-     * @param added told, on the reporting thread after each commit and before any of its callers is released, of the
-     *     deliveries one or more commits added; when it throws, their callers fail (the inbox audits acceptances
-     *     here, one entry per call, so that the audit log's sync is shared as the store's is)
+     * @param added told, on the writer after each commit that added deliveries, of those deliveries; it must not
+     *     block, and the commit's callers are released when its future completes (failed: they fail). The inbox
+     *     queues the acceptances' audit entry here, so that the audit log's sync is shared as the store's is.
      */
-    DeliveryJournal(ApplianceStore store, Consumer<List<Delivery>> added) {
+    DeliveryJournal(ApplianceStore store, Function<List<Delivery>, CompletableFuture<?>> added) {
         this.store = store;
         this.added = added;
         this.pages = store.section(SECTION, Pages.class, Pages::new);
@@ -142,8 +138,6 @@ final class DeliveryJournal implements AutoCloseable {
             }
         }
         this.writer = Thread.ofPlatform().name("webhook-journal").daemon().start(this::write);
-        this.reporter =
-                Thread.ofPlatform().name("webhook-journal-report").daemon().start(this::report);
     }
 
     /** All committed deliveries in arrival order (a snapshot). */
@@ -169,6 +163,24 @@ final class DeliveryJournal implements AutoCloseable {
      * @throws WebhookException when the journal is closed or a commit failed
      */
     <R> R commit(Function<Changes, R> change) {
+        CompletableFuture<R> done = submit(change);
+        try {
+            return done.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new WebhookException("The webhook inbox could not commit", e.getCause());
+        }
+    }
+
+    /**
+     * Queues {@code change} for the writer's next commit without waiting for it.
+     *
+     * @return completes with the change's result once its changes are durable, or fails when the commit fails
+     * @throws WebhookException when the journal is closed or a commit failed
+     */
+    <R> CompletableFuture<R> submit(Function<Changes, R> change) {
         CompletableFuture<R> done = new CompletableFuture<>();
         synchronized (enqueue) {
             if (closed) {
@@ -179,14 +191,7 @@ final class DeliveryJournal implements AutoCloseable {
             }
             queue.add(new Task<>(change, done));
         }
-        try {
-            return done.join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            throw new WebhookException("The webhook inbox could not commit", e.getCause());
-        }
+        return done;
     }
 
     private void write() {
@@ -236,48 +241,28 @@ final class DeliveryJournal implements AutoCloseable {
         committed.putAll(written);
         if (changes.added.isEmpty()) {
             release(batch, results, failures);
-        } else {
-            reports.add(new Reported(List.copyOf(changes.added), List.copyOf(batch), results, failures));
+            return;
         }
-    }
-
-    /** The reporting thread: tells {@code added} of the deliveries of all batches committed meanwhile, at once. */
-    private void report() {
-        List<Reported> pending = new ArrayList<>();
-        while (true) {
-            pending.clear();
-            try {
-                pending.add(reports.take());
-            } catch (InterruptedException e) {
+        List<Task<?>> waiting = List.copyOf(batch);
+        CompletableFuture<?> reported;
+        try {
+            reported = added.apply(List.copyOf(changes.added));
+        } catch (RuntimeException e) {
+            reported = CompletableFuture.failedFuture(e);
+        }
+        // Runs on the thread that completes the report (the audit writer): it only completes futures.
+        reported.whenComplete((ignored, e) -> {
+            if (e == null) {
+                release(waiting, results, failures);
                 return;
             }
-            reports.drainTo(pending);
-            boolean stop = pending.removeIf(reported -> reported.added() == null);
-            if (!pending.isEmpty()) {
-                List<Delivery> all = new ArrayList<>();
-                pending.forEach(reported -> all.addAll(reported.added()));
-                WebhookException failure = null;
-                try {
-                    added.accept(List.copyOf(all));
-                } catch (RuntimeException e) {
-                    failure = e instanceof WebhookException w
-                            ? w
-                            : new WebhookException(
-                                    "The webhook inbox could not record the delivery: " + e.getMessage(), e);
-                }
-                for (Reported reported : pending) {
-                    if (failure == null) {
-                        release(reported.batch(), reported.results(), reported.failures());
-                    } else {
-                        WebhookException cause = failure;
-                        reported.batch().forEach(task -> task.done().completeExceptionally(cause));
-                    }
-                }
-            }
-            if (stop) {
-                return;
-            }
-        }
+            Throwable cause = e instanceof CompletionException ? e.getCause() : e;
+            WebhookException failure = cause instanceof WebhookException w
+                    ? w
+                    : new WebhookException(
+                            "The webhook inbox could not record the delivery: " + cause.getMessage(), cause);
+            waiting.forEach(task -> task.done().completeExceptionally(failure));
+        });
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
@@ -292,7 +277,7 @@ final class DeliveryJournal implements AutoCloseable {
         }
     }
 
-    /** Lets queued changes commit and be reported, then stops the writer and the reporting thread. */
+    /** Lets queued changes commit, then stops the writer (callers still waiting for a report are released by it). */
     @Override
     public void close() {
         synchronized (enqueue) {
@@ -304,8 +289,6 @@ final class DeliveryJournal implements AutoCloseable {
         }
         try {
             writer.join();
-            reports.add(new Reported(null, null, null, null));
-            reporter.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

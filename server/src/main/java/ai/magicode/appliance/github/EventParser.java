@@ -7,14 +7,19 @@ import ai.magicode.appliance.github.GitHubEvent.Repository;
 import ai.magicode.appliance.github.GitHubEvent.User;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 
 /**
  * Reads webhook payloads into {@link GitHubEvent}s. Tolerant by design: real payloads differ from the published
@@ -22,7 +27,12 @@ import java.util.OptionalLong;
  * missing or oddly typed field becomes an empty value. Only a body that is not a JSON object is refused.
  */
 public final class EventParser {
+    /** The top-level fields {@link #envelope} reads. */
+    private static final Set<String> ENVELOPE = Set.of("action", "repository", "installation", "sender");
+
     private final ObjectMapper json;
+    /** Reads one value in the middle of a stream (the mapper's reader would insist on the end of input after it). */
+    private final ObjectReader value;
 
     /** @param maxBodyBytes the largest body the inbox accepts; strings up to that length are read */
     public EventParser(long maxBodyBytes) {
@@ -33,6 +43,7 @@ public final class EventParser {
                         .build())
                 .build();
         this.json = new ObjectMapper(factory).enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+        this.value = json.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     }
 
     /**
@@ -182,6 +193,41 @@ public final class EventParser {
             }
             default -> throw new WebhookException("The event type is not one the inbox accepts");
         };
+    }
+
+    /**
+     * Reads only what the inbox needs before it acknowledges a delivery: the context (action, repository,
+     * installation, sender), equal to {@link #parse}'s, and whether the body is a JSON object at all. It streams over
+     * the body, building values only for those four top-level fields, so a large payload's issue text, commits or
+     * diffs are tokenised (that is the syntax check) but never turned into objects.
+     *
+     * @throws WebhookException exactly when {@link #parse} would refuse the body
+     */
+    Context envelope(byte[] body) {
+        ObjectNode fields = json.createObjectNode();
+        try (JsonParser in = json.createParser(body)) {
+            if (in.nextToken() != JsonToken.START_OBJECT) {
+                throw new WebhookException("The body is not a JSON object");
+            }
+            for (JsonToken token = in.nextToken(); token == JsonToken.FIELD_NAME; token = in.nextToken()) {
+                String name = in.currentName();
+                in.nextToken();
+                if (ENVELOPE.contains(name)) {
+                    // Last one wins, as in the tree parse() reads.
+                    fields.set(name, value.readTree(in));
+                } else {
+                    in.skipChildren();
+                }
+            }
+            if (in.nextToken() != null) {
+                throw new WebhookException("The body is not valid JSON");
+            }
+        } catch (JacksonException e) {
+            throw new WebhookException("The body is not valid JSON");
+        } catch (java.io.IOException e) {
+            throw new WebhookException("The body could not be read as JSON");
+        }
+        return context(fields);
     }
 
     private static Context context(JsonNode root) {

@@ -38,6 +38,8 @@ import java.util.stream.Stream;
  * The figures of {@code magicode bench webhooks}: signed deliveries accepted durably per second (signature checked,
  * stored in the store's group commit and audited before the 202, processed in the background meanwhile) and their
  * p99 latency, against a no-op route that reads the same body on the same listener, measured alternately in one run.
+ * Before the HTTP rounds, the same deliveries go straight into {@link WebhookInbox#receive} (signature checked) from as
+ * many virtual threads as there are connections: the inbox's own figure, less sensitive to a loaded machine.
  */
 public final class WebhookBenchmark {
     private static final byte[] SECRET = "bench-webhook-secret".getBytes(StandardCharsets.UTF_8);
@@ -52,13 +54,23 @@ public final class WebhookBenchmark {
      * @param noopPerSecond requests/s of the no-op route
      * @param noopP99Millis its p99 latency
      * @param deliveriesPerCommit deliveries (and processed marks) per store commit: the group-commit batch
+     * @param inProcessPerSecond deliveries/s accepted by calling the inbox in-process (no HTTP)
+     * @param inProcessP99Millis their p99 latency
+     * @param webhookCpuMicros CPU time of the whole process (load clients included) per webhook request
+     * @param noopCpuMicros the same per no-op request
+     * @param inProcessCpuMicros the same per in-process delivery
      */
     public record Result(
             double webhooksPerSecond,
             double webhookP99Millis,
             double noopPerSecond,
             double noopP99Millis,
-            double deliveriesPerCommit) {
+            double deliveriesPerCommit,
+            double inProcessPerSecond,
+            double inProcessP99Millis,
+            double webhookCpuMicros,
+            double noopCpuMicros,
+            double inProcessCpuMicros) {
         public double ratio() {
             return webhooksPerSecond / noopPerSecond;
         }
@@ -77,17 +89,23 @@ public final class WebhookBenchmark {
                 AuditLog audit = AuditLog.open(dir.resolve("audit"), AuditConfig.defaults(), WebhookBenchmark::seed)) {
             Vault vault = Vault.open(store, MasterKeySource.file(dir), audit::append);
             vault.put(AuditEvent.PLATFORM, WebhookSecret.NAME, SECRET, ai.magicode.appliance.audit.Actor.system(), "-");
-            try (WebhookInbox inbox = new WebhookInbox(WebhookConfig.defaults(), store, audit::append)) {
+            try (WebhookInbox inbox =
+                    new WebhookInbox(WebhookConfig.defaults(), store, audit::append, audit::appendAsync)) {
                 inbox.start();
+                WebhookSecret secret = new WebhookSecret(vault);
+                AtomicLong sequence = new AtomicLong();
+                direct(inbox, secret, sequence, Duration.ofSeconds(3), connections); // warm-up
+                Slice inProcess = direct(inbox, secret, sequence, slice.multipliedBy(rounds), connections);
+                out.printf(
+                        "in-process (WebhookInbox.receive, %d threads): %.0f/s, p99 %.1f ms, CPU %.0f µs per delivery%n",
+                        connections, inProcess.perSecond(), p99(inProcess.latencies()), inProcess.cpuMicros());
                 WebServer server = WebServer.builder()
                         .host("127.0.0.1")
                         .port(0)
                         .routing(routing -> {
                             routing.addFilter(new RequestIds());
                             new Problems(25L << 20).register(routing);
-                            routing.register(
-                                    "/webhooks",
-                                    new WebhookRoutes(inbox, new WebhookSecret(vault), 25L << 20, audit::append));
+                            routing.register("/webhooks", new WebhookRoutes(inbox, secret, 25L << 20, audit::append));
                             routing.post("/noop", Access.open((req, res) -> {
                                 req.content().as(byte[].class);
                                 res.status(Status.ACCEPTED_202).send("{\"status\":\"accepted\"}");
@@ -98,7 +116,6 @@ public final class WebhookBenchmark {
                 try {
                     URI webhooks = URI.create("http://127.0.0.1:" + server.port() + "/webhooks/github");
                     URI noop = URI.create("http://127.0.0.1:" + server.port() + "/noop");
-                    AtomicLong sequence = new AtomicLong();
                     load(webhooks, sequence, Duration.ofSeconds(3), connections); // warm-up both paths
                     load(noop, sequence, Duration.ofSeconds(3), connections);
                     long deliveriesBefore = inbox.deliveries().size();
@@ -107,16 +124,27 @@ public final class WebhookBenchmark {
                     List<Long> noopLatencies = new ArrayList<>();
                     double webhookTotal = 0;
                     double noopTotal = 0;
+                    double webhookCpu = 0;
+                    double noopCpu = 0;
                     for (int round = 0; round < rounds; round++) {
                         Slice w = load(webhooks, sequence, slice, connections);
                         Slice n = load(noop, sequence, slice, connections);
                         webhookLatencies.addAll(w.latencies());
                         noopLatencies.addAll(n.latencies());
                         out.printf(
-                                "round %d: webhooks %.0f/s (p99 %.1f ms), no-op %.0f/s (p99 %.1f ms)%n",
-                                round + 1, w.perSecond(), p99(w.latencies()), n.perSecond(), p99(n.latencies()));
+                                "round %d: webhooks %.0f/s (p99 %.1f ms, CPU %.0f µs/request), no-op %.0f/s (p99 %.1f"
+                                        + " ms, CPU %.0f µs/request)%n",
+                                round + 1,
+                                w.perSecond(),
+                                p99(w.latencies()),
+                                w.cpuMicros(),
+                                n.perSecond(),
+                                p99(n.latencies()),
+                                n.cpuMicros());
                         webhookTotal += w.perSecond();
                         noopTotal += n.perSecond();
+                        webhookCpu += w.cpuMicros();
+                        noopCpu += n.cpuMicros();
                     }
                     long deliveries = inbox.deliveries().size() - deliveriesBefore;
                     long commits = inbox.commits() - commitsBefore;
@@ -125,7 +153,12 @@ public final class WebhookBenchmark {
                             p99(webhookLatencies),
                             noopTotal / rounds,
                             p99(noopLatencies),
-                            commits == 0 ? 0 : 2.0 * deliveries / commits);
+                            commits == 0 ? 0 : 2.0 * deliveries / commits,
+                            inProcess.perSecond(),
+                            p99(inProcess.latencies()),
+                            webhookCpu / rounds,
+                            noopCpu / rounds,
+                            inProcess.cpuMicros());
                     out.printf(
                             "signed deliveries accepted durably: %.0f/s, p99 %.1f ms; no-op route: %.0f/s, p99 %.1f ms;"
                                     + " ratio %.2f (%d connections, %.1f store writes per commit)%n",
@@ -136,6 +169,10 @@ public final class WebhookBenchmark {
                             result.ratio(),
                             connections,
                             result.deliveriesPerCommit());
+                    out.printf(
+                            "process CPU per request (load clients included): webhooks %.0f µs, no-op %.0f µs,"
+                                    + " in-process %.0f µs%n",
+                            result.webhookCpuMicros(), result.noopCpuMicros(), result.inProcessCpuMicros());
                     if (DROPPED.get() > 0) {
                         out.printf(
                                 "requests lost to closed keep-alive connections (not measured): %d%n", DROPPED.get());
@@ -150,15 +187,61 @@ public final class WebhookBenchmark {
         }
     }
 
-    private record Slice(double perSecond, List<Long> latencies) {}
+    /** A measured slice; {@code cpuMicros} is the process's CPU time during it divided by the requests done. */
+    private record Slice(double perSecond, List<Long> latencies, double cpuMicros) {}
+
+    private static long processCpuNanos() {
+        return java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                        instanceof com.sun.management.OperatingSystemMXBean os
+                ? os.getProcessCpuTime()
+                : 0;
+    }
 
     /** Requests lost to closed keep-alive connections that a run tolerates (each is reported, not measured). */
     private static final int MAX_DROPPED = 10;
 
     private static final AtomicLong DROPPED = new AtomicLong();
 
+    /** Deliveries/s and latencies of {@code threads} virtual threads verifying and handing deliveries to the inbox. */
+    private static Slice direct(
+            WebhookInbox inbox, WebhookSecret secret, AtomicLong sequence, Duration duration, int threads) {
+        long cpu = processCpuNanos();
+        long start = System.nanoTime();
+        long end = start + duration.toNanos();
+        List<Future<long[]>> results = new ArrayList<>();
+        try (ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int t = 0; t < threads; t++) {
+                int repository = t + 1;
+                results.add(workers.submit(() -> {
+                    long[] latencies = new long[1024];
+                    int count = 0;
+                    while (System.nanoTime() < end) {
+                        long n = sequence.incrementAndGet();
+                        byte[] body = payload(repository, n);
+                        String signature = WebhookSignature.sign(SECRET, body);
+                        long sent = System.nanoTime();
+                        if (!WebhookSignature.verify(secret.key().orElseThrow(), body, signature)) {
+                            throw new IllegalStateException("the benchmark's signature does not verify");
+                        }
+                        WebhookInbox.Receipt receipt = inbox.receive("issues", "bench-" + n, body, "bench");
+                        if (receipt != WebhookInbox.Receipt.ACCEPTED) {
+                            throw new IllegalStateException("the inbox answered " + receipt);
+                        }
+                        if (count == latencies.length) {
+                            latencies = Arrays.copyOf(latencies, count * 2);
+                        }
+                        latencies[count++] = System.nanoTime() - sent;
+                    }
+                    return Arrays.copyOf(latencies, count);
+                }));
+            }
+        }
+        return slice(results, start, cpu);
+    }
+
     /** Requests/s and per-request latencies that {@code connections} keep-alive clients get in {@code duration}. */
     private static Slice load(URI uri, AtomicLong sequence, Duration duration, int connections) {
+        long cpu = processCpuNanos();
         long start = System.nanoTime();
         long end = start + duration.toNanos();
         List<Future<long[]>> results = new ArrayList<>();
@@ -205,6 +288,10 @@ public final class WebhookBenchmark {
                 }));
             }
         }
+        return slice(results, start, cpu);
+    }
+
+    private static Slice slice(List<Future<long[]>> results, long start, long cpu) {
         List<Long> latencies = new ArrayList<>();
         for (Future<long[]> result : results) {
             try {
@@ -215,7 +302,9 @@ public final class WebhookBenchmark {
                 throw new IllegalStateException("a load client failed: " + e.getMessage(), e);
             }
         }
-        return new Slice(latencies.size() / ((System.nanoTime() - start) / 1e9), latencies);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        double cpuMicros = latencies.isEmpty() ? 0 : (processCpuNanos() - cpu) / 1e3 / latencies.size();
+        return new Slice(latencies.size() / seconds, latencies, cpuMicros);
     }
 
     /** An {@code issues} delivery of about 2 KB, like a real one's interesting part. */

@@ -20,6 +20,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -27,6 +28,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -58,6 +60,7 @@ public final class WebhookInbox implements AutoCloseable {
     private final Installations installations;
     private final EventParser parser;
     private final Consumer<AuditEvent> audit;
+    private final Function<AuditEvent, CompletableFuture<?>> auditAsync;
     private final Map<String, List<WebhookHandler>> handlers = new ConcurrentHashMap<>();
     private final Map<String, ArrayDeque<String>> lanes = new HashMap<>();
     private final ExecutorService workers;
@@ -65,13 +68,36 @@ public final class WebhookInbox implements AutoCloseable {
     private volatile boolean started;
     private volatile boolean closed;
 
-    /** Opens the inbox's state in {@code store}; nothing is processed until {@link #start}. */
+    /**
+     * Opens the inbox's state in {@code store}; nothing is processed until {@link #start}. Acceptances are audited
+     * through {@code audit} on the journal's writer, which waits for it: for tests, and callers without
+     * {@link ai.magicode.appliance.audit.AuditLog#appendAsync}.
+     */
     public WebhookInbox(WebhookConfig config, ApplianceStore store, Consumer<AuditEvent> audit) {
+        this(config, store, audit, event -> {
+            audit.accept(event);
+            return CompletableFuture.completedFuture(null);
+        });
+    }
+
+    /**
+     * Opens the inbox's state in {@code store}; nothing is processed until {@link #start}.
+     *
+     * @param audit audits an action and returns once it is durable
+     * @param auditAsync queues an audit entry and returns a future completed once it is durable (the audit log's
+     *     {@code appendAsync}); acceptances go through it so that the audit writer releases the waiting requests
+     */
+    public WebhookInbox(
+            WebhookConfig config,
+            ApplianceStore store,
+            Consumer<AuditEvent> audit,
+            Function<AuditEvent, CompletableFuture<?>> auditAsync) {
         this.config = config;
         this.installations = new Installations(store);
         this.journal = new DeliveryJournal(store, this::auditAccepted);
         this.parser = new EventParser(config.maxBodyBytes());
         this.audit = audit;
+        this.auditAsync = auditAsync;
         this.workers = Executors.newFixedThreadPool(
                 config.workers(),
                 Thread.ofPlatform().name("webhook-worker-", 0).daemon().factory());
@@ -127,18 +153,18 @@ public final class WebhookInbox implements AutoCloseable {
             count("duplicate");
             return Receipt.DUPLICATE;
         }
-        GitHubEvent parsed;
+        // Only the envelope before the 202 (the lane, repository and installation, and that the body is a JSON
+        // object); the workers read the whole event.
+        GitHubEvent.Context context;
         try {
-            parsed = parser.parse(event, body);
+            context = parser.envelope(body);
         } catch (WebhookException e) {
             keepMalformed(event, guid, body, e.getMessage(), requestId);
             return Receipt.MALFORMED;
         }
-        String repository = parsed.context()
-                .repository()
-                .map(GitHubEvent.Repository::fullName)
-                .orElse("");
-        long installation = parsed.context().installationId().orElse(0);
+        String repository =
+                context.repository().map(GitHubEvent.Repository::fullName).orElse("");
+        long installation = context.installationId().orElse(0);
         Instant now = Instant.now();
         Optional<Delivery> stored = journal.commit(changes -> {
             if (changes.find(guid).isPresent()) {
@@ -148,7 +174,7 @@ public final class WebhookInbox implements AutoCloseable {
                     changes.nextSeq(),
                     guid,
                     event,
-                    lane(parsed),
+                    lane(context),
                     repository,
                     installation,
                     Delivery.State.PENDING,
@@ -175,7 +201,7 @@ public final class WebhookInbox implements AutoCloseable {
      * Audits the deliveries one commit accepted: one entry per tenant and up to {@value #AUDIT_BATCH} deliveries, so
      * that concurrent deliveries share the audit log's sync as they share the store's.
      */
-    private void auditAccepted(List<Delivery> added) {
+    private CompletableFuture<?> auditAccepted(List<Delivery> added) {
         Map<String, List<Delivery>> byTenant = new HashMap<>();
         for (Delivery delivery : added) {
             if (delivery.state() == Delivery.State.PENDING) {
@@ -183,6 +209,7 @@ public final class WebhookInbox implements AutoCloseable {
                         .add(delivery);
             }
         }
+        List<CompletableFuture<?>> entries = new ArrayList<>();
         byTenant.forEach((tenant, deliveries) -> {
             for (int from = 0; from < deliveries.size(); from += AUDIT_BATCH) {
                 List<Delivery> chunk = deliveries.subList(from, Math.min(deliveries.size(), from + AUDIT_BATCH));
@@ -203,9 +230,12 @@ public final class WebhookInbox implements AutoCloseable {
                                                                         ? ""
                                                                         : " " + d.repository()))
                                                         .toList()));
-                audit.accept(entry.success());
+                entries.add(auditAsync.apply(entry.success()));
             }
         });
+        return entries.size() == 1
+                ? entries.getFirst()
+                : CompletableFuture.allOf(entries.toArray(CompletableFuture[]::new));
     }
 
     private String tenantOf(Delivery delivery) {
@@ -400,8 +430,7 @@ public final class WebhookInbox implements AutoCloseable {
         return journal.commits();
     }
 
-    private static String lane(GitHubEvent event) {
-        GitHubEvent.Context context = event.context();
+    private static String lane(GitHubEvent.Context context) {
         if (context.repository().isPresent()) {
             return "repo:" + context.repository().get().id();
         }
@@ -478,18 +507,31 @@ public final class WebhookInbox implements AutoCloseable {
             return failed(delivery, e);
         }
         Instant now = Instant.now();
-        journal.commit(changes -> {
-            changes.replace(delivery.withState(Delivery.State.PROCESSED, delivery.attempts(), "", now));
-            changes.store(installations.apply(event, guid, now));
-            effects.forEach(effect -> changes.store(effect.get()));
-            return null;
-        });
+        // Not waited for: the mark joins the writer's next commit with the other workers' marks and the acceptances
+        // queued meanwhile. The queue keeps a lane's marks in order; a crash before the commit leaves the delivery
+        // pending, with its handlers' store effects, which commit only with the mark, for the next start.
+        journal.submit(changes -> {
+                    changes.replace(delivery.withState(Delivery.State.PROCESSED, delivery.attempts(), "", now));
+                    changes.store(installations.apply(event, guid, now));
+                    effects.forEach(effect -> changes.store(effect.get()));
+                    return null;
+                })
+                .whenComplete((ignored, e) -> {
+                    if (e == null) {
+                        processed(delivery, now);
+                    } else {
+                        LOG.log(WARNING, "Webhook delivery " + guid + " left pending: " + e.getMessage());
+                    }
+                });
+        return Optional.empty();
+    }
+
+    private static void processed(Delivery delivery, Instant now) {
         Metrics.globalRegistry()
                 .getOrCreate(Timer.builder("github.webhooks.processing")
                         .description("Time from accepting a webhook delivery to its processed commit"))
                 .record(Duration.between(delivery.receivedAt(), now));
         count("processed");
-        return Optional.empty();
     }
 
     private Optional<Duration> failed(Delivery delivery, Exception e) {

@@ -204,6 +204,31 @@ class AuditLogTest {
     }
 
     @Test
+    void asyncAppendCompletesOnTheWriterOnceTheEntryIsOnDisk() throws Exception {
+        try (AuditLog log = AuditLogs.open(dir, AuditLogs.config(100))) {
+            java.util.concurrent.CompletableFuture<String> seen = log.appendAsync(AuditLogs.event(1))
+                    .thenApply(entry -> {
+                        Path segment = AuditFiles.segments(dir).getLast().path();
+                        String text = new String(AuditFiles.read(segment), StandardCharsets.UTF_8);
+                        return Thread.currentThread().getName() + " " + entry.seq() + " " + text.contains(entry.hash());
+                    });
+            assertEquals("audit-writer 1 true", seen.get(10, java.util.concurrent.TimeUnit.SECONDS));
+            assertEquals(2, log.append(AuditLogs.event(2)).seq());
+        }
+        verify(dir);
+    }
+
+    @Test
+    void asyncAppendAfterCloseFailsItsFuture() {
+        AuditLog log = AuditLogs.open(dir, AuditLogs.config(100));
+        log.close();
+        java.util.concurrent.CompletionException failure = assertThrows(
+                java.util.concurrent.CompletionException.class,
+                () -> log.appendAsync(AuditLogs.event(1)).join());
+        assertTrue(failure.getCause() instanceof AuditException, String.valueOf(failure.getCause()));
+    }
+
+    @Test
     void appendAfterCloseFails() {
         AuditLog log = AuditLogs.open(dir, AuditLogs.config(100));
         log.close();

@@ -15,6 +15,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
 import java.nio.file.Path;
@@ -23,6 +26,7 @@ import java.security.GeneralSecurityException;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.Signature;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -35,6 +39,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -146,26 +152,101 @@ public final class GhesSimulator implements AutoCloseable {
             return this;
         }
 
-        /** Opens an issue; returns its number. */
+        /** Opens an issue as {@code octocat} (delivering {@code issues.opened}); returns its number. */
         public long issue(String title, String body) {
             long number = numbers.incrementAndGet();
             issues.put(number, contract.shape("issue", issueFields(number, title, body)));
+            deliverAbout(this, "issues", "opened", "octocat", Map.of("issue", issues.get(number)));
             return number;
         }
 
-        /** Adds a review comment to a pull request (a new thread); returns its id. */
+        /** Adds a label to an issue, as {@code sender} would in the UI (delivering {@code issues.labeled}). */
+        public Repo label(long issue, String label, String sender) {
+            ObjectNode node = found(issues.get(issue));
+            ObjectNode labelNode = JSON.valueToTree(Map.of(
+                    "id",
+                    Math.abs(label.hashCode()),
+                    "node_id",
+                    "LA_" + Math.abs(label.hashCode()),
+                    "url",
+                    api() + "/repos/" + fullName() + "/labels/" + label,
+                    "name",
+                    label,
+                    "color",
+                    "ededed",
+                    "default",
+                    false,
+                    "description",
+                    ""));
+            ((ArrayNode) node.withArray("labels")).add(labelNode);
+            deliverAbout(this, "issues", "labeled", sender, Map.of("issue", node, "label", labelNode));
+            return this;
+        }
+
+        /** Assigns an issue to {@code assignee}, as {@code sender} (delivering {@code issues.assigned}). */
+        public Repo assign(long issue, String assignee, String sender) {
+            ObjectNode node = found(issues.get(issue));
+            ObjectNode user = user(assignee);
+            node.set("assignee", user);
+            ((ArrayNode) node.withArray("assignees")).add(user);
+            deliverAbout(this, "issues", "assigned", sender, Map.of("issue", node, "assignee", user));
+            return this;
+        }
+
+        /** Comments on an issue as {@code author} (delivering {@code issue_comment.created}); returns its id. */
+        public long comment(long issue, String body, String author) {
+            return addComment(issue, body, author).path("id").asLong();
+        }
+
+        private ObjectNode addComment(long issue, String body, String author) {
+            ObjectNode comment = contract.shape(
+                    "issue-comment",
+                    Map.of(
+                            "id",
+                            ids.incrementAndGet(),
+                            "body",
+                            body,
+                            "user",
+                            user(author),
+                            "issue_url",
+                            api() + "/repos/" + fullName() + "/issues/" + issue));
+            comments.computeIfAbsent(issue, k -> new CopyOnWriteArrayList<>()).add(comment);
+            deliverAbout(
+                    this,
+                    "issue_comment",
+                    "created",
+                    author,
+                    Map.of("issue", found(issues.get(issue)), "comment", comment));
+            return comment;
+        }
+
+        /** Merges an open pull request (delivering {@code pull_request.closed} with {@code merged: true}). */
+        public Repo merge(long pull) {
+            ObjectNode pr = found(pulls.get(pull));
+            pr.put("state", "closed");
+            pr.put("merged", true);
+            deliverAbout(this, "pull_request", "closed", "octocat", Map.of("number", pull, "pull_request", pr));
+            return this;
+        }
+
+        /**
+         * Adds a review comment to a pull request (a new thread) as {@code reviewer} (delivering {@code
+         * pull_request_review_comment.created}); returns its id.
+         */
         public long reviewComment(long pull, String path, int line, String body) {
             long id = ids.incrementAndGet();
+            ObjectNode comment = reviewCommentShape(pull, id, path, line, body, 0);
             reviewComments
                     .computeIfAbsent(pull, k -> new CopyOnWriteArrayList<>())
-                    .add(reviewCommentShape(pull, id, path, line, body, 0));
+                    .add(comment);
             String thread = "PRRT_" + id;
             threads.put(thread, false);
             threadFirstComment.put(thread, id);
+            deliverReviewComment(this, pull, comment, "reviewer");
             return id;
         }
 
-        /** Adds a completed check run on a commit. */
+        /** Adds a completed check run on a commit (delivering {@code check_run.completed}). */
         public long checkRun(String sha, String name, String conclusion) {
             long id = ids.incrementAndGet();
             checkRuns
@@ -184,6 +265,7 @@ public final class GhesSimulator implements AutoCloseable {
                                     "conclusion",
                                     conclusion)));
             logs.put(id, "##[group]Run tests\n" + name + " " + conclusion + "\n");
+            deliverCheckRun(this, id, sha, name, conclusion);
             return id;
         }
 
@@ -259,6 +341,14 @@ public final class GhesSimulator implements AutoCloseable {
     private final List<String> gitRequests = new CopyOnWriteArrayList<>();
     private final List<String> violations = new CopyOnWriteArrayList<>();
     private final Map<String, String> etags = new ConcurrentHashMap<>();
+    private final Map<String, Hook> sent = new ConcurrentHashMap<>();
+    private final ExecutorService hooks = Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().name("ghes-hookshot").daemon().factory());
+    private final HttpClient hookClient =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final EventParser parser = new EventParser(25L << 20);
+    private volatile URI webhookUrl;
+    private volatile byte[] webhookSecret;
     private volatile long appId;
     private volatile PublicKey appKey;
     private volatile int rateRemaining = 5000;
@@ -434,6 +524,60 @@ public final class GhesSimulator implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Sets the App's webhook: from now on the simulator delivers its own state changes to {@code url}, signed with
+     * {@code secret} (null: unsigned, as an App without a secret), one at a time in order, and lists every attempt
+     * under {@code /app/hook/deliveries}. A manifest conversion replaces the secret with the one it hands out.
+     */
+    public GhesSimulator withWebhook(URI url, String secret) {
+        this.webhookUrl = url;
+        this.webhookSecret = secret == null ? null : secret.getBytes(StandardCharsets.UTF_8);
+        return this;
+    }
+
+    /**
+     * The App is installed on the installation's account: delivers {@code installation.created} with the
+     * installation's repositories; returns the delivery guid (null without a webhook).
+     */
+    public String installed(long installationId) {
+        String account = Optional.ofNullable(installations.get(installationId))
+                .orElseThrow(() -> new IllegalArgumentException("no installation " + installationId));
+        List<Object> repositories = repos.values().stream()
+                .filter(r -> r.installationId == installationId)
+                .map(r -> (Object) Map.of(
+                        "id", r.id, "node_id", "R_" + r.id, "name", r.name, "full_name", r.fullName(), "private", true))
+                .toList();
+        Map<String, Object> installation = new LinkedHashMap<>();
+        installation.put("id", installationId);
+        installation.put("account", user(account));
+        installation.put("app_id", appId);
+        installation.put("target_type", "Organization");
+        installation.put("access_tokens_url", api() + "/app/installations/" + installationId + "/access_tokens");
+        installation.put("repositories_url", api() + "/installation/repositories");
+        return deliver(
+                "installation",
+                "created",
+                installationId,
+                0,
+                WebhookPayloads.of(
+                        "installation",
+                        "created",
+                        Map.of("installation", installation, "repositories", repositories, "sender", user("octocat"))));
+    }
+
+    /** Every delivery attempt as {@code GET /app/hook/deliveries} lists it, newest first. */
+    public List<ObjectNode> hookDeliveries() {
+        return deliveries.stream().map(ObjectNode::deepCopy).toList();
+    }
+
+    /** The guids of the events the simulator delivered itself, oldest first. */
+    public List<String> deliveredGuids() {
+        return sent.values().stream()
+                .sorted(java.util.Comparator.comparingLong(Hook::seq))
+                .map(Hook::guid)
+                .toList();
+    }
+
     /** The ids of delivery attempts whose redelivery was requested, in order. */
     public List<Long> redeliveryRequests() {
         return List.copyOf(redeliveryRequests);
@@ -481,9 +625,222 @@ public final class GhesSimulator implements AutoCloseable {
 
     @Override
     public void close() {
+        hooks.shutdownNow();
         if (server != null) {
             server.stop();
         }
+    }
+
+    // --- webhook delivery ----------------------------------------------------------------------
+
+    /** The App's webhook id, in {@code X-GitHub-Hook-ID}. */
+    static final long HOOK_ID = 417_001;
+
+    /** An event the simulator delivered, kept for redelivery (same guid, same body). */
+    private record Hook(
+            long seq, String guid, String event, String action, long installationId, long repositoryId, byte[] body) {}
+
+    /** Delivers an event about {@code repo}: its repository, installation and {@code sender} laid over the example. */
+    private String deliverAbout(Repo repo, String event, String action, String sender, Map<String, ?> subject) {
+        if (webhookUrl == null) {
+            return null; // an App without a webhook URL gets no deliveries
+        }
+        Map<String, Object> overlay = new LinkedHashMap<>(subject);
+        overlay.put("repository", repositoryPayload(repo));
+        overlay.put("installation", Map.of("id", repo.installationId, "node_id", "MDIz" + repo.installationId));
+        overlay.put("sender", user(sender));
+        return deliver(event, action, repo.installationId, repo.id, WebhookPayloads.of(event, action, overlay));
+    }
+
+    private Map<String, Object> repositoryPayload(Repo repo) {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("id", repo.id);
+        fields.put("node_id", "R_" + repo.id);
+        fields.put("name", repo.name);
+        fields.put("full_name", repo.fullName());
+        fields.put("private", true);
+        fields.put("owner", user(repo.owner));
+        fields.put("html_url", web() + "/" + repo.fullName());
+        fields.put("url", api() + "/repos/" + repo.fullName());
+        fields.put("default_branch", "main");
+        return fields;
+    }
+
+    private void deliverReviewComment(Repo repo, long pull, ObjectNode comment, String sender) {
+        ObjectNode pr = repo.pulls.get(pull);
+        Object subject = pr != null ? pr : Map.of("number", pull);
+        deliverAbout(
+                repo,
+                "pull_request_review_comment",
+                "created",
+                sender,
+                Map.of("pull_request", subject, "comment", comment));
+    }
+
+    private void deliverCheckRun(Repo repo, long id, String sha, String name, String conclusion) {
+        List<Object> pulls = new ArrayList<>();
+        String branch = null;
+        for (ObjectNode pr : repo.pulls.values()) {
+            if (pr.path("head").path("sha").asText().equals(sha)) {
+                branch = pr.path("head").path("ref").asText();
+                pulls.add(Map.of(
+                        "id", pr.path("id").asLong(),
+                        "number", pr.path("number").asLong(),
+                        "url",
+                                api() + "/repos/" + repo.fullName() + "/pulls/"
+                                        + pr.path("number").asLong(),
+                        "head", Map.of("ref", branch, "sha", sha),
+                        "base",
+                                Map.of(
+                                        "ref",
+                                        pr.path("base").path("ref").asText(),
+                                        "sha",
+                                        pr.path("base").path("sha").asText())));
+            }
+        }
+        Map<String, Object> suite = new LinkedHashMap<>();
+        suite.put("head_sha", sha);
+        suite.put("head_branch", branch);
+        suite.put("status", "completed");
+        suite.put("conclusion", conclusion);
+        suite.put("pull_requests", pulls);
+        Map<String, Object> run = new LinkedHashMap<>();
+        run.put("id", id);
+        run.put("name", name);
+        run.put("head_sha", sha);
+        run.put("status", "completed");
+        run.put("conclusion", conclusion);
+        run.put("completed_at", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+        run.put("check_suite", suite);
+        run.put("pull_requests", pulls);
+        deliverAbout(repo, "check_run", "completed", "octocat", Map.of("check_run", run));
+    }
+
+    private void deliverPush(Repo repo, Repository db, ReceiveCommand command) {
+        if (webhookUrl == null) {
+            return;
+        }
+        String before = command.getOldId().name();
+        String after = command.getNewId().name();
+        List<Object> commits = new ArrayList<>();
+        if (!command.getNewId().equals(ObjectId.zeroId())) {
+            try (org.eclipse.jgit.revwalk.RevWalk walk = new org.eclipse.jgit.revwalk.RevWalk(db)) {
+                walk.markStart(walk.parseCommit(command.getNewId()));
+                if (!command.getOldId().equals(ObjectId.zeroId())) {
+                    walk.markUninteresting(walk.parseCommit(command.getOldId()));
+                }
+                for (org.eclipse.jgit.revwalk.RevCommit commit : walk) {
+                    Map<String, Object> author = Map.of(
+                            "name", commit.getAuthorIdent().getName(),
+                            "email", commit.getAuthorIdent().getEmailAddress());
+                    Map<String, Object> fields = new LinkedHashMap<>();
+                    fields.put("id", commit.name());
+                    fields.put("tree_id", commit.getTree().name());
+                    fields.put("distinct", true);
+                    fields.put("message", commit.getFullMessage());
+                    fields.put(
+                            "timestamp",
+                            commit.getCommitterIdent().getWhenAsInstant().toString());
+                    fields.put("url", web() + "/" + repo.fullName() + "/commit/" + commit.name());
+                    fields.put("author", author);
+                    fields.put("committer", author);
+                    fields.put("added", List.of());
+                    fields.put("removed", List.of());
+                    fields.put("modified", List.of());
+                    commits.add(0, fields);
+                    if (commits.size() == 20) {
+                        break; // GitHub lists at most 20 commits in a push payload
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        Map<String, Object> overlay = new LinkedHashMap<>();
+        overlay.put("ref", command.getRefName());
+        overlay.put("before", before);
+        overlay.put("after", after);
+        overlay.put("created", command.getType() == ReceiveCommand.Type.CREATE);
+        overlay.put("deleted", command.getType() == ReceiveCommand.Type.DELETE);
+        overlay.put("forced", command.getType() == ReceiveCommand.Type.UPDATE_NONFASTFORWARD);
+        overlay.put("base_ref", null);
+        overlay.put("compare", web() + "/" + repo.fullName() + "/compare/" + before + "..." + after);
+        overlay.put("commits", commits);
+        overlay.put("head_commit", commits.isEmpty() ? null : commits.getLast());
+        overlay.put("pusher", Map.of("name", "magicode[bot]", "email", "magicode[bot]@users.noreply.github.com"));
+        deliverAbout(repo, "push", null, "magicode[bot]", overlay);
+    }
+
+    /** Queues an event's first delivery; the payload must parse as the appliance reads it (else a violation). */
+    private String deliver(String event, String action, long installationId, long repositoryId, ObjectNode payload) {
+        if (webhookUrl == null) {
+            return null;
+        }
+        byte[] body;
+        try {
+            body = JSON.writeValueAsBytes(payload);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        try {
+            parser.parse(event, body);
+        } catch (WebhookException e) {
+            violations.add("simulated " + event + " payload does not parse: " + e.getMessage());
+        }
+        String guid = java.util.UUID.randomUUID().toString();
+        sent.put(guid, new Hook(ids.incrementAndGet(), guid, event, action, installationId, repositoryId, body));
+        hooks.execute(() -> attempt(guid, false));
+        return guid;
+    }
+
+    /** One delivery attempt, as GitHub's hookshot makes it, listed with its outcome. */
+    private void attempt(String guid, boolean redelivery) {
+        Hook hook = sent.get(guid);
+        URI url = webhookUrl;
+        byte[] secret = webhookSecret;
+        HttpRequest.Builder request = HttpRequest.newBuilder(url)
+                .timeout(Duration.ofSeconds(10))
+                .header("Content-Type", "application/json")
+                .header("User-Agent", "GitHub-Hookshot/simulator")
+                .header("X-GitHub-Event", hook.event())
+                .header("X-GitHub-Delivery", guid)
+                .header("X-GitHub-Hook-ID", Long.toString(HOOK_ID))
+                .header("X-GitHub-Hook-Installation-Target-Type", "integration")
+                .header("X-GitHub-Hook-Installation-Target-ID", Long.toString(appId))
+                .header("X-GitHub-Enterprise-Host", "127.0.0.1")
+                .header("X-GitHub-Enterprise-Version", "3.19.0")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(hook.body()));
+        if (secret != null) {
+            request.header(WebhookSignature.HEADER, WebhookSignature.sign(secret, hook.body()));
+        }
+        long start = System.nanoTime();
+        int status;
+        String outcome;
+        try {
+            status = hookClient
+                    .send(request.build(), HttpResponse.BodyHandlers.discarding())
+                    .statusCode();
+            outcome = status >= 200 && status < 300 ? "OK" : "Invalid HTTP Response: " + status;
+        } catch (IOException e) {
+            status = 0;
+            outcome = "failed to connect to host";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        Map<String, Object> item = new LinkedHashMap<>();
+        item.put("id", ids.incrementAndGet());
+        item.put("guid", guid);
+        item.put("delivered_at", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+        item.put("redelivery", redelivery);
+        item.put("duration", (System.nanoTime() - start) / 1e9);
+        item.put("status", outcome);
+        item.put("status_code", status);
+        item.put("event", hook.event());
+        item.put("action", hook.action());
+        item.put("installation_id", hook.installationId());
+        item.put("repository_id", hook.repositoryId() == 0 ? null : hook.repositoryId());
+        deliveries.add(0, contract.shape("hook-delivery-item", item));
     }
 
     // --- dispatch ------------------------------------------------------------------------------
@@ -668,6 +1025,12 @@ public final class GhesSimulator implements AutoCloseable {
                         .findFirst()
                         .orElseThrow(() -> new Refusal(404, "Not Found"));
                 redeliveryRequests.add(id);
+                String guid = original.path("guid").asText();
+                if (sent.containsKey(guid)) {
+                    // GitHub answers at once and delivers the same event (same guid and body) again later.
+                    hooks.execute(() -> attempt(guid, true));
+                    return Reply.json(202, Map.of());
+                }
                 ObjectNode again = original.deepCopy();
                 again.put("id", ids.incrementAndGet());
                 again.put("redelivery", true);
@@ -731,17 +1094,7 @@ public final class GhesSimulator implements AutoCloseable {
                 return page(fullPath, repo.comments.getOrDefault(issue, List.of()));
             }
             need(token, "issues", "write");
-            ObjectNode comment = contract.shape(
-                    "issue-comment",
-                    Map.of(
-                            "id", ids.incrementAndGet(),
-                            "body", json.path("body").asText(),
-                            "user", user("magicode[bot]"),
-                            "issue_url", api() + "/repos/" + repo.fullName() + "/issues/" + issue));
-            repo.comments
-                    .computeIfAbsent(issue, k -> new CopyOnWriteArrayList<>())
-                    .add(comment);
-            return Reply.json(201, comment);
+            return Reply.json(201, repo.addComment(issue, json.path("body").asText(), "magicode[bot]"));
         }
         if ((m = match(route, "POST /issues/(\\d+)/reactions")) != null) {
             need(token, "issues", "write");
@@ -773,6 +1126,7 @@ public final class GhesSimulator implements AutoCloseable {
                     json.path("base").asText(),
                     json.path("draft").asBoolean());
             repo.pulls.put(number, pr);
+            deliverAbout(repo, "pull_request", "opened", "magicode[bot]", Map.of("number", number, "pull_request", pr));
             return Reply.json(201, pr);
         }
         if (route.equals("GET /pulls")) {
@@ -792,10 +1146,20 @@ public final class GhesSimulator implements AutoCloseable {
             ObjectNode pr = found(repo.pulls.get(Long.parseLong(m.group(2))));
             if (m.group(1).equals("PATCH")) {
                 need(token, "pull_requests", "write");
+                boolean closing = pr.path("state").asText().equals("open")
+                        && json.path("state").asText().equals("closed");
                 for (String field : List.of("title", "body", "state")) {
                     if (json.has(field)) {
                         pr.set(field, json.get(field));
                     }
+                }
+                if (closing) {
+                    deliverAbout(
+                            repo,
+                            "pull_request",
+                            "closed",
+                            "magicode[bot]",
+                            Map.of("number", Long.parseLong(m.group(2)), "pull_request", pr));
                 }
             } else {
                 need(token, "pull_requests", "read");
@@ -824,6 +1188,7 @@ public final class GhesSimulator implements AutoCloseable {
                     to);
             reply.set("user", JSON.valueToTree(user("magicode[bot]")));
             repo.reviewComments.get(pull).add(reply);
+            deliverReviewComment(repo, pull, reply, "magicode[bot]");
             return Reply.json(201, reply);
         }
         if ((m = match(route, "GET /commits/([^/]+)/check-runs")) != null) {
@@ -1123,7 +1488,10 @@ public final class GhesSimulator implements AutoCloseable {
         fields.put("html_url", web() + "/apps/magicode");
         fields.put("client_id", "Iv1.sim" + id);
         fields.put("client_secret", "simsecret-" + id + "-" + Long.toHexString(RANDOM.nextLong()));
-        fields.put("webhook_secret", "whsec-" + Long.toHexString(RANDOM.nextLong()));
+        String secret = "whsec-" + Long.toHexString(RANDOM.nextLong());
+        fields.put("webhook_secret", secret);
+        // The new App's webhook is signed with the secret the conversion hands out, as on GitHub.
+        webhookSecret = secret.getBytes(StandardCharsets.UTF_8);
         fields.put("pem", pem);
         fields.put("owner", user("acme"));
         ObjectNode integration = contract.shape("integration", fields);
@@ -1437,6 +1805,7 @@ public final class GhesSimulator implements AutoCloseable {
                         if (command.getResult() == ReceiveCommand.Result.OK) {
                             repo.pushes.add(command.getRefName().replaceFirst("^refs/heads/", "") + "="
                                     + command.getNewId().name());
+                            deliverPush(repo, db, command);
                         }
                     }
                 });

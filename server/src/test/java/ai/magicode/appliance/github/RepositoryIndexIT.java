@@ -18,7 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -29,9 +28,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * At startup the appliance asks GitHub to redeliver what it missed. A repository the App's installation reports by
- * webhook, mapped to a tenant, is indexed through the API: the
- * appliance fetches it over Git smart HTTP from the GHES simulator with an installation token, and searches it.
+ * At startup the appliance asks GitHub to redeliver what it missed: the simulator delivers the App's installation
+ * while the appliance is down, and redelivers it when the appliance's recovery asks. A repository the installation
+ * reports, mapped to a tenant, is indexed through the API: the appliance fetches it over Git smart HTTP from the GHES
+ * simulator with an installation token, and searches it.
  */
 class RepositoryIndexIT {
     private static final long INSTALLATION = 77;
@@ -57,25 +57,31 @@ class RepositoryIndexIT {
 
     @Test
     void aMirroredRepositoryIsFetchedIndexedAndSearchedWithinItsTenant() throws Exception {
-        try (GhesSimulator ghes = simulator()
-                // A delivery GitHub could not hand over while the appliance was down.
-                .withDelivery(
-                        "a1b2c3d4-0000-4000-8000-00000000e001",
-                        "issues",
-                        502,
-                        Instant.now().minusSeconds(600))) {
+        try (GhesSimulator ghes = simulator()) {
             long repoId = ghes.repo("acme/shop").id;
-            try (Appliance appliance = start(ghes, Map.of("MAGICODE_INDEX_EMBEDDINGS", "none"))) {
-                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-                while (ghes.redeliveryRequests().isEmpty()) {
-                    assertTrue(System.nanoTime() < deadline, "no redelivery was requested at startup");
-                    LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
-                }
+            // The App is installed while the appliance is down: GitHub's delivery fails to connect.
+            int port = GhesWebhooksIT.freePort();
+            ghes.withWebhook(URI.create("http://127.0.0.1:" + port + "/webhooks/github"), SECRET);
+            String guid = ghes.installed(INSTALLATION);
+            GhesWebhooksIT.await(
+                    "the failed attempt is listed", () -> !ghes.hookDeliveries().isEmpty());
+            assertEquals(0, ghes.hookDeliveries().getFirst().path("status_code").asInt());
+            try (Appliance appliance =
+                    start(ghes, Map.of("MAGICODE_INDEX_EMBEDDINGS", "none", "MAGICODE_PORT", String.valueOf(port)))) {
+                GhesWebhooksIT.await(
+                        "the missed installation is redelivered and mirrored",
+                        () -> appliance.webhooks().find(guid).isPresent());
                 assertEquals(1, ghes.redeliveryRequests().size(), "the missed delivery is asked for once");
                 assertEquals(
                         404,
                         call("GET", "/api/v1/repos/" + repoId + "/index", null).statusCode());
-                JsonNode ready = mirrorMapAndIndex(repoId);
+                awaitJson(
+                        "/api/v1/github/installations", json -> json.toString().contains("acme/shop"));
+                assertEquals(
+                        202,
+                        ghes.hookDeliveries().getFirst().path("status_code").asInt(),
+                        "the redelivery was accepted: " + ghes.hookDeliveries());
+                JsonNode ready = mapAndIndex(repoId);
                 assertEquals("ready", ready.path("state").asText(), ready.toString());
                 assertEquals(2, ready.path("filesTotal").asInt(), ready.toString());
                 assertEquals("src/billing/InvoiceCalculator.java", topHit(repoId, "tax%20total%20of%20an%20invoice"));
@@ -258,6 +264,7 @@ class RepositoryIndexIT {
 
     /** The installation webhook, the superadmin's tenant mapping, an index request; the status once it settled. */
     private JsonNode mirrorMapAndIndex(long repoId) throws Exception {
+        // Posted by the test itself (exact control over the payload), not by the simulator.
         HttpResponse<String> delivered = deliver(
                 "installation",
                 "{\"action\":\"created\",\"installation\":{\"id\":" + INSTALLATION
@@ -266,6 +273,11 @@ class RepositoryIndexIT {
                         + "\"name\":\"shop\",\"private\":true}],\"sender\":{\"login\":\"octocat\"}}");
         assertEquals(202, delivered.statusCode(), delivered.body());
         awaitJson("/api/v1/github/installations", json -> json.toString().contains("acme/shop"));
+        return mapAndIndex(repoId);
+    }
+
+    /** The superadmin's tenant mapping of the mirrored installation, an index request; the status once it settled. */
+    private JsonNode mapAndIndex(long repoId) throws Exception {
         HttpResponse<String> mapped =
                 call("PUT", "/api/v1/github/installations/" + INSTALLATION + "/tenant", Map.of("tenant", "acme"));
         assertEquals(200, mapped.statusCode(), mapped.body());

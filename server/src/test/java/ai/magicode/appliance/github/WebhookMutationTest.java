@@ -46,6 +46,37 @@ class WebhookMutationTest {
     }
 
     @Test
+    void envelopeBeforeTheAckAgreesWithTheFullParseOnEveryExampleAndMutation() {
+        List<WebhookExamples.Example> examples = WebhookExamples.all();
+        WebhookMutations mutations = new WebhookMutations(SEED);
+        EventParser parser = new EventParser(25L << 20);
+        Random random = new Random(SEED);
+        int refused = 0;
+        for (int round = 0; round < examples.size() + ROUNDS; round++) {
+            WebhookExamples.Example example =
+                    round < examples.size() ? examples.get(round) : examples.get(random.nextInt(examples.size()));
+            byte[] body = round < examples.size() ? example.body() : mutations.mutate(example.body());
+            String full;
+            try {
+                full = parser.parse(example.event(), body).context().toString();
+            } catch (WebhookException e) {
+                full = "refused";
+            }
+            String envelope;
+            try {
+                envelope = parser.envelope(body).toString();
+            } catch (WebhookException e) {
+                envelope = "refused";
+                refused++;
+            } catch (RuntimeException | StackOverflowError e) {
+                throw new AssertionError("round " + round + " of seed " + SEED + " (" + example + "): " + e, e);
+            }
+            assertEquals(full, envelope, "round " + round + " of seed " + SEED + " (" + example + ")");
+        }
+        assertTrue(refused > ROUNDS / 20, "refused " + refused);
+    }
+
+    @Test
     void signatureCheckAcceptsOnlyTheExactMacOfTheExactBody() {
         WebhookMutations mutations = new WebhookMutations(SEED);
         Random random = new Random(SEED);
