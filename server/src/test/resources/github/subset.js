@@ -26,6 +26,7 @@ const OPERATIONS = {
   "/repos/{owner}/{repo}/branches/{branch}": ["get"],
   "/repos/{owner}/{repo}/rules/branches/{branch}": ["get"],
   "/repos/{owner}/{repo}/contents/{path}": ["get"],
+  "/search/users": ["get"],
 };
 
 const spec = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
