@@ -4,7 +4,7 @@ import java.time.Instant;
 import java.util.List;
 
 /** What the appliance asks of a tracker: read a ticket, comment on it, move it, and list the recently labelled. */
-sealed interface Tracker permits JiraTracker, LinearTracker {
+interface Tracker {
     /** The ticket, read now (with the assignee's e-mail where visible). */
     Ticket ticket(String key);
 
