@@ -40,6 +40,22 @@ public record Connection(
         repositories = new LinkedHashMap<>(repositories);
     }
 
+    /** These settings as the connection {@code id} of {@code tenant}, of {@code kind}, created at {@code createdAt}. */
+    Connection as(String id, String tenant, Kind kind, Instant createdAt) {
+        return new Connection(
+                id,
+                tenant,
+                name,
+                kind,
+                baseUrl,
+                repositories,
+                triggerLabel,
+                botAccount,
+                openedStatus,
+                mergedStatus,
+                createdAt);
+    }
+
     /** The trackers and APIs a connection speaks. */
     public enum Kind {
         /** Jira Cloud, REST v3, e-mail and API token (basic). */

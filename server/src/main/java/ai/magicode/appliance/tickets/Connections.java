@@ -44,18 +44,7 @@ public final class Connections {
             String tenant, Connection draft, byte[] token, byte[] webhookSecret, Actor actor, String requestId) {
         byte[] bytes = new byte[6];
         random.nextBytes(bytes);
-        Connection connection = new Connection(
-                "t-" + HexFormat.of().formatHex(bytes),
-                tenant,
-                draft.name(),
-                draft.kind(),
-                draft.baseUrl(),
-                draft.repositories(),
-                draft.triggerLabel(),
-                draft.botAccount(),
-                draft.openedStatus(),
-                draft.mergedStatus(),
-                clock.instant());
+        Connection connection = draft.as("t-" + HexFormat.of().formatHex(bytes), tenant, draft.kind(), clock.instant());
         vault.put(tenant, connection.tokenSecret(), token, actor, requestId);
         vault.put(tenant, connection.webhookSecret(), webhookSecret, actor, requestId);
         state.connections.put(connection.id(), connection);
@@ -82,18 +71,8 @@ public final class Connections {
         if (existing.isEmpty()) {
             return Optional.empty();
         }
-        Connection connection = new Connection(
-                id,
-                tenant,
-                draft.name(),
-                existing.get().kind(),
-                draft.baseUrl(),
-                draft.repositories(),
-                draft.triggerLabel(),
-                draft.botAccount(),
-                draft.openedStatus(),
-                draft.mergedStatus(),
-                existing.get().createdAt());
+        Connection connection =
+                draft.as(id, tenant, existing.get().kind(), existing.get().createdAt());
         token.ifPresent(t -> vault.put(tenant, connection.tokenSecret(), t, actor, requestId));
         webhookSecret.ifPresent(s -> vault.put(tenant, connection.webhookSecret(), s, actor, requestId));
         state.connections.put(id, connection);
