@@ -29,7 +29,7 @@ import java.util.regex.Pattern;
 public final class JiraSimulator implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern ISSUE =
-            Pattern.compile("/rest/api/3/issue/([A-Z][A-Z0-9_]*-\\d+)(/comment|/transitions)?");
+            Pattern.compile("/rest/api/[23]/issue/([A-Z][A-Z0-9_]*-\\d+)(/comment|/transitions)?");
     /** The workflow: every status reachable from every other, as Jira's simplified workflow allows. */
     private static final List<String[]> TRANSITIONS = List.of(
             new String[] {"11", "To Do"},
@@ -48,9 +48,13 @@ public final class JiraSimulator implements AutoCloseable {
     private final Map<String, String> emails = new ConcurrentHashMap<>();
     private final List<Recorded> requests = new CopyOnWriteArrayList<>();
 
-    private JiraSimulator(String email, String token) throws IOException {
-        this.authorization =
-                "Basic " + Base64.getEncoder().encodeToString((email + ":" + token).getBytes(StandardCharsets.UTF_8));
+    private final boolean cloud;
+    private final String api;
+
+    private JiraSimulator(boolean cloud, String authorization) throws IOException {
+        this.cloud = cloud;
+        this.api = cloud ? "/rest/api/3" : "/rest/api/2";
+        this.authorization = authorization;
         this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/", this::handle);
         server.start();
@@ -58,7 +62,17 @@ public final class JiraSimulator implements AutoCloseable {
 
     /** Starts a site that accepts {@code email} with API token {@code token}. */
     public static JiraSimulator start(String email, String token) throws IOException {
-        return new JiraSimulator(email, token);
+        return new JiraSimulator(
+                true,
+                "Basic " + Base64.getEncoder().encodeToString((email + ":" + token).getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /**
+     * Starts a Data Center instance (REST v2 under {@code /rest/api/2}: plain-text descriptions and comments, assignees
+     * by user name with their e-mail) that accepts the personal access token {@code token} as bearer.
+     */
+    public static JiraSimulator startDataCenter(String token) throws IOException {
+        return new JiraSimulator(false, "Bearer " + token);
     }
 
     /** The site's base URL. */
@@ -77,21 +91,32 @@ public final class JiraSimulator implements AutoCloseable {
         ObjectNode issue = JSON.createObjectNode();
         issue.put("id", String.valueOf(10000 + issues.size()));
         issue.put("key", key);
-        issue.put("self", url() + "/rest/api/3/issue/" + key);
+        issue.put("self", url() + api + "/issue/" + key);
         ObjectNode fields = issue.putObject("fields");
         fields.put("summary", summary);
-        ObjectNode doc = fields.putObject("description");
-        doc.put("type", "doc").put("version", 1);
-        ObjectNode paragraph = doc.putArray("content").addObject().put("type", "paragraph");
-        paragraph.putArray("content").addObject().put("type", "text").put("text", description);
+        if (cloud) {
+            ObjectNode doc = fields.putObject("description");
+            doc.put("type", "doc").put("version", 1);
+            ObjectNode paragraph = doc.putArray("content").addObject().put("type", "paragraph");
+            paragraph.putArray("content").addObject().put("type", "text").put("text", description);
+        } else {
+            fields.put("description", description);
+        }
         ArrayNode labelList = fields.putArray("labels");
         labels.forEach(labelList::add);
         if (assignee.isEmpty()) {
             fields.putNull("assignee");
-        } else {
+        } else if (cloud) {
             fields.putObject("assignee")
                     .put("accountId", assignee)
                     .put("displayName", "Assignee " + assignee)
+                    .put("active", true);
+        } else {
+            // Data Center shows the assignee's e-mail in the issue itself.
+            fields.putObject("assignee")
+                    .put("name", assignee)
+                    .put("key", assignee)
+                    .put("emailAddress", emails.getOrDefault(assignee, ""))
                     .put("active", true);
         }
         fields.putObject("project")
@@ -144,7 +169,7 @@ public final class JiraSimulator implements AutoCloseable {
     }
 
     private Object[] route(String method, String path, String query, byte[] body) throws IOException {
-        if (method.equals("GET") && path.equals("/rest/api/3/user")) {
+        if (cloud && method.equals("GET") && path.equals("/rest/api/3/user")) {
             String account = param(query, "accountId");
             String email = emails.get(account);
             if (email == null) {
@@ -155,7 +180,7 @@ public final class JiraSimulator implements AutoCloseable {
                 Map.of("accountId", account, "emailAddress", email, "displayName", "User " + account, "active", true)
             };
         }
-        if (method.equals("POST") && path.equals("/rest/api/3/search/jql")) {
+        if (method.equals("POST") && path.equals(cloud ? "/rest/api/3/search/jql" : "/rest/api/2/search")) {
             String jql = JSON.readTree(body).path("jql").asText();
             Matcher label = Pattern.compile("labels = \"([^\"]+)\"").matcher(jql);
             ArrayNode found = JSON.createArrayNode();
@@ -183,6 +208,9 @@ public final class JiraSimulator implements AutoCloseable {
             case "GET " -> new Object[] {200, issue};
             case "POST /comment" -> {
                 JsonNode doc = JSON.readTree(body).path("body");
+                if (cloud != doc.isObject()) {
+                    yield new Object[] {400, Map.of("errorMessages", List.of("Wrong body format"), "errors", Map.of())};
+                }
                 comments.computeIfAbsent(key, k -> new CopyOnWriteArrayList<>()).add(AtlassianDocument.text(doc));
                 yield new Object[] {
                     201, Map.of("id", String.valueOf(comments.get(key).size()), "self", url() + path, "body", doc)
