@@ -28,6 +28,7 @@ const OPERATIONS = {
   "/repos/{owner}/{repo}/contents/{path}": ["get"],
   "/repos/{owner}/{repo}/git/trees/{tree_sha}": ["get"],
   "/repos/{owner}/{repo}/git/blobs/{file_sha}": ["get"],
+  "/search/users": ["get"],
 };
 
 const spec = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));

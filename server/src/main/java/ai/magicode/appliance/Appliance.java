@@ -9,6 +9,7 @@ import ai.magicode.appliance.agent.JobRoutes;
 import ai.magicode.appliance.agent.JobRunner;
 import ai.magicode.appliance.agent.Jobs;
 import ai.magicode.appliance.agent.Sandbox;
+import ai.magicode.appliance.agent.TicketJobs;
 import ai.magicode.appliance.audit.Actor;
 import ai.magicode.appliance.audit.AuditEvent;
 import ai.magicode.appliance.audit.AuditException;
@@ -69,6 +70,11 @@ import ai.magicode.appliance.store.Backup;
 import ai.magicode.appliance.store.Migration;
 import ai.magicode.appliance.store.StoreException;
 import ai.magicode.appliance.store.TenantData;
+import ai.magicode.appliance.tickets.Connections;
+import ai.magicode.appliance.tickets.TicketRoutes;
+import ai.magicode.appliance.tickets.TicketWebhookRoutes;
+import ai.magicode.appliance.tickets.Tickets;
+import ai.magicode.appliance.tickets.TicketsException;
 import ai.magicode.appliance.web.HttpMetrics;
 import ai.magicode.appliance.web.Observability;
 import ai.magicode.appliance.web.Problems;
@@ -145,6 +151,7 @@ public final class Appliance implements AutoCloseable {
     private final Retention retention;
     private final TenantDeletions deletions;
     private final JobRunner jobs;
+    private final Tickets tickets;
     private WebServer server;
     private ControlServer control;
     /** The periodic tasks, one thread each, stopped on close. */
@@ -165,7 +172,8 @@ public final class Appliance implements AutoCloseable {
                 .map(GitHubException.class, 502)
                 .map(WebhookException.class, 503)
                 .map(LlmException.class, 502)
-                .map(AgentException.class, 409);
+                .map(AgentException.class, 409)
+                .map(TicketsException.class, 502);
         this.tls = loadTls(config);
         this.identity = new Identity(
                 config.auth(), store, setupToken, config.server().publicUrl(), tls.isPresent(), audit::append);
@@ -226,6 +234,13 @@ public final class Appliance implements AutoCloseable {
                         audit::append)
                 .register(webhooks);
         webhooks.on("push", (event, delivery, effects) -> reindexOnPush((GitHubEvent.Push) event));
+        this.tickets = new Tickets(
+                config.tickets(),
+                store,
+                new Connections(store, vault, audit::append, Clock.systemUTC()),
+                audit::append,
+                Clock.systemUTC());
+        new TicketJobs(tickets, jobs, webhooks.installations(), audit::append).register(webhooks);
         this.inventory = new DataInventory();
         this.retention = new Retention(
                 store,
@@ -271,6 +286,7 @@ public final class Appliance implements AutoCloseable {
                         (tenant, sink) -> {},
                         tenant -> gitHub.tokens().clear()))
                 .register(jobs.tenantData())
+                .register(tickets.tenantData())
                 .register(webhooks.tenantData())
                 .register(llmUsage.tenantData())
                 .register(budgets.tenantData())
@@ -569,6 +585,7 @@ public final class Appliance implements AutoCloseable {
         routing.register(
                 "/webhooks",
                 new WebhookRoutes(webhooks, webhookSecret, config.webhooks().maxBodyBytes(), audit::append));
+        routing.register("/webhooks", new TicketWebhookRoutes(tickets, audit::append, Clock.systemUTC()));
         routing.register(
                 "/",
                 new ConsoleRoutes(
@@ -591,6 +608,7 @@ public final class Appliance implements AutoCloseable {
         rules.register(
                 "/api/v1",
                 new JobRoutes(jobs, webhooks.installations(), config.github().webUrl(), audit::append));
+        rules.register("/api/v1", new TicketRoutes(tickets.connections(), this::consoleUrl));
     }
 
     /** The listener, its limits, TLS and the server features (observe, OpenAPI) around {@link #routing}. */
@@ -643,6 +661,7 @@ public final class Appliance implements AutoCloseable {
         scheduleKeyReload();
         deletions.resume();
         scheduleRetention();
+        scheduleTicketPoll();
         Map<String, ControlServer.Command> commands = new LinkedHashMap<>();
         commands.put("backup", arguments -> {
             String to = arguments.get("to");
@@ -715,6 +734,14 @@ public final class Appliance implements AutoCloseable {
                 Duration.ZERO,
                 RETENTION_INTERVAL,
                 () -> retention.apply(exports));
+    }
+
+    /** Polls the Jira and Linear connections for labelled tickets the webhooks missed ({@code tickets.poll-interval}). */
+    private void scheduleTicketPoll() {
+        Duration every = config.tickets().pollInterval();
+        if (!every.isZero()) {
+            schedule("tickets-poll", "Polling ticket connections", every, every, tickets::poll);
+        }
     }
 
     /**
@@ -802,6 +829,7 @@ public final class Appliance implements AutoCloseable {
         deletions.close();
         exports.close();
         webhooks.close();
+        tickets.close();
         jobs.close();
         indexes.close();
         llm.close();

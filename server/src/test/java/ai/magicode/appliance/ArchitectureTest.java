@@ -115,7 +115,8 @@ class ArchitectureTest {
     @ArchTest
     static final ArchRule featuresDoNotCallPrivacy = noClasses()
             .that()
-            .resideInAnyPackage(ROOT + ".auth..", ROOT + ".secrets..", ROOT + ".agent..", ROOT + ".console..")
+            .resideInAnyPackage(
+                    ROOT + ".auth..", ROOT + ".secrets..", ROOT + ".agent..", ROOT + ".console..", ROOT + ".tickets..")
             .should()
             .dependOnClassesThat()
             .resideInAPackage(ROOT + ".privacy..")
@@ -139,7 +140,24 @@ class ArchitectureTest {
             .dependOnClassesThat()
             .resideInAnyPackage(
                     ROOT + ".auth..", ROOT + ".console..", ROOT + ".control..", ROOT + ".ship..", ROOT + ".bench..")
-            .because("agent uses github, git, index, llm, store, secrets, audit, web and config only");
+            .because("agent uses github, git, index, llm, tickets, store, secrets, audit, web and config only");
+
+    @ArchTest
+    static final ArchRule ticketsUseOnlyTheCore = noClasses()
+            .that()
+            .resideInAPackage(ROOT + ".tickets..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage(
+                    ROOT + ".auth..",
+                    ROOT + ".github..",
+                    ROOT + ".git..",
+                    ROOT + ".index..",
+                    ROOT + ".llm..",
+                    ROOT + ".control..",
+                    ROOT + ".ship..",
+                    ROOT + ".bench..")
+            .because("tickets sits beside github: it uses store, secrets, audit, web and config; the agent joins them");
 
     private static ArchRule onlyOwnerUses(String library, String owner) {
         return noClasses()

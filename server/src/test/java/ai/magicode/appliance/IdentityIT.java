@@ -536,6 +536,39 @@ class IdentityIT {
                 new Cell(
                         EnumSet.of(Role.ADMIN, Role.OPERATOR),
                         (p, t, s) -> new Call("POST", "/api/v1/jobs/j-" + t + "/cancel", null, 404)));
+        Set<Role> admins = EnumSet.of(Role.ADMIN);
+        cells.put(
+                "GET /api/v1/tickets/connections",
+                new Cell(admins, (p, t, s) -> new Call("GET", "/api/v1/tickets/connections", null, 200)));
+        cells.put(
+                "POST /api/v1/tickets/connections",
+                new Cell(
+                        admins,
+                        (p, t, s) -> new Call(
+                                "POST",
+                                "/api/v1/tickets/connections",
+                                Map.of(
+                                        "kind", "linear",
+                                        "name", "linear-" + t,
+                                        "repositories", Map.of("ENG", t + "/shop"),
+                                        "token", "lin_api_" + UNIQUE.incrementAndGet(),
+                                        "webhookSecret", "hook-" + UNIQUE.incrementAndGet()),
+                                201)));
+        cells.put(
+                "GET /api/v1/tickets/connections/{id}",
+                new Cell(admins, (p, t, s) -> new Call("GET", "/api/v1/tickets/connections/t-" + t, null, 404)));
+        cells.put(
+                "PUT /api/v1/tickets/connections/{id}",
+                new Cell(
+                        admins,
+                        (p, t, s) -> new Call(
+                                "PUT",
+                                "/api/v1/tickets/connections/t-" + t,
+                                Map.of("repositories", Map.of("ENG", t + "/shop")),
+                                404)));
+        cells.put(
+                "DELETE /api/v1/tickets/connections/{id}",
+                new Cell(admins, (p, t, s) -> new Call("DELETE", "/api/v1/tickets/connections/t-" + t, null, 404)));
         cells.put(
                 "GET /api/v1/repos/{id}/index",
                 new Cell(readers, (p, t, s) -> new Call("GET", "/api/v1/repos/r-" + t + "/index", null, 404)));

@@ -77,6 +77,8 @@ public final class JobRunner implements AutoCloseable {
     private final Map<String, Integer> perTenant = new HashMap<>();
     private final Map<Long, Integer> perRepo = new HashMap<>();
     private boolean closed;
+    /** Jira and Linear ticket jobs' tracker side; null until {@link TicketJobs} is built. */
+    private volatile TicketJobs tickets;
 
     /**
      * @param branchPrefix the push guard's branch prefix ({@code github.branch-prefix})
@@ -109,6 +111,11 @@ public final class JobRunner implements AutoCloseable {
         this.loop = new AgentLoop(gateway, clock);
         this.executor = Executors.newThreadPerTaskExecutor(
                 Thread.ofPlatform().name("agent-job-", 0).daemon().factory());
+    }
+
+    /** Hands over the ticket side (called by {@link TicketJobs}). */
+    void tickets(TicketJobs tickets) {
+        this.tickets = tickets;
     }
 
     /** The job table. */
@@ -246,8 +253,8 @@ public final class JobRunner implements AutoCloseable {
                     return;
                 }
                 WorkTree.Person bot = new WorkTree.Person(config.botLogin(), config.botEmail());
-                String message = "Address review comment on #" + followUp.pullRequest() + " (#" + job.issue() + ")\n\n"
-                        + firstParagraph(outcome.summary()) + coAuthor(job);
+                String message = "Address review comment on #" + followUp.pullRequest() + " (" + reference(job)
+                        + ")\n\n" + firstParagraph(outcome.summary()) + coAuthor(job, client);
                 String commit = WorkTree.commit(workspace.dir(), workspace.commit(), tree, message, bot, bot);
                 Instant pushStart = clock.instant();
                 Optional<String> head = client.branch(job.branch()).map(RepoClient.Branch::sha);
@@ -535,7 +542,7 @@ public final class JobRunner implements AutoCloseable {
         Instant start = clock.instant();
         if (job.triggerComment() > 0) {
             client.reactToComment(job.triggerComment(), "eyes");
-        } else if (!job.trigger().equals("api")) {
+        } else if (!job.trigger().equals("api") && !TicketJobs.isTicket(job)) {
             client.reactToIssue(job.issue(), "eyes");
         }
         return step(job, "acknowledge", start, "ok", "reacted with eyes");
@@ -543,7 +550,7 @@ public final class JobRunner implements AutoCloseable {
 
     private Job work(Job job, RepoClient client) {
         jobs.move(job.id(), Job.State.PLANNING);
-        RepoClient.Issue issue = client.issue(job.issue());
+        RepoClient.Issue issue = TicketJobs.isTicket(job) ? tickets.issue(job) : client.issue(job.issue());
         String base = defaultBranch(job);
         Instant start = clock.instant();
         try (Workspace workspace = workspaces.fetch(
@@ -584,7 +591,7 @@ public final class JobRunner implements AutoCloseable {
                             .user(job.requester(), Set.of())
                             .job(job.id())
                             .maxOutputTokens(4096),
-                    task(issue, localized),
+                    task(reference(job), issue, localized),
                     bench,
                     query -> search(tenant, repoKey, query),
                     () -> WorkTree.diff(workspace.dir(), workspace.commit(), tree),
@@ -695,10 +702,12 @@ public final class JobRunner implements AutoCloseable {
     private Job push(Job job, RepoClient client, Workspace workspace, java.nio.file.Path tree, RepoClient.Issue issue) {
         Instant start = clock.instant();
         WorkTree.Person bot = new WorkTree.Person(config.botLogin(), config.botEmail());
-        String message =
-                "Fix #" + job.issue() + ": " + issue.title() + "\n\n" + firstParagraph(summary(job)) + coAuthor(job);
+        String message = "Fix " + reference(job) + ": " + issue.title() + "\n\n" + firstParagraph(summary(job))
+                + coAuthor(job, client);
         String commit = WorkTree.commit(workspace.dir(), workspace.commit(), tree, message, bot, bot);
-        String branch = branch(job.issue(), issue.title());
+        String branch = TicketJobs.isTicket(job)
+                ? branch(reference(job).toLowerCase(Locale.ROOT), issue.title())
+                : branch(job.issue(), issue.title());
         boolean ours = pushGuard.created(client.repo(), branch);
         PushGuard.Result result = pushGuard.push(client, workspace.dir(), commit, branch, ours);
         return switch (result) {
@@ -736,9 +745,11 @@ public final class JobRunner implements AutoCloseable {
                     ? client.createPullRequest(
                             job.branch(),
                             defaultBranch(job),
-                            "Fix #" + job.issue() + ": "
-                                    + client.issue(job.issue()).title(),
-                            pullRequestBody(job),
+                            "Fix " + reference(job) + ": "
+                                    + (TicketJobs.isTicket(job)
+                                            ? tickets.issue(job).title()
+                                            : client.issue(job.issue()).title()),
+                            pullRequestBody(job, client),
                             config.draft())
                     : existing.getFirst();
             Instant end = clock.instant();
@@ -757,6 +768,9 @@ public final class JobRunner implements AutoCloseable {
                                     "ok",
                                     (existing.isEmpty() ? "opened #" : "reused #") + pr.number())));
             audit(job, "pull-request", "ok");
+            if (TicketJobs.isTicket(job)) {
+                tickets.opened(job, pr.url());
+            }
         }
         Job open = jobs.move(job.id(), Job.State.OPEN);
         audit.accept(AuditEvent.of("agent.job.finish", target(open))
@@ -835,7 +849,11 @@ public final class JobRunner implements AutoCloseable {
         job = jobs.update(id, j -> j.withError(reason + ": " + limit(detail, 500)));
         Instant start = clock.instant();
         try {
-            if (job.reportComment() == 0) {
+            if (job.reportComment() == 0 && TicketJobs.isTicket(job)) {
+                // Trackers' comments are not searched for a marker: the job records the report as posted (id 1).
+                tickets.report(job, report(job, detail, ""));
+                job = jobs.update(id, j -> j.withReport(1));
+            } else if (job.reportComment() == 0) {
                 String marker = "<!-- magicode:job:" + id + ":report -->";
                 Optional<RepoClient.Comment> posted = client.comments(job.issue()).stream()
                         .filter(c -> c.body().contains(marker))
@@ -845,8 +863,8 @@ public final class JobRunner implements AutoCloseable {
                         () -> client.comment(issue, report(jobs.find(id).orElseThrow(), detail, marker)));
                 job = jobs.update(id, j -> j.withReport(comment.id()));
             }
-            job = step(job, "report", start, "ok", "reported on #" + job.issue());
-        } catch (GitHubException e) {
+            job = step(job, "report", start, "ok", "reported on " + reference(job));
+        } catch (GitHubException | ai.magicode.appliance.tickets.TicketsException e) {
             job = step(job, "report", start, "failed", "could not comment: " + limit(e.getMessage(), 200));
         }
         Job failed = jobs.move(id, Job.State.FAILED);
@@ -896,7 +914,7 @@ public final class JobRunner implements AutoCloseable {
         audit.accept(outcome.equals("ok") ? event.success() : event.failure());
     }
 
-    private String pullRequestBody(Job job) {
+    private String pullRequestBody(Job job, RepoClient client) {
         Optional<Job.Step> edit = lastEdit(job);
         String model = edit.map(Job.Step::model).orElse("?");
         String where = edit.map(
@@ -906,9 +924,12 @@ public final class JobRunner implements AutoCloseable {
                 + "## How to verify\n\n"
                 + "Read the diff, run the tests this repository's CI runs on this pull request, and check the behaviour"
                 + " the issue describes.\n\n"
-                + "Fixes #" + job.issue() + "\n\n"
+                + (TicketJobs.isTicket(job)
+                        ? "Ticket: [" + reference(job) + "](" + tickets.url(job) + ")\n\n"
+                        : "Fixes #" + job.issue() + "\n\n")
                 + "---\n"
-                + "Opened by MagiCode for @" + job.requester() + " (job `" + job.id() + "`). Model: `" + model + "` ("
+                + "Opened by MagiCode for " + requester(job, client) + " (job `" + job.id() + "`). Model: `" + model
+                + "` ("
                 + where + "). Tokens: " + job.tokens() + ". Cost: $" + String.format(Locale.ROOT, "%.4f", job.costUsd())
                 + ".\n<!-- magicode:job:" + job.id() + " -->\n";
     }
@@ -960,21 +981,42 @@ public final class JobRunner implements AutoCloseable {
         return limit(end < 0 ? text : text.substring(0, end), 1000);
     }
 
-    private String coAuthor(Job job) {
-        if (job.trigger().equals("api") || !job.requester().matches("[A-Za-z0-9-]{1,39}")) {
+    private String coAuthor(Job job, RepoClient client) {
+        Optional<String> login = TicketJobs.isTicket(job)
+                ? tickets.assigneeLogin(job, client)
+                : Optional.of(job.requester()).filter(r -> !job.trigger().equals("api"));
+        if (login.isEmpty() || !login.get().matches("[A-Za-z0-9-]{1,39}")) {
             return "\n";
         }
-        return "\n\nCo-authored-by: " + job.requester() + " <" + job.requester() + "@users.noreply.github.com>\n";
+        return "\n\nCo-authored-by: " + login.get() + " <" + login.get() + "@users.noreply.github.com>\n";
+    }
+
+    /** Who the pull request is for: the GitHub requester, or a ticket's assignee found on GitHub, else the ticket. */
+    private String requester(Job job, RepoClient client) {
+        if (!TicketJobs.isTicket(job)) {
+            return "@" + job.requester();
+        }
+        return tickets.assigneeLogin(job, client).map(l -> "@" + l).orElse(reference(job));
+    }
+
+    /** How the commit, pull request and task name the work: {@code #N}, or a ticket's key. */
+    private String reference(Job job) {
+        return TicketJobs.isTicket(job) ? tickets.reference(job) : "#" + job.issue();
     }
 
     /** {@code magicode/issue-<n>-<slug>} with the title's words, lower case. */
     String branch(long issue, String title) {
+        return branch("issue-" + issue, title);
+    }
+
+    /** {@code magicode/<name>-<slug>} with the title's words, lower case. */
+    private String branch(String name, String title) {
         String slug =
                 title.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("^-+|-+$", "");
         if (slug.length() > 40) {
             slug = slug.substring(0, 40).replaceAll("-+$", "");
         }
-        return branchPrefix + "issue-" + issue + (slug.isEmpty() ? "" : "-" + slug);
+        return branchPrefix + name + (slug.isEmpty() ? "" : "-" + slug);
     }
 
     private static String limit(String text, int max) {
@@ -986,8 +1028,9 @@ public final class JobRunner implements AutoCloseable {
         return job.repo() + "#" + job.issue();
     }
 
-    private static String task(RepoClient.Issue issue, List<String> localized) {
-        return "Issue #" + issue.number() + ": " + issue.title() + "\n\n" + issue.body() + "\n\n"
+    private static String task(String reference, RepoClient.Issue issue, List<String> localized) {
+        return (reference.startsWith("#") ? "Issue " : "Ticket ") + reference + ": " + issue.title() + "\n\n"
+                + issue.body() + "\n\n"
                 + (localized.isEmpty()
                         ? "No index results; use list_files to find the code."
                         : "Files that look relevant, best first:\n" + String.join("\n", localized));

@@ -24,6 +24,7 @@ import java.util.Optional;
  * @param webhooks the GitHub webhook inbox
  * @param llm the LLM gateway: providers, air-gapped mode, prices
  * @param agent the agent: triggers, bot identity, concurrency and caps of jobs
+ * @param tickets Jira and Linear tickets: poll, webhook limits, call timeout
  */
 public record ApplianceConfig(
         Path dataDir,
@@ -37,7 +38,8 @@ public record ApplianceConfig(
         GitHubConfig github,
         WebhookConfig webhooks,
         LlmConfig llm,
-        AgentConfig agent) {
+        AgentConfig agent,
+        TicketsConfig tickets) {
     /** Environment variable naming an operator configuration file (same as {@code --config}). */
     public static final String CONFIG_FILE_ENV = "MAGICODE_CONFIG";
 
@@ -64,7 +66,8 @@ public record ApplianceConfig(
                 GitHubConfig.from(values),
                 WebhookConfig.from(values),
                 LlmConfig.from(values),
-                AgentConfig.from(values));
+                AgentConfig.from(values),
+                TicketsConfig.from(values));
     }
 
     /** Every configuration key with the environment variable that overrides it, for the docs and their test. */

@@ -221,6 +221,21 @@ public final class RepoClient {
                 .json());
     }
 
+    /**
+     * The login of the GitHub user whose e-mail is {@code email}, where the server shows it ({@code GET /search/users}
+     * with {@code in:email}); empty when no single user matches. The e-mail is passed through, never logged or stored.
+     */
+    public java.util.Optional<String> loginForEmail(String email) {
+        String query = java.net.URLEncoder.encode(email + " in:email", java.nio.charset.StandardCharsets.UTF_8);
+        JsonNode found = rest.send(new RestClient.Call(
+                        "GET", rest.api("/search/users?q=" + query), authorization(), scope(), null, null))
+                .json();
+        JsonNode items = found.path("items");
+        return items.size() == 1
+                ? java.util.Optional.of(items.get(0).path("login").asText()).filter(l -> !l.isBlank())
+                : java.util.Optional.empty();
+    }
+
     /** Reacts to an issue or pull request. */
     public void reactToIssue(long issue, String content) {
         write(

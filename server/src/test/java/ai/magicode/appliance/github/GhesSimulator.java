@@ -406,6 +406,8 @@ public final class GhesSimulator implements AutoCloseable {
     }
 
     /** Starts a simulator on a free local port. */
+    private final Map<String, String> userEmails = new ConcurrentHashMap<>();
+
     public static GhesSimulator start() {
         GhesSimulator simulator = new GhesSimulator();
         simulator.server = WebServer.builder()
@@ -1052,6 +1054,10 @@ public final class GhesSimulator implements AutoCloseable {
                     .forEach(r -> list.add(repository(r)));
             return Reply.json(200, Map.of("total_count", list.size(), "repositories", list));
         }
+        if (route.equals("GET /search/users")) {
+            requireToken(headers);
+            return userSearch(path);
+        }
         m = REPO_PATH.matcher(path.replaceAll("\\?.*", ""));
         if (m.matches()) {
             Repo repo = repos.get(m.group(1) + "/" + m.group(2));
@@ -1318,6 +1324,31 @@ public final class GhesSimulator implements AutoCloseable {
             return Reply.json(200, contract.shape("content-file", fields));
         }
         throw new Refusal(404, "Not Found");
+    }
+
+    /** {@code GET /search/users?q=EMAIL in:email}: the users whose public or verified e-mail it is. */
+    private Reply userSearch(String path) {
+        String query = path.contains("?") ? path.substring(path.indexOf('?') + 1) : "";
+        String q = java.util.Arrays.stream(query.split("&"))
+                .filter(p -> p.startsWith("q="))
+                .map(p -> java.net.URLDecoder.decode(p.substring(2), StandardCharsets.UTF_8))
+                .findFirst()
+                .orElseThrow(() -> new Refusal(422, "Validation Failed"));
+        String email = q.replaceAll("\\s+in:email\\s*$", "").strip().toLowerCase(java.util.Locale.ROOT);
+        ArrayNode items = JSON.createArrayNode();
+        String login = userEmails.get(email);
+        if (login != null) {
+            items.add(contract.shape(
+                    "user-search-result-item",
+                    Map.of("login", login, "id", (long) login.hashCode() & 0xffffff, "score", 1.0)));
+        }
+        return Reply.json(200, Map.of("total_count", items.size(), "incomplete_results", false, "items", items));
+    }
+
+    /** A user whose e-mail {@code GET /search/users} finds. */
+    public GhesSimulator withUserEmail(String email, String login) {
+        userEmails.put(email.toLowerCase(java.util.Locale.ROOT), login);
+        return this;
     }
 
     private Reply collaboratorPermission(Repo repo, String login) {

@@ -1,0 +1,526 @@
+package ai.magicode.appliance.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.magicode.appliance.Appliance;
+import ai.magicode.appliance.config.ApplianceConfig;
+import ai.magicode.appliance.git.GitFixture;
+import ai.magicode.appliance.github.AppKeys;
+import ai.magicode.appliance.github.GhesSimulator;
+import ai.magicode.appliance.github.WebhookSignature;
+import ai.magicode.appliance.llm.ProviderDouble;
+import ai.magicode.appliance.llm.ProviderDouble.Protocol;
+import ai.magicode.appliance.llm.ProviderDouble.Reply;
+import ai.magicode.appliance.tickets.JiraSimulator;
+import ai.magicode.appliance.tickets.LinearSimulator;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import java.util.logging.Handler;
+import java.util.logging.LogManager;
+import java.util.logging.LogRecord;
+import java.util.stream.Stream;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Jira and Linear tickets end to end: a real appliance (store, index, push guard, gateway, audit log) with the GHES
+ * simulator, the Ollama double and a Jira or Linear simulator. A labelled ticket's signed webhook becomes a job, the
+ * job a draft pull request, and the ticket gets a comment with its link and moves status (and moves again on merge);
+ * a bad signature is refused with nothing stored; a ticket mapped to a repository the App cannot reach gets an
+ * explanation and no job; and the assignee's e-mail is found nowhere the appliance writes afterwards.
+ */
+class TicketsIT {
+    private static final long APP_ID = 4242;
+    private static final long INSTALLATION = 77;
+    private static final String SECRET = "tickets-test-github-secret";
+    private static final String HOOK_SECRET = "tickets-test-hook-secret";
+    private static final String PASSWORD = "correct horse battery staple";
+    private static final String POLICY = """
+            {"rules": [{"name": "default", "match": {}, "models": ["ollama/llama3.1:8b"]}]}""";
+    private static final String JIRA_EMAIL = "magicode-bot@acme.example";
+    private static final String JIRA_TOKEN = "jira-api-token-123";
+    private static final String LINEAR_KEY = "lin_api_test_456";
+    private static final String ASSIGNEE_EMAIL = "dana.private@acme.example";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @TempDir
+    Path dir;
+
+    private GitFixture origin;
+    private GhesSimulator ghes;
+    private ProviderDouble model;
+    private Appliance appliance;
+    private URI base;
+    private String session;
+    private String csrf;
+    private long repoId;
+    private final List<String> logs = new CopyOnWriteArrayList<>();
+    private final Handler capture = new Handler() {
+        @Override
+        public void publish(LogRecord record) {
+            String thrown = record.getThrown() == null ? "" : " " + record.getThrown();
+            logs.add(record.getMessage() + " " + java.util.Arrays.toString(record.getParameters()) + thrown);
+        }
+
+        @Override
+        public void flush() {}
+
+        @Override
+        public void close() {}
+    };
+
+    @BeforeEach
+    void world() throws Exception {
+        Path gitDir = dir.resolve("shop.git");
+        origin = GitFixture.create(gitDir, true);
+        origin.file(
+                        "src/Greeting.java",
+                        "class Greeting {\n    String text() {\n        return \"Hello, wrold\";\n    }\n}\n")
+                .file("README.md", "# shop\n")
+                .commit("first");
+        ghes = GhesSimulator.start()
+                .withApp(APP_ID, AppKeys.shared().pair().getPublic())
+                .withInstallation(INSTALLATION, "acme")
+                .withRepo("acme/shop", gitDir)
+                .withUserEmail(ASSIGNEE_EMAIL, "dana");
+        repoId = ghes.repo("acme/shop").id();
+        model = ProviderDouble.start(Protocol.OLLAMA);
+        start();
+        signIn();
+        deliverGitHub(
+                "installation",
+                "{\"action\":\"created\",\"installation\":{\"id\":" + INSTALLATION
+                        + ",\"account\":{\"login\":\"acme\",\"type\":\"Organization\"}},"
+                        + "\"repositories\":[{\"id\":" + repoId + ",\"full_name\":\"acme/shop\","
+                        + "\"name\":\"shop\",\"private\":true}],\"sender\":{\"login\":\"octocat\"}}");
+        await(
+                "the installation is mirrored",
+                () -> appliance.webhooks().installations().repositories().stream()
+                        .anyMatch(r -> r.id() == repoId));
+        HttpResponse<String> mapped =
+                call("PUT", "/api/v1/github/installations/" + INSTALLATION + "/tenant", Map.of("tenant", "acme"));
+        assertEquals(200, mapped.statusCode(), mapped.body());
+        LogManager.getLogManager().getLogger("").addHandler(capture);
+        model.script(
+                Reply.toolCall(
+                                "edit",
+                                "{\"path\":\"src/Greeting.java\",\"search\":\"Hello, wrold\",\"replace\":\"Hello, world\"}")
+                        .tokens(400, 30),
+                Reply.toolCall("done", "{\"summary\":\"Fixed the typo in Greeting.text().\"}")
+                        .tokens(450, 25));
+    }
+
+    @AfterEach
+    void close() {
+        LogManager.getLogManager().getLogger("").removeHandler(capture);
+        origin.close();
+        if (appliance != null) {
+            appliance.close();
+        }
+        model.close();
+        assertEquals(List.of(), ghes.violations(), "every request and answer matched GitHub's API description");
+        ghes.close();
+    }
+
+    @Test
+    void aLabelledJiraTicketBecomesAPullRequestTheTicketHearsOfItAndTheAssigneeEmailIsNowhere() throws Exception {
+        try (JiraSimulator jira = JiraSimulator.start(JIRA_EMAIL, JIRA_TOKEN)) {
+            jira.user("acc-dana", ASSIGNEE_EMAIL)
+                    .issue(
+                            "SHOP-1",
+                            "Greeting has a typo",
+                            "It says wrold instead of world.",
+                            List.of("magicode"),
+                            "acc-dana")
+                    .issue("SHOP-9", "Forged", "A forged delivery names me.", List.of("magicode"), "")
+                    .issue(
+                            "OPS-3",
+                            "Elsewhere",
+                            "Mapped to a repository the App cannot reach.",
+                            List.of("magicode"),
+                            "");
+            JsonNode connection = connect(Map.of(
+                    "kind",
+                    "jira-cloud",
+                    "name",
+                    "acme jira",
+                    "baseUrl",
+                    jira.url().toString(),
+                    "email",
+                    JIRA_EMAIL,
+                    "token",
+                    JIRA_TOKEN,
+                    "webhookSecret",
+                    HOOK_SECRET,
+                    "repositories",
+                    Map.of("SHOP", "acme/shop", "OPS", "acme/secret-ops"),
+                    "openedStatus",
+                    "In Review",
+                    "mergedStatus",
+                    "Done"));
+            String id = connection.path("id").asText();
+            assertFalse(connection.toString().contains(JIRA_TOKEN), "the token is write-only");
+            assertTrue(connection.path("webhookUrl").asText().endsWith("/webhooks/jira/" + id), connection.toString());
+
+            // A delivery signed with the wrong secret: 401, nothing stored, nothing asked of Jira.
+            HttpResponse<String> forged = deliverJira(id, "SHOP-9", "wrong-secret");
+            assertEquals(401, forged.statusCode(), forged.body());
+
+            HttpResponse<String> accepted = deliverJira(id, "SHOP-1", HOOK_SECRET);
+            String firstDelivery = lastDelivery;
+            assertEquals(202, accepted.statusCode(), accepted.body());
+            JsonNode job = awaitJob(j -> j.path("state").asText().equals("open"));
+            assertEquals("jira", job.path("trigger").asText());
+            assertEquals("SHOP-1", job.path("requester").asText());
+
+            ObjectNode pr = ghes.repo("acme/shop").pulls().values().iterator().next();
+            String branch = pr.path("head").path("ref").asText();
+            assertTrue(branch.startsWith("magicode/shop-1-greeting-has-a-typo"), branch);
+            assertTrue(pr.path("title").asText().startsWith("Fix SHOP-1: Greeting has a typo"), pr.toString());
+            String body = pr.path("body").asText();
+            assertTrue(body.contains(jira.url() + "/browse/SHOP-1"), body);
+            assertTrue(body.contains("for @dana"), "the assignee's e-mail was matched to a GitHub user: " + body);
+            assertFalse(body.contains(ASSIGNEE_EMAIL), body);
+            await("the ticket is told and moved", () -> jira.status("SHOP-1").equals("In Review"));
+            assertEquals(
+                    1, jira.comments("SHOP-1").size(), jira.comments("SHOP-1").toString());
+            assertTrue(
+                    jira.comments("SHOP-1")
+                            .getFirst()
+                            .contains(pr.path("html_url").asText()),
+                    jira.comments("SHOP-1").toString());
+
+            // The same delivery again is a duplicate; a second label event finds the job.
+            assertEquals(
+                    200, deliverJira(id, "SHOP-1", HOOK_SECRET, firstDelivery).statusCode());
+            assertEquals(1, jobs().size());
+
+            // Merged: the ticket moves on.
+            deliverGitHub("pull_request", merged(pr));
+            await(
+                    "the ticket moves when the pull request is merged",
+                    () -> jira.status("SHOP-1").equals("Done"));
+
+            // A ticket whose project maps to a repository the App cannot reach: a comment, no job.
+            assertEquals(202, deliverJira(id, "OPS-3", HOOK_SECRET).statusCode());
+            await(
+                    "the ticket is told why nothing started",
+                    () -> !jira.comments("OPS-3").isEmpty());
+            assertTrue(
+                    jira.comments("OPS-3").getFirst().contains("cannot access the repository `acme/secret-ops`"),
+                    jira.comments("OPS-3").toString());
+            assertEquals(1, jobs().size(), "no job for the unreachable repository");
+
+            assertTrue(
+                    jira.requests().stream().noneMatch(r -> r.path().contains("SHOP-9")),
+                    "the forged delivery reached nothing");
+            assertTrue(
+                    jira.requests().stream().allMatch(r -> !r.path().startsWith("/rest/api/2")), "Cloud uses REST v3");
+            assertEmailNowhere("SHOP-9", "SHOP-1");
+        }
+    }
+
+    @Test
+    void aLabelledLinearTicketBecomesAPullRequestTheTicketHearsOfItAndTheAssigneeEmailIsNowhere() throws Exception {
+        try (LinearSimulator linear = LinearSimulator.start(LINEAR_KEY)) {
+            linear.issue(
+                    "ENG-7",
+                    "Greeting has a typo",
+                    "It says wrold instead of world.",
+                    List.of("MagiCode"),
+                    ASSIGNEE_EMAIL);
+            JsonNode connection = connect(Map.of(
+                    "kind",
+                    "linear",
+                    "name",
+                    "acme linear",
+                    "baseUrl",
+                    linear.url().toString(),
+                    "token",
+                    LINEAR_KEY,
+                    "webhookSecret",
+                    HOOK_SECRET,
+                    "repositories",
+                    Map.of("ENG", "acme/shop"),
+                    "openedStatus",
+                    "In Review",
+                    "mergedStatus",
+                    "Done"));
+            String id = connection.path("id").asText();
+
+            long now = System.currentTimeMillis();
+            assertEquals(401, deliverLinear(id, "ENG-7", "wrong-secret", now).statusCode(), "bad signature");
+            assertEquals(
+                    401, deliverLinear(id, "ENG-7", HOOK_SECRET, now - 600_000).statusCode(), "stale timestamp");
+            assertTrue(linear.documents().isEmpty(), "refused deliveries reach nothing");
+
+            assertEquals(202, deliverLinear(id, "ENG-7", HOOK_SECRET, now).statusCode());
+            JsonNode job = awaitJob(j -> j.path("state").asText().equals("open"));
+            assertEquals("linear", job.path("trigger").asText());
+            ObjectNode pr = ghes.repo("acme/shop").pulls().values().iterator().next();
+            assertTrue(pr.path("head").path("ref").asText().startsWith("magicode/eng-7-"), pr.toString());
+            assertTrue(
+                    pr.path("body").asText().contains("for @dana"),
+                    pr.path("body").asText());
+            await("the ticket is told and moved", () -> linear.state("ENG-7").equals("In Review"));
+            assertTrue(
+                    linear.comments("ENG-7")
+                            .getFirst()
+                            .contains(pr.path("html_url").asText()),
+                    linear.comments("ENG-7").toString());
+            deliverGitHub("pull_request", merged(pr));
+            await(
+                    "the ticket moves when the pull request is merged",
+                    () -> linear.state("ENG-7").equals("Done"));
+            assertEmailNowhere("ENG-7-forged-never-used", "ENG-7");
+        }
+    }
+
+    /**
+     * Stops the appliance, then scans every file of the data dir (store, index, audit log), the audit log through its
+     * API, and the log records captured during the run for the assignee's e-mail (and {@code forbidden}); {@code kept}
+     * must be found, so the scan is known to see stored strings.
+     */
+    private void assertEmailNowhere(String forbidden, String kept) throws Exception {
+        HttpResponse<String> audit = call("GET", "/api/v1/audit?limit=1000", null);
+        assertEquals(200, audit.statusCode());
+        assertTrue(audit.body().contains("tickets.comment"), "the ticket writes are audited");
+        assertFalse(audit.body().contains(ASSIGNEE_EMAIL), "the e-mail is in the audit log");
+        appliance.close();
+        appliance = null;
+        List<String> hits = new ArrayList<>();
+        boolean keptFound = false;
+        List<byte[]> forms = new ArrayList<>();
+        for (String text : List.of(ASSIGNEE_EMAIL, forbidden)) {
+            forms.add(text.getBytes(StandardCharsets.UTF_8));
+            forms.add(text.getBytes(StandardCharsets.UTF_16LE));
+            forms.add(text.getBytes(StandardCharsets.UTF_16BE));
+        }
+        try (Stream<Path> files = Files.walk(dir.resolve("data"))) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                byte[] content = Files.readAllBytes(file);
+                keptFound |= indexOf(content, kept.getBytes(StandardCharsets.UTF_8)) >= 0
+                        || indexOf(content, kept.getBytes(StandardCharsets.UTF_16LE)) >= 0;
+                for (byte[] form : forms) {
+                    if (indexOf(content, form) >= 0) {
+                        hits.add(file + " holds " + new String(form, StandardCharsets.UTF_8).replace("\0", ""));
+                    }
+                }
+            }
+        }
+        // The scan can see what the store holds: the ticket's key is kept (in the ticket link and the job).
+        assertTrue(keptFound, "the scan found the stored ticket key " + kept);
+        assertTrue(logs.size() > 0, "log records were captured");
+        logs.stream().filter(l -> l.contains(ASSIGNEE_EMAIL)).forEach(l -> hits.add("log: " + l));
+        assertEquals(List.of(), hits, "the assignee's e-mail (or a refused delivery) was stored or logged");
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i <= haystack.length - needle.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
+    private JsonNode connect(Map<String, Object> body) throws Exception {
+        HttpResponse<String> created = call("POST", "/api/v1/tickets/connections", body);
+        assertEquals(201, created.statusCode(), created.body());
+        return JSON.readTree(created.body());
+    }
+
+    private String lastDelivery;
+
+    private HttpResponse<String> deliverJira(String connection, String key, String secret) throws Exception {
+        return deliverJira(connection, key, secret, UUID.randomUUID().toString());
+    }
+
+    private HttpResponse<String> deliverJira(String connection, String key, String secret, String delivery)
+            throws Exception {
+        lastDelivery = delivery;
+        // As Jira sends it: the event's user and the issue's assignee with their e-mails (which must not be kept).
+        String body = "{\"timestamp\":" + System.currentTimeMillis() + ",\"webhookEvent\":\"jira:issue_updated\","
+                + "\"issue_event_type_name\":\"issue_updated\","
+                + "\"user\":{\"accountId\":\"acc-dana\",\"emailAddress\":\"" + ASSIGNEE_EMAIL + "\"},"
+                + "\"issue\":{\"id\":\"10000\",\"key\":\"" + key + "\",\"fields\":{\"labels\":[\"magicode\"],"
+                + "\"assignee\":{\"accountId\":\"acc-dana\",\"emailAddress\":\"" + ASSIGNEE_EMAIL + "\"}}},"
+                + "\"changelog\":{\"items\":[{\"field\":\"labels\",\"fromString\":\"\",\"toString\":\"magicode\"}]}}";
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        return HTTP.send(
+                HttpRequest.newBuilder(base.resolve("/webhooks/jira/" + connection))
+                        .timeout(Duration.ofSeconds(30))
+                        .header("Content-Type", "application/json")
+                        .header("X-Atlassian-Webhook-Identifier", delivery)
+                        .header("X-Hub-Signature", "sha256=" + hmac(secret, bytes))
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(bytes))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> deliverLinear(String connection, String key, String secret, long timestamp)
+            throws Exception {
+        String body = "{\"action\":\"update\",\"type\":\"Issue\",\"data\":{\"id\":\"x\",\"identifier\":\"" + key
+                + "\",\"assignee\":{\"email\":\"" + ASSIGNEE_EMAIL + "\"}},\"webhookTimestamp\":" + timestamp + "}";
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        return HTTP.send(
+                HttpRequest.newBuilder(base.resolve("/webhooks/linear/" + connection))
+                        .timeout(Duration.ofSeconds(30))
+                        .header("Content-Type", "application/json")
+                        .header("Linear-Delivery", UUID.randomUUID().toString())
+                        .header("Linear-Signature", hmac(secret, bytes))
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(bytes))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String hmac(String secret, byte[] body) throws Exception {
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        return HexFormat.of().formatHex(mac.doFinal(body));
+    }
+
+    private String merged(ObjectNode pr) {
+        return "{\"action\":\"closed\",\"number\":" + pr.path("number").asLong() + ",\"pull_request\":{\"number\":"
+                + pr.path("number").asLong() + ",\"title\":\"t\",\"body\":\"\",\"user\":{\"login\":\"magicode[bot]\"},"
+                + "\"head\":{\"ref\":\"" + pr.path("head").path("ref").asText() + "\",\"sha\":\"0\"},"
+                + "\"base\":{\"ref\":\"main\",\"sha\":\"0\"},\"draft\":false,\"merged\":true,\"labels\":[],"
+                + "\"state\":\"closed\"},\"repository\":{\"id\":" + repoId + ",\"full_name\":\"acme/shop\","
+                + "\"name\":\"shop\"},\"installation\":{\"id\":" + INSTALLATION
+                + "},\"sender\":{\"login\":\"octocat\"}}";
+    }
+
+    private void start() throws Exception {
+        Path key = dir.resolve("app-key.pem");
+        Files.write(key, AppKeys.shared().pkcs1());
+        Path secret = dir.resolve("webhook-secret");
+        Files.writeString(secret, SECRET);
+        Map<String, String> env = new HashMap<>();
+        env.put("MAGICODE_DATA_DIR", dir.resolve("data").toString());
+        env.put("MAGICODE_PORT", "0");
+        env.put("MAGICODE_GITHUB_API_URL", ghes.apiUrl().toString());
+        env.put("MAGICODE_GITHUB_APP_ID", String.valueOf(APP_ID));
+        env.put("MAGICODE_GITHUB_PRIVATE_KEY_FILE", key.toString());
+        env.put("MAGICODE_GITHUB_WEBHOOK_SECRET_FILE", secret.toString());
+        env.put("MAGICODE_INDEX_EMBEDDINGS", "none");
+        env.put("MAGICODE_LLM_OLLAMA_ENABLED", "true");
+        env.put("MAGICODE_LLM_OLLAMA_BASE_URL", model.baseUrl());
+        env.put("MAGICODE_LLM_OLLAMA_TIMEOUT", "PT5S");
+        env.put("MAGICODE_TICKETS_POLL_INTERVAL", "PT0S");
+        appliance = Appliance.create(ApplianceConfig.load(Optional.empty(), env));
+        appliance.llm().policies().save(POLICY, "test");
+        base = URI.create("http://127.0.0.1:" + appliance.start().port());
+    }
+
+    private void signIn() throws Exception {
+        Path tokenFile = dir.resolve("data").resolve("setup-token");
+        HttpResponse<String> setup = call(
+                "POST",
+                "/api/v1/setup",
+                Map.of(
+                        "token",
+                        Files.readString(tokenFile).trim(),
+                        "username",
+                        "admin",
+                        "password",
+                        PASSWORD,
+                        "tenant",
+                        "acme"));
+        assertEquals(201, setup.statusCode(), setup.body());
+        HttpResponse<String> login =
+                call("POST", "/api/v1/auth/login", Map.of("username", "admin", "password", PASSWORD));
+        assertEquals(200, login.statusCode(), login.body());
+        String cookie = login.headers().firstValue("Set-Cookie").orElseThrow();
+        session = cookie.substring(0, cookie.indexOf(';'));
+        csrf = JSON.readTree(login.body()).path("csrfToken").asText();
+    }
+
+    private void deliverGitHub(String event, String body) throws Exception {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        HttpResponse<String> response = HTTP.send(
+                HttpRequest.newBuilder(base.resolve("/webhooks/github"))
+                        .timeout(Duration.ofSeconds(30))
+                        .header("Content-Type", "application/json")
+                        .header("X-GitHub-Event", event)
+                        .header("X-GitHub-Delivery", UUID.randomUUID().toString())
+                        .header(
+                                "X-Hub-Signature-256",
+                                WebhookSignature.sign(SECRET.getBytes(StandardCharsets.UTF_8), bytes))
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(bytes))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(202, response.statusCode(), response.body());
+    }
+
+    private HttpResponse<String> call(String method, String path, Object body) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30));
+        if (session != null) {
+            request.header("Cookie", session).header("X-CSRF-Token", csrf);
+        }
+        if (body == null) {
+            request.method(method, HttpRequest.BodyPublishers.noBody());
+        } else {
+            request.header("Content-Type", "application/json")
+                    .method(method, HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+        }
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private List<JsonNode> jobs() throws Exception {
+        HttpResponse<String> response = call("GET", "/api/v1/jobs?repo=" + repoId, null);
+        assertEquals(200, response.statusCode(), response.body());
+        List<JsonNode> found = new ArrayList<>();
+        JSON.readTree(response.body()).path("jobs").forEach(found::add);
+        return found;
+    }
+
+    private JsonNode awaitJob(java.util.function.Predicate<JsonNode> done) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (true) {
+            List<JsonNode> found = jobs();
+            if (!found.isEmpty() && done.test(found.getFirst())) {
+                return found.getFirst();
+            }
+            assertTrue(System.nanoTime() < deadline, "job still not there at the deadline: " + found);
+            LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
+        }
+    }
+
+    private static void await(String what, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < deadline, "still waiting at the deadline: " + what);
+            LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
+        }
+    }
+}
