@@ -542,7 +542,7 @@ public final class Appliance implements AutoCloseable {
         rules.register("/api/v1", new IndexRoutes(indexes, this::repository, this::repositories));
         rules.register("/api/v1", new GitHubRoutes(gitHub, gitHubApp, vault, this::consoleUrl, audit::append));
         rules.register("/api/v1", new InboxRoutes(webhooks));
-        rules.register("/api/v1", new LlmRoutes(llm, llmUsage, audit::append));
+        rules.register("/api/v1", new LlmRoutes(llm, llmUsage, vault, audit::append));
         rules.register("/api/v1", new PrivacyRoutes(inventory, exports, retention, deletions, identity::tenantExists));
         rules.register(
                 "/api/v1",

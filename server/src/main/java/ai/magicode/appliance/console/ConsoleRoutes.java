@@ -88,6 +88,9 @@ public final class ConsoleRoutes implements HttpService {
     public void routing(HttpRules rules) {
         rules.get("/", this::page)
                 .head("/", this::page)
+                // Where GitHub sends the admin back after creating the App from its manifest; the wizard finishes
+                // there.
+                .get("/setup/github-app", this::page)
                 .get("/console/{name}", this::asset)
                 .head("/console/{name}", this::asset);
     }
