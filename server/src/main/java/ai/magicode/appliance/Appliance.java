@@ -20,6 +20,8 @@ import ai.magicode.appliance.auth.SetupToken;
 import ai.magicode.appliance.config.ApplianceConfig;
 import ai.magicode.appliance.config.IndexConfig;
 import ai.magicode.appliance.console.ConsoleRoutes;
+import ai.magicode.appliance.console.RecentLog;
+import ai.magicode.appliance.console.SystemRoutes;
 import ai.magicode.appliance.control.ControlException;
 import ai.magicode.appliance.control.ControlServer;
 import ai.magicode.appliance.git.HttpSettings;
@@ -87,6 +89,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -142,6 +145,9 @@ public final class Appliance implements AutoCloseable {
     private final Retention retention;
     private final TenantDeletions deletions;
     private final JobRunner jobs;
+    private final RecentLog recentLog;
+    private final Instant startedAt = Instant.now();
+    private Observability observability;
     private WebServer server;
     private ControlServer control;
     /** The periodic tasks, one thread each, stopped on close. */
@@ -232,6 +238,7 @@ public final class Appliance implements AutoCloseable {
                 new Exports(store, config.dataDir(), inventory, retention::exportTtl, audit::append, Clock.systemUTC());
         registerTenantData(policies, budgets);
         this.deletions = new TenantDeletions(store, inventory, identity::shutOut, audit::append);
+        this.recentLog = RecentLog.install(config.console().supportLogLines());
     }
 
     /**
@@ -547,11 +554,28 @@ public final class Appliance implements AutoCloseable {
         rules.register(
                 "/api/v1",
                 new JobRoutes(jobs, webhooks.installations(), config.github().webUrl(), audit::append));
+        rules.register(
+                "/api/v1",
+                new SystemRoutes(
+                        new SystemRoutes.Facts(
+                                version(),
+                                store.schemaVersion(),
+                                config.dataDir(),
+                                config.console().backupDir(),
+                                startedAt,
+                                config.toString()),
+                        to -> describe(backup(to)),
+                        () -> observability().report(),
+                        recentLog,
+                        audit::append));
     }
 
-    /** The listener, its limits, TLS and the server features (observe, OpenAPI) around {@link #routing}. */
-    public void configure(WebServerConfig.Builder server) {
-        Observability observability = new Observability()
+    /** The health checks, built once (the listener serves them, the support bundle reports them). */
+    private synchronized Observability observability() {
+        if (observability != null) {
+            return observability;
+        }
+        observability = new Observability()
                 .ready("store", () -> store.isOpen() ? Optional.empty() : Optional.of("the store is closed"))
                 .diskSpace(config.dataDir(), config.observe().minFreeDiskBytes())
                 .warning("audit", audit::integrityProblem)
@@ -561,6 +585,12 @@ public final class Appliance implements AutoCloseable {
             // Not a readiness failure: local login and API tokens keep working without the provider.
             observability.detail("oidc", identity::oidcProblem);
         }
+        return observability;
+    }
+
+    /** The listener, its limits, TLS and the server features (observe, OpenAPI) around {@link #routing}. */
+    public void configure(WebServerConfig.Builder server) {
+        Observability observability = observability();
         server.host(config.server().host())
                 .port(config.server().port())
                 .maxPayloadSize(config.server().maxRequestBytes())
@@ -742,6 +772,7 @@ public final class Appliance implements AutoCloseable {
             return;
         }
         closed = true;
+        recentLog.close();
         if (control != null) {
             control.close();
         }

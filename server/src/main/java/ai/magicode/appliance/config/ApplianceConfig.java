@@ -24,6 +24,7 @@ import java.util.Optional;
  * @param webhooks the GitHub webhook inbox
  * @param llm the LLM gateway: providers, air-gapped mode, prices
  * @param agent the agent: triggers, bot identity, concurrency and caps of jobs
+ * @param console the admin console: where backups go, the support bundle's log lines
  */
 public record ApplianceConfig(
         Path dataDir,
@@ -37,7 +38,8 @@ public record ApplianceConfig(
         GitHubConfig github,
         WebhookConfig webhooks,
         LlmConfig llm,
-        AgentConfig agent) {
+        AgentConfig agent,
+        ConsoleConfig console) {
     /** Environment variable naming an operator configuration file (same as {@code --config}). */
     public static final String CONFIG_FILE_ENV = "MAGICODE_CONFIG";
 
@@ -50,8 +52,9 @@ public record ApplianceConfig(
      */
     public static ApplianceConfig load(Optional<Path> file, Map<String, String> env) {
         ConfigValues values = ConfigValues.load(file, env);
+        Path dataDir = values.path("data-dir").toAbsolutePath().normalize();
         return new ApplianceConfig(
-                values.path("data-dir").toAbsolutePath().normalize(),
+                dataDir,
                 ServerConfig.from(values),
                 new ObserveConfig(values.integer("observe.min-free-disk-mb", 0, 1L << 40) * 1024 * 1024),
                 new LogConfig(
@@ -64,7 +67,8 @@ public record ApplianceConfig(
                 GitHubConfig.from(values),
                 WebhookConfig.from(values),
                 LlmConfig.from(values),
-                AgentConfig.from(values));
+                AgentConfig.from(values),
+                ConsoleConfig.from(values, dataDir));
     }
 
     /** Every configuration key with the environment variable that overrides it, for the docs and their test. */
