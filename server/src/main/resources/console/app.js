@@ -14,6 +14,7 @@ import * as usage from './usage.js';
 import * as secrets from './secrets.js';
 import * as tokens from './tokens.js';
 import * as tenants from './tenants.js';
+import * as system from './system.js';
 
 const PUBLIC = {login, setup};
 const PAGES = [
@@ -27,6 +28,7 @@ const PAGES = [
   {id: 'secrets', title: 'Secrets', page: secrets, roles: ['admin']},
   {id: 'tokens', title: 'API tokens', page: tokens, roles: null},
   {id: 'tenants', title: 'Tenants', page: tenants, roles: ['superadmin']},
+  {id: 'system', title: 'System', page: system, roles: ['superadmin']},
 ];
 
 const main = document.getElementById('main');
@@ -53,6 +55,14 @@ const context = {
   /** Remembers a message for the next page drawn (after a redirect). */
   notify(kind, text) {
     notice = {kind, text};
+  },
+  /** The GitHub App manifest flow's return (`/setup/github-app?code=…&state=…`), for the wizard; else null. */
+  manifestCallback: null,
+  /** Signed in without leaving the page (the wizard signs the new administrator in). */
+  adopt(answer) {
+    me = answer;
+    setCsrf(answer.csrfToken);
+    drawChrome('setup');
   },
   /** Signed in: remembers who and the CSRF token, then opens the dashboard. */
   async signedIn(answer) {
@@ -180,6 +190,14 @@ async function route() {
 }
 
 async function start() {
+  if (location.pathname === '/setup/github-app') {
+    // GitHub sent the browser back after creating the App: the wizard finishes the manifest flow.
+    const params = new URLSearchParams(location.search);
+    if (params.has('code') && params.has('state')) {
+      context.manifestCallback = {code: params.get('code'), state: params.get('state')};
+    }
+    history.replaceState(null, '', '/#/setup');
+  }
   const version = document.body.dataset.version;
   replace(document.getElementById('footer'), 'MagiCode Appliance ' + version + ' · ', h('a', {href: '/openapi'}, 'API'));
   try {

@@ -523,7 +523,8 @@ public final class Appliance implements AutoCloseable {
     /** Every HTTP route of the appliance, with its filters and error handling. */
     public void routing(HttpRouting.Builder routing) {
         routing.addFilter(new RequestIds())
-                .addFilter(new SecurityHeaders(tls.isPresent()))
+                .addFilter(new SecurityHeaders(
+                        tls.isPresent(), Optional.of(config.github().webUrl())))
                 .addFilter(new HttpMetrics())
                 .addFilter(identity.filter());
         problems.register(routing);
