@@ -43,6 +43,7 @@ import ai.magicode.appliance.github.WebhookSecret;
 import ai.magicode.appliance.index.Embedder;
 import ai.magicode.appliance.index.IndexRoutes;
 import ai.magicode.appliance.index.RepoIndexes;
+import ai.magicode.appliance.index.RepoSettings;
 import ai.magicode.appliance.llm.Budgets;
 import ai.magicode.appliance.llm.Catalogue;
 import ai.magicode.appliance.llm.EmbedRequest;
@@ -146,6 +147,7 @@ public final class Appliance implements AutoCloseable {
     private final TenantDeletions deletions;
     private final JobRunner jobs;
     private final RecentLog recentLog;
+    private final RepoSettings repoSettings;
     private final Instant startedAt = Instant.now();
     private Observability observability;
     private WebServer server;
@@ -220,13 +222,15 @@ public final class Appliance implements AutoCloseable {
                         : java.util.Optional.empty(),
                 audit::append,
                 java.time.Clock.systemUTC());
+        this.repoSettings = new RepoSettings(store, audit::append);
         new AgentTriggers(
                         config.agent().triggerLabel(),
                         config.agent().botLogin(),
                         webhooks.installations(),
                         gitHub,
                         jobs,
-                        audit::append)
+                        audit::append,
+                        (tenant, repo) -> repoSettings.agentEnabled(tenant, String.valueOf(repo)))
                 .register(webhooks);
         this.inventory = new DataInventory();
         this.retention = new Retention(
@@ -259,6 +263,13 @@ public final class Appliance implements AutoCloseable {
                         List.of(),
                         (tenant, sink) -> {},
                         tenant -> vault.delete(Vault.APPLIANCE, "index.term-key." + tenant, Actor.system(), "-")))
+                .register(repoSettings.tenantData())
+                .register(TenantData.platform(
+                        "console.backups",
+                        "console.backup-dir (default DATA_DIR/backups/backup-<time>/)",
+                        "until an operator removes them",
+                        "consistent copies of the store (the vault's secrets sealed) and the audit log, for restore",
+                        List.of("dir:backups")))
                 .register(TenantData.platform(
                         "git.workspaces",
                         "DATA_DIR/workspaces/<job>/ (bare Git repositories fetched at one commit)",
@@ -547,7 +558,7 @@ public final class Appliance implements AutoCloseable {
         rules.register("/api/v1", new SecretsRoutes(vault));
         rules.register("/api/v1", new AuditRoutes(audit));
         rules.register("/api/v1", identity.api());
-        rules.register("/api/v1", new IndexRoutes(indexes, this::repository, this::repositories));
+        rules.register("/api/v1", new IndexRoutes(indexes, this::repository, this::repositories, repoSettings));
         rules.register("/api/v1", new GitHubRoutes(gitHub, gitHubApp, vault, this::consoleUrl, audit::append));
         rules.register("/api/v1", new InboxRoutes(webhooks));
         rules.register("/api/v1", new LlmRoutes(llm, llmUsage, vault, audit::append));

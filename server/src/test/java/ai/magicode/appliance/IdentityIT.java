@@ -545,6 +545,15 @@ class IdentityIT {
                         EnumSet.of(Role.ADMIN, Role.OPERATOR),
                         (p, t, s) -> new Call("POST", "/api/v1/repos/r-" + t + "/index", null, 404)));
         cells.put(
+                "PUT /api/v1/repos/{id}/settings",
+                new Cell(
+                        admin,
+                        (p, t, s) -> new Call(
+                                "PUT",
+                                "/api/v1/repos/r-" + t + "/settings",
+                                Map.of("classifications", List.of("internal"), "agentEnabled", false),
+                                404)));
+        cells.put(
                 "GET /api/v1/repos/{id}/search",
                 new Cell(
                         EnumSet.of(Role.ADMIN, Role.OPERATOR, Role.MEMBER),
