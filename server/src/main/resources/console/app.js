@@ -14,6 +14,7 @@ import * as usage from './usage.js';
 import * as secrets from './secrets.js';
 import * as tokens from './tokens.js';
 import * as tenants from './tenants.js';
+import * as users from './users.js';
 import * as system from './system.js';
 
 const PUBLIC = {login, setup};
@@ -26,6 +27,7 @@ const PAGES = [
   {id: 'usage', title: 'Usage', page: usage, roles: ['superadmin', 'admin', 'operator', 'auditor']},
   {id: 'audit', title: 'Audit log', page: audit, roles: ['auditor', 'admin', 'superadmin']},
   {id: 'secrets', title: 'Secrets', page: secrets, roles: ['admin']},
+  {id: 'users', title: 'Users', page: users, roles: ['admin', 'superadmin']},
   {id: 'tokens', title: 'API tokens', page: tokens, roles: null},
   {id: 'tenants', title: 'Tenants', page: tenants, roles: ['superadmin']},
   {id: 'system', title: 'System', page: system, roles: ['superadmin']},

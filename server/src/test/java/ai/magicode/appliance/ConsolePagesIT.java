@@ -91,7 +91,8 @@ class ConsolePagesIT {
             "audit", "/api/v1/audit",
             "secrets", "/api/v1/secrets",
             "tenants", "/api/v1/tenants",
-            "system", "/api/v1/system");
+            "system", "/api/v1/system",
+            "users", "/api/v1/users");
 
     static {
         Set<String> all = Set.of("superadmin", "admin", "operator", "auditor", "member");
@@ -103,6 +104,7 @@ class ConsolePagesIT {
         PAGE_ROLES.put("usage", Set.of("superadmin", "admin", "operator", "auditor"));
         PAGE_ROLES.put("audit", Set.of("superadmin", "admin", "auditor"));
         PAGE_ROLES.put("secrets", Set.of("admin"));
+        PAGE_ROLES.put("users", Set.of("admin", "superadmin"));
         PAGE_ROLES.put("tokens", all);
         PAGE_ROLES.put("tenants", Set.of("superadmin"));
         PAGE_ROLES.put("system", Set.of("superadmin"));

@@ -326,6 +326,20 @@ class ConsoleWizardIT {
         assertTrue(health.isArray() && health.size() > 0, files.get("health.json"));
     }
 
+    @Test
+    @Order(3)
+    void usersPageListsTheLocalAdministratorAndSaysSsoIsOff() throws Exception {
+        browser.get(base + "/#/users");
+        page("users");
+        waitForText(By.cssSelector("main table"), "admin");
+        String text = browser.findElement(By.id("main")).getText();
+        assertTrue(text.contains("admin admin, superadmin"), text);
+        assertTrue(text.contains("Local login is on."), text);
+        assertTrue(text.contains("No OIDC provider is configured"), text);
+        assertEquals("", serious(axeSource()), "axe-core on the users page");
+        screenshot("users");
+    }
+
     // --- helpers -------------------------------------------------------------------------
 
     private static void step(int step, Map<String, String> values) {

@@ -586,6 +586,11 @@ class IdentityIT {
                 new Cell(
                         EnumSet.of(Role.SUPERADMIN, Role.ADMIN, Role.OPERATOR, Role.AUDITOR),
                         (p, t, s) -> new Call("GET", "/api/v1/github/rate-limits", null, 200)));
+        cells.put(
+                "GET /api/v1/users",
+                new Cell(
+                        EnumSet.of(Role.ADMIN, Role.SUPERADMIN),
+                        (p, t, s) -> new Call("GET", "/api/v1/users", null, 200)));
         // The system page: superadmins only (a backup is written each time).
         cells.put(
                 "GET /api/v1/system", new Cell(superadmin, (p, t, s) -> new Call("GET", "/api/v1/system", null, 200)));

@@ -46,6 +46,7 @@ public final class ConsoleRoutes implements HttpService {
             "secrets.js",
             "tokens.js",
             "tenants.js",
+            "users.js",
             "system.js");
 
     static final String CACHE_CONTROL = "no-cache";
