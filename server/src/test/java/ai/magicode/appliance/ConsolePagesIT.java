@@ -613,6 +613,7 @@ class ConsolePagesIT {
         assertTrue(browser.findElement(By.id("dash-denials-count")).getText().contains("denied by the routing policy"));
         assertHarmless();
         assertEquals("", serious(axeSource()), "axe-core on the dashboard");
+        browser.executeScript("document.getElementById('dash-jobs').scrollIntoView();");
         screenshot("dashboard-full");
     }
 
