@@ -52,11 +52,14 @@ export async function render(context) {
   };
   const readers = has('admin', 'operator', 'member', 'auditor');
   const llmReaders = has('superadmin', 'admin', 'operator', 'auditor');
-  if (readers) await section('dash-jobs', 'Jobs and pull requests, last ' + DAYS + ' days', jobs);
-  if (llmReaders) await section('dash-usage', 'Tokens and cost by provider and model, last ' + DAYS + ' days', usage);
-  if (readers) await section('dash-index', 'Index freshness', freshness);
-  if (has('superadmin', 'admin', 'auditor')) await section('dash-denials', 'Policy denials', denials);
-  if (llmReaders) await section('dash-rate', 'GitHub rate-limit budget', rateLimits);
+  // The sections are placed in order at once and filled in parallel (their API calls do not wait on each other).
+  await Promise.all([
+    readers && section('dash-jobs', 'Jobs and pull requests, last ' + DAYS + ' days', jobs),
+    llmReaders && section('dash-usage', 'Tokens and cost by provider and model, last ' + DAYS + ' days', usage),
+    readers && section('dash-index', 'Index freshness', freshness),
+    has('superadmin', 'admin', 'auditor') && section('dash-denials', 'Policy denials', denials),
+    llmReaders && section('dash-rate', 'GitHub rate-limit budget', rateLimits),
+  ]);
 }
 
 async function health(main) {
