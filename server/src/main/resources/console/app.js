@@ -14,6 +14,8 @@ import * as usage from './usage.js';
 import * as secrets from './secrets.js';
 import * as tokens from './tokens.js';
 import * as tenants from './tenants.js';
+import * as users from './users.js';
+import * as system from './system.js';
 
 const PUBLIC = {login, setup};
 const PAGES = [
@@ -25,8 +27,10 @@ const PAGES = [
   {id: 'usage', title: 'Usage', page: usage, roles: ['superadmin', 'admin', 'operator', 'auditor']},
   {id: 'audit', title: 'Audit log', page: audit, roles: ['auditor', 'admin', 'superadmin']},
   {id: 'secrets', title: 'Secrets', page: secrets, roles: ['admin']},
+  {id: 'users', title: 'Users', page: users, roles: ['admin', 'superadmin']},
   {id: 'tokens', title: 'API tokens', page: tokens, roles: null},
   {id: 'tenants', title: 'Tenants', page: tenants, roles: ['superadmin']},
+  {id: 'system', title: 'System', page: system, roles: ['superadmin']},
 ];
 
 const main = document.getElementById('main');
@@ -53,6 +57,14 @@ const context = {
   /** Remembers a message for the next page drawn (after a redirect). */
   notify(kind, text) {
     notice = {kind, text};
+  },
+  /** The GitHub App manifest flow's return (`/setup/github-app?code=…&state=…`), for the wizard; else null. */
+  manifestCallback: null,
+  /** Signed in without leaving the page (the wizard signs the new administrator in). */
+  adopt(answer) {
+    me = answer;
+    setCsrf(answer.csrfToken);
+    drawChrome('setup');
   },
   /** Signed in: remembers who and the CSRF token, then opens the dashboard. */
   async signedIn(answer) {
@@ -180,6 +192,14 @@ async function route() {
 }
 
 async function start() {
+  if (location.pathname === '/setup/github-app') {
+    // GitHub sent the browser back after creating the App: the wizard finishes the manifest flow.
+    const params = new URLSearchParams(location.search);
+    if (params.has('code') && params.has('state')) {
+      context.manifestCallback = {code: params.get('code'), state: params.get('state')};
+    }
+    history.replaceState(null, '', '/#/setup');
+  }
   const version = document.body.dataset.version;
   replace(document.getElementById('footer'), 'MagiCode Appliance ' + version + ' · ', h('a', {href: '/openapi'}, 'API'));
   try {

@@ -54,9 +54,13 @@ export async function render(context) {
     return;
   }
   const rows = answer.repositories.map((repo) => row(repo));
+  // Suggestions for the classification fields; any label the routing policy names works.
+  list.append(h('datalist', {id: 'classification-labels'},
+    ['public', 'internal', 'restricted'].map((label) => h('option', {value: label}))));
   list.append(h('table', {},
     h('caption', {}, 'Repositories and their index'),
-    h('thead', {}, h('tr', {}, ['Repository', 'Index', 'Progress', 'Actions'].map((c) => h('th', {scope: 'col'}, c)))),
+    h('thead', {}, h('tr', {}, ['Repository', 'Index', 'Progress', 'Classification and agent', 'Actions']
+      .map((c) => h('th', {scope: 'col'}, c)))),
     h('tbody', {}, rows)));
 
   function row(repo) {
@@ -82,7 +86,45 @@ export async function render(context) {
       ? h('button', {type: 'button', class: 'reindex', 'data-repo': repo.id, onclick: () => reindex(repo, show)},
         'Re-index', h('span', {class: 'visually-hidden'}, ' ' + repo.fullName))
       : '';
-    return h('tr', {}, h('td', {}, repo.fullName), h('td', {}, text), h('td', {}, bar), h('td', {}, actions));
+    return h('tr', {}, h('td', {}, repo.fullName), h('td', {}, text), h('td', {}, bar),
+      h('td', {}, settingsCell(repo)), h('td', {}, actions));
+  }
+
+  /** The labels the routing policy matches and the agent switch: a small form for admins, text for the others. */
+  function settingsCell(repo) {
+    const settings = repo.settings || {classifications: [], agentEnabled: true};
+    const summary = (s) => (s.classifications.length ? s.classifications.join(', ') : 'unclassified')
+      + ' · agent ' + (s.agentEnabled ? 'on' : 'off');
+    if (!me.roles.includes('admin')) {
+      return h('span', {class: 'repo-settings', 'data-repo': repo.id}, summary(settings));
+    }
+    const labelsId = 'labels-' + repo.id;
+    const agentId = 'agent-' + repo.id;
+    const labels = h('input', {id: labelsId, name: 'labels', value: settings.classifications.join(', '), size: 18,
+      list: 'classification-labels', autocomplete: 'off'});
+    const agent = h('input', {type: 'checkbox', id: agentId, name: 'agent', checked: settings.agentEnabled});
+    const shown = h('span', {class: 'repo-settings', 'data-repo': repo.id}, summary(settings));
+    const form = h('form', {class: 'repo-settings-form', 'data-repo': repo.id},
+      h('label', {for: labelsId}, 'Classification of ' + repo.fullName), ' ', labels, ' ',
+      agent, ' ', h('label', {for: agentId}, 'Agent on'), ' ',
+      h('button', {type: 'submit'}, 'Save', h('span', {class: 'visually-hidden'}, ' ' + repo.fullName)),
+      h('br'), shown);
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      replace(status);
+      const wanted = {
+        classifications: labels.value.split(',').map((l) => l.trim()).filter((l) => l !== ''),
+        agentEnabled: agent.checked,
+      };
+      try {
+        const saved = await api('PUT', '/api/v1/repos/' + encodeURIComponent(repo.id) + '/settings', wanted);
+        replace(shown, summary(saved));
+        status.append(message('ok', 'Saved the settings of ' + repo.fullName + '.'));
+      } catch (e) {
+        context.fail(status, e);
+      }
+    });
+    return form;
   }
 
   async function reindex(repo, show) {

@@ -21,6 +21,8 @@ import ai.magicode.appliance.auth.SetupToken;
 import ai.magicode.appliance.config.ApplianceConfig;
 import ai.magicode.appliance.config.IndexConfig;
 import ai.magicode.appliance.console.ConsoleRoutes;
+import ai.magicode.appliance.console.RecentLog;
+import ai.magicode.appliance.console.SystemRoutes;
 import ai.magicode.appliance.control.ControlException;
 import ai.magicode.appliance.control.ControlServer;
 import ai.magicode.appliance.git.GitRepository;
@@ -45,6 +47,7 @@ import ai.magicode.appliance.index.Embedder;
 import ai.magicode.appliance.index.IndexRoutes;
 import ai.magicode.appliance.index.IndexStatus;
 import ai.magicode.appliance.index.RepoIndexes;
+import ai.magicode.appliance.index.RepoSettings;
 import ai.magicode.appliance.llm.Budgets;
 import ai.magicode.appliance.llm.Catalogue;
 import ai.magicode.appliance.llm.EmbedRequest;
@@ -96,6 +99,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -152,6 +156,10 @@ public final class Appliance implements AutoCloseable {
     private final TenantDeletions deletions;
     private final JobRunner jobs;
     private final Tickets tickets;
+    private final RecentLog recentLog;
+    private final RepoSettings repoSettings;
+    private final Instant startedAt = Instant.now();
+    private Observability observability;
     private WebServer server;
     private ControlServer control;
     /** The periodic tasks, one thread each, stopped on close. */
@@ -225,13 +233,15 @@ public final class Appliance implements AutoCloseable {
                         : java.util.Optional.empty(),
                 audit::append,
                 java.time.Clock.systemUTC());
+        this.repoSettings = new RepoSettings(store, audit::append);
         new AgentTriggers(
                         config.agent().triggerLabel(),
                         config.agent().botLogin(),
                         webhooks.installations(),
                         gitHub,
                         jobs,
-                        audit::append)
+                        audit::append,
+                        (tenant, repo) -> repoSettings.agentEnabled(tenant, String.valueOf(repo)))
                 .register(webhooks);
         webhooks.on("push", (event, delivery, effects) -> reindexOnPush((GitHubEvent.Push) event));
         this.tickets = new Tickets(
@@ -251,6 +261,7 @@ public final class Appliance implements AutoCloseable {
                 new Exports(store, config.dataDir(), inventory, retention::exportTtl, audit::append, Clock.systemUTC());
         registerTenantData(policies, budgets);
         this.deletions = new TenantDeletions(store, inventory, identity::shutOut, audit::append);
+        this.recentLog = RecentLog.install(config.console().supportLogLines());
     }
 
     /**
@@ -271,6 +282,13 @@ public final class Appliance implements AutoCloseable {
                         List.of(),
                         (tenant, sink) -> {},
                         tenant -> vault.delete(Vault.APPLIANCE, "index.term-key." + tenant, Actor.system(), "-")))
+                .register(repoSettings.tenantData())
+                .register(TenantData.platform(
+                        "console.backups",
+                        "console.backup-dir (default DATA_DIR/backups/backup-<time>/)",
+                        "until an operator removes them",
+                        "consistent copies of the store (the vault's secrets sealed) and the audit log, for restore",
+                        List.of("dir:backups")))
                 .register(TenantData.platform(
                         "git.workspaces",
                         "DATA_DIR/workspaces/<job>/ (bare Git repositories fetched at one commit)",
@@ -576,7 +594,8 @@ public final class Appliance implements AutoCloseable {
     /** Every HTTP route of the appliance, with its filters and error handling. */
     public void routing(HttpRouting.Builder routing) {
         routing.addFilter(new RequestIds())
-                .addFilter(new SecurityHeaders(tls.isPresent()))
+                .addFilter(new SecurityHeaders(
+                        tls.isPresent(), Optional.of(config.github().webUrl())))
                 .addFilter(new HttpMetrics())
                 .addFilter(identity.filter());
         problems.register(routing);
@@ -600,20 +619,37 @@ public final class Appliance implements AutoCloseable {
         rules.register("/api/v1", new SecretsRoutes(vault));
         rules.register("/api/v1", new AuditRoutes(audit));
         rules.register("/api/v1", identity.api());
-        rules.register("/api/v1", new IndexRoutes(indexes, this::repository, this::repositories));
+        rules.register("/api/v1", new IndexRoutes(indexes, this::repository, this::repositories, repoSettings));
         rules.register("/api/v1", new GitHubRoutes(gitHub, gitHubApp, vault, this::consoleUrl, audit::append));
         rules.register("/api/v1", new InboxRoutes(webhooks));
-        rules.register("/api/v1", new LlmRoutes(llm, llmUsage, audit::append));
+        rules.register("/api/v1", new LlmRoutes(llm, llmUsage, vault, audit::append));
         rules.register("/api/v1", new PrivacyRoutes(inventory, exports, retention, deletions, identity::tenantExists));
         rules.register(
                 "/api/v1",
                 new JobRoutes(jobs, webhooks.installations(), config.github().webUrl(), audit::append));
         rules.register("/api/v1", new TicketRoutes(tickets.connections(), this::consoleUrl));
+        rules.register(
+                "/api/v1",
+                new SystemRoutes(
+                        new SystemRoutes.Facts(
+                                version(),
+                                store.schemaVersion(),
+                                config.dataDir(),
+                                config.console().backupDir(),
+                                startedAt,
+                                config.toString()),
+                        to -> describe(backup(to)),
+                        () -> observability().report(),
+                        recentLog,
+                        audit::append));
     }
 
-    /** The listener, its limits, TLS and the server features (observe, OpenAPI) around {@link #routing}. */
-    public void configure(WebServerConfig.Builder server) {
-        Observability observability = new Observability()
+    /** The health checks, built once (the listener serves them, the support bundle reports them). */
+    private synchronized Observability observability() {
+        if (observability != null) {
+            return observability;
+        }
+        observability = new Observability()
                 .ready("store", () -> store.isOpen() ? Optional.empty() : Optional.of("the store is closed"))
                 .diskSpace(config.dataDir(), config.observe().minFreeDiskBytes())
                 .warning("audit", audit::integrityProblem)
@@ -623,6 +659,12 @@ public final class Appliance implements AutoCloseable {
             // Not a readiness failure: local login and API tokens keep working without the provider.
             observability.detail("oidc", identity::oidcProblem);
         }
+        return observability;
+    }
+
+    /** The listener, its limits, TLS and the server features (observe, OpenAPI) around {@link #routing}. */
+    public void configure(WebServerConfig.Builder server) {
+        Observability observability = observability();
         server.host(config.server().host())
                 .port(config.server().port())
                 .maxPayloadSize(config.server().maxRequestBytes())
@@ -813,6 +855,7 @@ public final class Appliance implements AutoCloseable {
             return;
         }
         closed = true;
+        recentLog.close();
         if (control != null) {
             control.close();
         }

@@ -120,11 +120,22 @@ class ConsoleBrowserIT {
                 Map.of("token", Files.readString(dataDir.resolve("setup-token")).trim()));
         setupStep(2, Map.of("password", PASSWORD, "repeat", PASSWORD));
         setupStep(3, Map.of());
+        // The wizard signed the administrator in and goes on; this appliance has no GitHub server: skip to the end.
+        for (int step = 4; step <= 6; step++) {
+            String expected = String.valueOf(step);
+            wait.until(driver ->
+                    expected.equals(driver.findElement(By.id("setup-form")).getDomAttribute("data-step")));
+            browser.findElement(By.id("setup-skip")).click();
+        }
         waitForText(By.id("setup"), "Setup is done");
+        waitForText(By.id("setup-checks"), "Appliance health");
+        assertTrue(browser.findElement(By.id("setup-checks")).getText().contains("No GitHub App yet"));
         screenshot("setup-done");
+        browser.findElement(By.id("setup-dashboard")).click();
+        page("dashboard");
+        browser.findElement(By.id("sign-out")).click();
 
         // Sign in with the new administrator (the wizard remembered the name).
-        browser.findElement(By.id("setup-sign-in")).click();
         page("login");
         assertTrue(browser.findElements(By.id("sso")).isEmpty(), "no SSO link without an OIDC provider");
         screenshot("login");

@@ -12,6 +12,7 @@ import ai.magicode.appliance.llm.ChatRequest;
 import ai.magicode.appliance.llm.ProviderDouble;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
@@ -89,7 +90,9 @@ class ConsolePagesIT {
             "usage", "/api/v1/llm/usage",
             "audit", "/api/v1/audit",
             "secrets", "/api/v1/secrets",
-            "tenants", "/api/v1/tenants");
+            "tenants", "/api/v1/tenants",
+            "system", "/api/v1/system",
+            "users", "/api/v1/users");
 
     static {
         Set<String> all = Set.of("superadmin", "admin", "operator", "auditor", "member");
@@ -101,8 +104,10 @@ class ConsolePagesIT {
         PAGE_ROLES.put("usage", Set.of("superadmin", "admin", "operator", "auditor"));
         PAGE_ROLES.put("audit", Set.of("superadmin", "admin", "auditor"));
         PAGE_ROLES.put("secrets", Set.of("admin"));
+        PAGE_ROLES.put("users", Set.of("admin", "superadmin"));
         PAGE_ROLES.put("tokens", all);
         PAGE_ROLES.put("tenants", Set.of("superadmin"));
+        PAGE_ROLES.put("system", Set.of("superadmin"));
     }
 
     @TempDir
@@ -586,6 +591,102 @@ class ConsolePagesIT {
         // The stalled call ends now (the runner then lets go of the job); later tests get a fresh double.
         ollama.close();
         ollama = ProviderDouble.start(ProviderDouble.Protocol.OLLAMA);
+    }
+
+    @Test
+    @Order(8)
+    void dashboardShowsJobsUsageIndexFreshnessAndTheRateLimitBudget() throws Exception {
+        browser.manage().deleteAllCookies();
+        signIn();
+        waitForText(By.id("dash-rate"), "installation:" + INSTALLATION);
+        String rate = browser.findElement(By.id("dash-rate")).getText();
+        assertTrue(rate.matches("(?s).*installation:" + INSTALLATION + " [0-9,]+ of 5,000.*"), rate);
+        assertTrue(browser.findElements(By.cssSelector("#dash-rate meter")).size() >= 1, "a meter per credential");
+        String index = browser.findElement(By.id("dash-index")).getText();
+        assertTrue(index.contains("acme/shop ready"), index);
+        assertTrue(index.contains(HOSTILE_IMG), "hostile names as text: " + index);
+        String usage = browser.findElement(By.id("dash-usage")).getText();
+        assertTrue(usage.contains("ollama/"), usage);
+        assertTrue(
+                browser.findElements(By.cssSelector("#dash-usage svg rect")).size() > 0, "the tokens chart has bars");
+        waitForText(By.id("dash-jobs-summary"), "job(s)");
+        assertTrue(browser.findElement(By.id("dash-denials-count")).getText().contains("denied by the routing policy"));
+        assertHarmless();
+        assertEquals("", serious(axeSource()), "axe-core on the dashboard");
+        browser.executeScript("document.getElementById('dash-jobs').scrollIntoView();");
+        screenshot("dashboard-full");
+    }
+
+    @Test
+    @Order(9)
+    void repositorySettingsAreStoredAndTheAgentRefusesADisabledRepository() throws Exception {
+        browser.manage().deleteAllCookies();
+        signIn();
+        browser.get(base + "/#/repos");
+        page("repos");
+        waitForText(By.id("repos-list"), "acme/shop");
+        var labels = browser.findElement(By.id("labels-" + repoId));
+        labels.clear();
+        labels.sendKeys("restricted, internal");
+        browser.findElement(By.id("agent-" + repoId)).click();
+        browser.findElement(By.cssSelector("form.repo-settings-form[data-repo='" + repoId + "'] button[type=submit]"))
+                .click();
+        waitForText(By.id("repos-status"), "Saved the settings of acme/shop");
+        // Stored: a fresh page shows them, and the API lists them.
+        browser.get("about:blank");
+        browser.get(base + "/#/repos");
+        page("repos");
+        waitForText(By.cssSelector(".repo-settings[data-repo='" + repoId + "']"), "internal, restricted · agent off");
+        assertEquals("", serious(axeSource()), "axe-core on the repositories page with settings");
+        screenshot("repos-settings");
+        JsonNode listed = JSON.readTree(call("GET", "/api/v1/repos", null).body());
+        for (JsonNode repo : listed.path("repositories")) {
+            if (repo.path("id").asText().equals(repoId)) {
+                assertEquals(
+                        "[\"internal\",\"restricted\"]",
+                        repo.path("settings").path("classifications").toString());
+                assertFalse(repo.path("settings").path("agentEnabled").asBoolean(true));
+            }
+        }
+        HttpResponse<String> bad = call(
+                "PUT",
+                "/api/v1/repos/" + repoId + "/settings",
+                Map.of("classifications", List.of("Not A Label"), "agentEnabled", true));
+        assertEquals(400, bad.statusCode(), bad.body());
+
+        // A labelled issue on the disabled repository starts nothing and gets one comment (a second trigger none).
+        int jobsBefore = JSON.readTree(call("GET", "/api/v1/jobs", null).body())
+                .path("jobs")
+                .size();
+        long issue = ghes.repo("acme/shop").issue("Please refactor", "Body.");
+        for (int i = 0; i < 2; i++) {
+            HttpResponse<String> labelled = deliver(
+                    "issues",
+                    "{\"action\":\"labeled\",\"issue\":{\"number\":" + issue + ",\"title\":\"Please refactor\","
+                            + "\"body\":\"Body.\",\"state\":\"open\",\"user\":{\"login\":\"octocat\"},"
+                            + "\"labels\":[{\"name\":\"magicode\"}]},\"label\":{\"name\":\"magicode\"},"
+                            + "\"repository\":{\"id\":" + repoId + ",\"full_name\":\"acme/shop\",\"name\":\"shop\"},"
+                            + "\"installation\":{\"id\":" + INSTALLATION + "},\"sender\":{\"login\":\"octocat\"}}");
+            assertEquals(202, labelled.statusCode(), labelled.body());
+        }
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (call("GET", "/api/v1/audit?action=agent.job.trigger&limit=1000", null)
+                        .body()
+                        .split("the agent is off for this repository", -1)
+                        .length
+                < 3) {
+            assertTrue(System.nanoTime() < deadline, "the two refusals were never audited");
+            LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
+        }
+        List<ObjectNode> comments = ghes.repo("acme/shop").comments(issue);
+        assertEquals(1, comments.size(), comments.toString());
+        assertTrue(comments.getFirst().path("body").asText().contains("switched off for this repository"));
+        assertEquals(
+                jobsBefore,
+                JSON.readTree(call("GET", "/api/v1/jobs", null).body())
+                        .path("jobs")
+                        .size(),
+                "no job was started");
     }
 
     // --- helpers -------------------------------------------------------------------------

@@ -578,6 +578,15 @@ class IdentityIT {
                         EnumSet.of(Role.ADMIN, Role.OPERATOR),
                         (p, t, s) -> new Call("POST", "/api/v1/repos/r-" + t + "/index", null, 404)));
         cells.put(
+                "PUT /api/v1/repos/{id}/settings",
+                new Cell(
+                        admin,
+                        (p, t, s) -> new Call(
+                                "PUT",
+                                "/api/v1/repos/r-" + t + "/settings",
+                                Map.of("classifications", List.of("internal"), "agentEnabled", false),
+                                404)));
+        cells.put(
                 "GET /api/v1/repos/{id}/search",
                 new Cell(
                         EnumSet.of(Role.ADMIN, Role.OPERATOR, Role.MEMBER),
@@ -592,6 +601,38 @@ class IdentityIT {
                         superadmin,
                         (p, t, s) -> new Call(
                                 "GET", "/api/v1/github/app-manifest/callback?code=c0de&state=unknown", null, 400)));
+        // The App entered by hand: superadmins; a key that is not PEM is refused before anything is stored.
+        cells.put(
+                "GET /api/v1/github/app",
+                new Cell(superadmin, (p, t, s) -> new Call("GET", "/api/v1/github/app", null, 200)));
+        cells.put(
+                "PUT /api/v1/github/app",
+                new Cell(
+                        superadmin,
+                        (p, t, s) -> new Call(
+                                "PUT",
+                                "/api/v1/github/app",
+                                Map.of("appId", 7, "privateKey", "not a key", "webhookSecret", "w"),
+                                400)));
+        cells.put(
+                "GET /api/v1/github/rate-limits",
+                new Cell(
+                        EnumSet.of(Role.SUPERADMIN, Role.ADMIN, Role.OPERATOR, Role.AUDITOR),
+                        (p, t, s) -> new Call("GET", "/api/v1/github/rate-limits", null, 200)));
+        cells.put(
+                "GET /api/v1/users",
+                new Cell(
+                        EnumSet.of(Role.ADMIN, Role.SUPERADMIN),
+                        (p, t, s) -> new Call("GET", "/api/v1/users", null, 200)));
+        // The system page: superadmins only (a backup is written each time).
+        cells.put(
+                "GET /api/v1/system", new Cell(superadmin, (p, t, s) -> new Call("GET", "/api/v1/system", null, 200)));
+        cells.put(
+                "POST /api/v1/system/backup",
+                new Cell(superadmin, (p, t, s) -> new Call("POST", "/api/v1/system/backup", null, 201)));
+        cells.put(
+                "GET /api/v1/system/support-bundle",
+                new Cell(superadmin, (p, t, s) -> new Call("GET", "/api/v1/system/support-bundle", null, 200)));
         // The LLM gateway: the policy is platform-wide (superadmins save it); usage is scoped to the caller's tenant.
         Set<Role> llmReaders = EnumSet.of(Role.SUPERADMIN, Role.ADMIN, Role.OPERATOR, Role.AUDITOR);
         Set<Role> llmOperators = EnumSet.of(Role.SUPERADMIN, Role.ADMIN, Role.OPERATOR);
@@ -624,6 +665,21 @@ class IdentityIT {
                                 "/api/v1/llm/dry-run",
                                 Map.of("repo", "acme/app", "task", "edit", "prompt", "fix it"),
                                 200)));
+        cells.put(
+                "GET /api/v1/llm/providers",
+                new Cell(llmReaders, (p, t, s) -> new Call("GET", "/api/v1/llm/providers", null, 200)));
+        cells.put(
+                "PUT /api/v1/llm/providers/{name}/key",
+                new Cell(
+                        superadmin,
+                        (p, t, s) -> new Call(
+                                "PUT", "/api/v1/llm/providers/gemini/key", Map.of("apiKey", "test-key-1"), 204)));
+        // A disabled provider answers at once (ok false), so no call leaves the test.
+        cells.put(
+                "POST /api/v1/llm/providers/{name}/test",
+                new Cell(
+                        EnumSet.of(Role.SUPERADMIN, Role.ADMIN),
+                        (p, t, s) -> new Call("POST", "/api/v1/llm/providers/gemini/test", null, 200)));
         cells.put(
                 "GET /api/v1/llm/usage",
                 new Cell(llmReaders, (p, t, s) -> new Call("GET", "/api/v1/llm/usage?by=model", null, 200)));

@@ -17,6 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BiPredicate;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -37,6 +38,7 @@ public final class AgentTriggers {
     private static final Map<String, String> PERMISSIONS = Map.of("issues", "write");
 
     private static final String DENIED_MARKER = "<!-- magicode:denied -->";
+    private static final String DISABLED_MARKER = "<!-- magicode:disabled -->";
 
     private final String triggerLabel;
     private final String botLogin;
@@ -45,6 +47,7 @@ public final class AgentTriggers {
     private final Jobs jobs;
     private final JobRunner runner;
     private final Consumer<AuditEvent> audit;
+    private final BiPredicate<String, Long> agentEnabled;
 
     public AgentTriggers(
             String triggerLabel,
@@ -53,6 +56,22 @@ public final class AgentTriggers {
             GitHub gitHub,
             JobRunner runner,
             Consumer<AuditEvent> audit) {
+        this(triggerLabel, botLogin, installations, gitHub, runner, audit, (tenant, repo) -> true);
+    }
+
+    /**
+     * @param agentEnabled whether the agent may work on a tenant's repository (by repository id): the admin's switch
+     *     on the console's repositories page
+     */
+    public AgentTriggers(
+            String triggerLabel,
+            String botLogin,
+            Installations installations,
+            GitHub gitHub,
+            JobRunner runner,
+            Consumer<AuditEvent> audit,
+            BiPredicate<String, Long> agentEnabled) {
+        this.agentEnabled = agentEnabled;
         this.triggerLabel = triggerLabel;
         this.botLogin = botLogin;
         this.installations = installations;
@@ -173,7 +192,7 @@ public final class AgentTriggers {
             String trigger,
             long commentId) {
         Optional<Scope> scope = scope(event);
-        if (scope.isEmpty() || !allowed(scope.get(), event, trigger)) {
+        if (scope.isEmpty() || !enabled(scope.get(), event, trigger) || !allowed(scope.get(), event, trigger)) {
             return;
         }
         Jobs.Request request = new Jobs.Request(
@@ -236,6 +255,44 @@ public final class AgentTriggers {
                 .actor(Actor.user("github:" + sender))
                 .field("trigger", trigger)
                 .field("reason", "sender has " + permission + " permission; write access is needed")
+                .field("commented", told)
+                .denied());
+        return false;
+    }
+
+    /**
+     * Whether the tenant's admin left the agent on for the repository. When it is off the trigger starts nothing: it
+     * is audited as denied, and the issue gets one comment saying so (never a second, by its marker).
+     */
+    private boolean enabled(Scope scope, GitHubEvent event, String trigger) {
+        if (agentEnabled.test(scope.tenant(), scope.repository().id())) {
+            return true;
+        }
+        long issue = issueOf(event);
+        String target = scope.repository().fullName() + "#" + issue;
+        LOG.log(INFO, "Agent trigger on " + target + " refused: the agent is off for the repository");
+        boolean told = false;
+        try {
+            RepoClient client = gitHub.repository(
+                    scope.tenant(),
+                    scope.installationId(),
+                    RepoName.parse(scope.repository().fullName()),
+                    PERMISSIONS);
+            if (client.comments(issue).stream().noneMatch(c -> c.body().contains(DISABLED_MARKER))) {
+                client.comment(
+                        issue,
+                        "@magicode is switched off for this repository by its administrators, so it will not work"
+                                + " on this issue.\n\n" + DISABLED_MARKER);
+                told = true;
+            }
+        } catch (GitHubException e) {
+            LOG.log(INFO, "Could not comment on #" + issue + ": " + e.getMessage());
+        }
+        audit.accept(AuditEvent.of("agent.job.trigger", target)
+                .tenant(scope.tenant())
+                .actor(Actor.user("github:" + event.context().sender()))
+                .field("trigger", trigger)
+                .field("reason", "the agent is off for this repository")
                 .field("commented", told)
                 .denied());
         return false;

@@ -42,6 +42,7 @@ public final class Identity {
     private final AuthRoutes authRoutes;
     private final TokenRoutes tokenRoutes;
     private final TenantRoutes tenantRoutes;
+    private final UserRoutes userRoutes;
     private final Optional<ConsoleLogin> console;
     private final Tenants tenants;
     private final Sessions sessions;
@@ -97,6 +98,7 @@ public final class Identity {
                 new AuthRoutes(setupToken, localUsers, tenants, sessions, config.localLogin(), secureCookies, audit);
         this.tokenRoutes = new TokenRoutes(apiTokens, audit);
         this.tenantRoutes = new TenantRoutes(tenants, audit);
+        this.userRoutes = new UserRoutes(localUsers, config);
         Optional<String> clientSecret = config.clientSecretFile().map(Identity::readSecret);
         this.console = provider.map(oidc -> new ConsoleLogin(
                 oidc,
@@ -133,6 +135,7 @@ public final class Identity {
             authRoutes.routing(rules);
             tokenRoutes.routing(rules);
             tenantRoutes.routing(rules);
+            userRoutes.routing(rules);
         };
     }
 

@@ -25,6 +25,7 @@ import java.util.Optional;
  * @param llm the LLM gateway: providers, air-gapped mode, prices
  * @param agent the agent: triggers, bot identity, concurrency and caps of jobs
  * @param tickets Jira and Linear tickets: poll, webhook limits, call timeout
+ * @param console the admin console: where backups go, the support bundle's log lines
  */
 public record ApplianceConfig(
         Path dataDir,
@@ -39,7 +40,8 @@ public record ApplianceConfig(
         WebhookConfig webhooks,
         LlmConfig llm,
         AgentConfig agent,
-        TicketsConfig tickets) {
+        TicketsConfig tickets,
+        ConsoleConfig console) {
     /** Environment variable naming an operator configuration file (same as {@code --config}). */
     public static final String CONFIG_FILE_ENV = "MAGICODE_CONFIG";
 
@@ -52,8 +54,9 @@ public record ApplianceConfig(
      */
     public static ApplianceConfig load(Optional<Path> file, Map<String, String> env) {
         ConfigValues values = ConfigValues.load(file, env);
+        Path dataDir = values.path("data-dir").toAbsolutePath().normalize();
         return new ApplianceConfig(
-                values.path("data-dir").toAbsolutePath().normalize(),
+                dataDir,
                 ServerConfig.from(values),
                 new ObserveConfig(values.integer("observe.min-free-disk-mb", 0, 1L << 40) * 1024 * 1024),
                 new LogConfig(
@@ -67,7 +70,8 @@ public record ApplianceConfig(
                 WebhookConfig.from(values),
                 LlmConfig.from(values),
                 AgentConfig.from(values),
-                TicketsConfig.from(values));
+                TicketsConfig.from(values),
+                ConsoleConfig.from(values, dataDir));
     }
 
     /** Every configuration key with the environment variable that overrides it, for the docs and their test. */

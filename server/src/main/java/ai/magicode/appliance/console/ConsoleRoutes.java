@@ -45,7 +45,9 @@ public final class ConsoleRoutes implements HttpService {
             "audit.js",
             "secrets.js",
             "tokens.js",
-            "tenants.js");
+            "tenants.js",
+            "users.js",
+            "system.js");
 
     static final String CACHE_CONTROL = "no-cache";
     private static final String RESOURCE_DIR = "/console/";
@@ -88,6 +90,9 @@ public final class ConsoleRoutes implements HttpService {
     public void routing(HttpRules rules) {
         rules.get("/", this::page)
                 .head("/", this::page)
+                // Where GitHub sends the admin back after creating the App from its manifest; the wizard finishes
+                // there.
+                .get("/setup/github-app", this::page)
                 .get("/console/{name}", this::asset)
                 .head("/console/{name}", this::asset);
     }

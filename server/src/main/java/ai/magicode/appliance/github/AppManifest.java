@@ -54,7 +54,9 @@ public final class AppManifest {
         manifest.put("name", name);
         manifest.put("url", base + "/");
         manifest.put("hook_attributes", Map.of("url", base + "/webhooks/github", "active", true));
-        manifest.put("redirect_url", base + "/api/v1/github/app-manifest/callback");
+        // The console page finishes the flow: it calls the API callback with the session (a redirect from GitHub is
+        // cross-site, so the SameSite=Strict session cookie would not come along on it).
+        manifest.put("redirect_url", base + "/setup/github-app");
         manifest.put("public", false);
         manifest.put("default_permissions", permissions);
         manifest.put("default_events", EVENTS);

@@ -55,6 +55,16 @@ public final class GitHub {
         }
     }
 
+    /**
+     * The primary rate limit GitHub last reported for one credential scope ({@code app} or {@code installation:ID}).
+     *
+     * @param resource GitHub's {@code x-ratelimit-resource} ({@code core} for REST)
+     * @param limit requests allowed per window (0 when GitHub did not say)
+     * @param seenAt when the answer carrying these values arrived
+     */
+    public record RateBudget(
+            String scope, String resource, long limit, long remaining, Instant reset, Instant seenAt) {}
+
     private final RestClient rest;
     private final GitHubApp app;
     private final InstallationTokens tokens;
@@ -70,6 +80,11 @@ public final class GitHub {
         this.app = app;
         this.tokens = new InstallationTokens(app, rest, clock);
         this.collaboratorPermissions = new CollaboratorPermissions(clock);
+    }
+
+    /** The rate-limit budgets GitHub last reported, per credential scope. */
+    public List<RateBudget> rateBudgets() {
+        return rest.budgets();
     }
 
     /** The App's installation tokens (cached, narrowed). */

@@ -103,6 +103,34 @@ public final class GitHubApp {
         return id;
     }
 
+    /**
+     * Stores an App the admin created on GitHub by hand: its id, private key and webhook secret go into the vault
+     * (platform tenant). Everything is checked first (the key parses as RSA, the secret is not empty), so a bad
+     * entry leaves nothing half-written.
+     *
+     * @throws GitHubException naming what is wrong, never a value
+     */
+    public void enter(long id, String pem, String webhookSecret, Actor actor, String requestId) {
+        if (config.appId().isPresent()) {
+            throw new GitHubException("The App id is set by github.app-id in the configuration; change it there");
+        }
+        if (id <= 0) {
+            throw new GitHubException("The App id must be a positive number");
+        }
+        if (webhookSecret.isBlank()) {
+            throw new GitHubException("The webhook secret is empty");
+        }
+        try {
+            RsaKeys.parse("The App's private key", pem.getBytes(StandardCharsets.US_ASCII));
+        } catch (RuntimeException e) {
+            throw new GitHubException("The private key is not a PEM RSA private key");
+        }
+        put(PRIVATE_KEY_SECRET, pem.strip() + "\n", actor, requestId);
+        put(APP_ID_SECRET, Long.toString(id), actor, requestId);
+        put(WEBHOOK_SECRET, webhookSecret.strip(), actor, requestId);
+        forgetJwt();
+    }
+
     private void put(String name, String value, Actor actor, String requestId) {
         if (value.isEmpty()) {
             return;

@@ -20,8 +20,10 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -33,9 +35,12 @@ import java.util.function.Supplier;
  * one-time {@code state} and the GitHub URL to post them to; GitHub then sends the admin's browser to {@code GET
  * …/app-manifest/callback?code=…&state=…}, which completes {@code POST /app-manifests/{code}/conversions} and puts the
  * App's id, private key, webhook secret and client credentials into the vault (platform tenant). Superadmins only.
+ * {@code GET/PUT …/github/app}: whether an App is registered, or an App created by hand (id, key, webhook secret;
+ * write-only). {@code GET …/github/rate-limits}: the rate-limit budget GitHub last reported per credential scope.
  */
 public final class GitHubRoutes implements HttpService {
     private static final Set<Role> SUPERADMINS = Set.of(Role.SUPERADMIN);
+    private static final Set<Role> RATE_READERS = Set.of(Role.SUPERADMIN, Role.ADMIN, Role.OPERATOR, Role.AUDITOR);
     private static final Duration STATE_TTL = Duration.ofHours(1);
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -70,7 +75,72 @@ public final class GitHubRoutes implements HttpService {
     @Override
     public void routing(HttpRules rules) {
         rules.get("/github/app-manifest", Access.roles(SUPERADMINS, this::manifest))
-                .get("/github/app-manifest/callback", Access.roles(SUPERADMINS, this::callback));
+                .get("/github/app-manifest/callback", Access.roles(SUPERADMINS, this::callback))
+                .get("/github/app", Access.roles(SUPERADMINS, this::app))
+                .put("/github/app", Access.roles(SUPERADMINS, this::enter))
+                .get("/github/rate-limits", Access.roles(RATE_READERS, this::rateLimits));
+    }
+
+    private void app(ServerRequest req, ServerResponse res) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("registered", app.registered());
+        body.put("appId", app.appId().isPresent() ? app.appId().getAsLong() : null);
+        body.put(
+                "webhookSecret",
+                vault.info(GitHubApp.TENANT, GitHubApp.WEBHOOK_SECRET).isPresent());
+        body.put("apiUrl", github.config().apiUrl().toString());
+        res.send(body);
+    }
+
+    /** An App created by hand: id, private key and webhook secret, all write-only. */
+    private void enter(ServerRequest req, ServerResponse res) {
+        Map<?, ?> body;
+        try {
+            body = req.content().as(Map.class);
+        } catch (RuntimeException e) {
+            body = null;
+        }
+        if (body == null) {
+            throw ApiException.badRequest("The body must be a JSON object with appId, privateKey and webhookSecret.");
+        }
+        long id = body.get("appId") instanceof Number n && n.doubleValue() == n.longValue() ? n.longValue() : 0;
+        String pem = body.get("privateKey") instanceof String text ? text : "";
+        String webhookSecret = body.get("webhookSecret") instanceof String text ? text : "";
+        Caller caller = Caller.of(req).orElseThrow();
+        Actor actor = caller.kind() == Caller.Kind.API_TOKEN
+                ? Actor.apiToken(caller.subject())
+                : Actor.user(caller.subject());
+        String requestId = RequestIds.of(req);
+        try {
+            app.enter(id, pem, webhookSecret, actor, requestId);
+        } catch (GitHubException e) {
+            audit.accept(AuditEvent.of("github.app.enter", id > 0 ? Long.toString(id) : "-")
+                    .actor(actor)
+                    .requestId(requestId)
+                    .field("problem", e.getMessage())
+                    .failure());
+            throw ApiException.badRequest(e.getMessage() + ".");
+        }
+        audit.accept(AuditEvent.of("github.app.enter", Long.toString(id))
+                .actor(actor)
+                .requestId(requestId)
+                .success());
+        app(req, res);
+    }
+
+    private void rateLimits(ServerRequest req, ServerResponse res) {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (GitHub.RateBudget budget : github.rateBudgets()) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("scope", budget.scope());
+            row.put("resource", budget.resource());
+            row.put("limit", budget.limit());
+            row.put("remaining", budget.remaining());
+            row.put("reset", budget.reset().toString());
+            row.put("seenAt", budget.seenAt().toString());
+            rows.add(row);
+        }
+        res.send(Map.of("budgets", rows));
     }
 
     private void manifest(ServerRequest req, ServerResponse res) {

@@ -98,6 +98,7 @@ final class RestClient {
                 }
             });
     private final Map<String, Limit> limits = new ConcurrentHashMap<>();
+    private final Map<String, GitHub.RateBudget> budgets = new ConcurrentHashMap<>();
 
     RestClient(GitHubConfig config, Consumer<AuditEvent> audit) {
         this(config, audit, Clock.systemUTC(), duration -> Thread.sleep(duration));
@@ -351,7 +352,23 @@ final class RestClient {
         OptionalLong reset = number(answer.header("x-ratelimit-reset"));
         if (remaining.isPresent() && reset.isPresent()) {
             limits.put(scope, new Limit(remaining.getAsLong(), Instant.ofEpochSecond(reset.getAsLong())));
+            budgets.put(
+                    scope,
+                    new GitHub.RateBudget(
+                            scope,
+                            answer.header("x-ratelimit-resource").orElse("core"),
+                            number(answer.header("x-ratelimit-limit")).orElse(0),
+                            remaining.getAsLong(),
+                            Instant.ofEpochSecond(reset.getAsLong()),
+                            clock.instant()));
         }
+    }
+
+    /** The last {@code x-ratelimit-*} values GitHub answered, per credential scope. */
+    List<GitHub.RateBudget> budgets() {
+        return budgets.values().stream()
+                .sorted(java.util.Comparator.comparing(GitHub.RateBudget::scope))
+                .toList();
     }
 
     /** Before a call: when the scope's primary limit is spent, waits for its reset (or fails when that is too far). */

@@ -6,6 +6,7 @@ import ai.magicode.appliance.web.Access;
 import ai.magicode.appliance.web.ApiException;
 import ai.magicode.appliance.web.Caller;
 import ai.magicode.appliance.web.JsonStrings;
+import ai.magicode.appliance.web.RequestIds;
 import ai.magicode.appliance.web.Role;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
@@ -29,7 +30,8 @@ import java.util.function.Supplier;
  * {@code /api/v1/repos} (the tenant's repositories with their index status), {@code /api/v1/repos/{id}/index}
  * (status and progress; re-index), {@code /api/v1/repos/{id}/index/events} (progress as server-sent events) and
  * {@code /api/v1/repos/{id}/search} (hybrid search): always within the caller's tenant, for repositories the
- * tenant's installation holds.
+ * tenant's installation holds. {@code PUT /api/v1/repos/{id}/settings} (admins): the repository's classification labels
+ * (matched by the routing policy's {@code match.classifications}) and whether the agent may work on it.
  */
 public final class IndexRoutes implements HttpService {
     private static final Set<Role> READERS = Set.of(Role.ADMIN, Role.OPERATOR, Role.MEMBER, Role.AUDITOR);
@@ -69,11 +71,14 @@ public final class IndexRoutes implements HttpService {
     private final RepoIndexes indexes;
     private final Repositories repositories;
     private final Listing listing;
+    private final RepoSettings settings;
 
-    public IndexRoutes(RepoIndexes indexes, Repositories repositories, Listing listing) {
+    /** @param settings the repositories' classification labels and agent switch */
+    public IndexRoutes(RepoIndexes indexes, Repositories repositories, Listing listing, RepoSettings settings) {
         this.indexes = indexes;
         this.repositories = repositories;
         this.listing = listing;
+        this.settings = settings;
     }
 
     @Override
@@ -82,7 +87,49 @@ public final class IndexRoutes implements HttpService {
                 .get("/repos/{id}/index", Access.roles(READERS, this::status))
                 .get("/repos/{id}/index/events", Access.roles(READERS, this::events))
                 .post("/repos/{id}/index", Access.roles(INDEXERS, this::reindex))
-                .get("/repos/{id}/search", Access.roles(SEARCHERS, this::search));
+                .get("/repos/{id}/search", Access.roles(SEARCHERS, this::search))
+                .put("/repos/{id}/settings", Access.roles(Set.of(Role.ADMIN), this::updateSettings));
+    }
+
+    /** Classification labels and the agent switch of one repository; admins of the tenant. */
+    private void updateSettings(ServerRequest req, ServerResponse res) {
+        Caller caller = caller(req);
+        String repo = repo(req);
+        source(caller, repo);
+        String fullName = listing.list(caller.tenant()).stream()
+                .filter(r -> r.id().equals(repo))
+                .map(Repository::fullName)
+                .findFirst()
+                .orElse(repo);
+        Map<?, ?> body;
+        try {
+            body = req.content().as(Map.class);
+        } catch (RuntimeException e) {
+            body = null;
+        }
+        if (body == null
+                || !(body.get("classifications") instanceof List<?> labels)
+                || !(body.get("agentEnabled") instanceof Boolean enabled)) {
+            throw ApiException.badRequest(
+                    "The body is a JSON object with classifications (a list of labels) and agentEnabled (true or false).");
+        }
+        RepoSettings.Settings wanted;
+        try {
+            wanted = new RepoSettings.Settings(
+                    labels.stream().map(String::valueOf).toList(), enabled);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("classifications: " + e.getMessage() + ".");
+        }
+        RepoSettings.Settings saved =
+                settings.update(caller.tenant(), repo, fullName, wanted, Actor.of(caller), RequestIds.of(req));
+        res.send(settingsJson(saved));
+    }
+
+    private static Map<String, Object> settingsJson(RepoSettings.Settings s) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("classifications", s.classifications());
+        json.put("agentEnabled", s.agentEnabled());
+        return json;
     }
 
     private void status(ServerRequest req, ServerResponse res) {
@@ -100,6 +147,7 @@ public final class IndexRoutes implements HttpService {
                     json.put("id", r.id());
                     json.put("fullName", r.fullName());
                     json.put("index", indexes.status(caller.tenant(), r.id()).toJson());
+                    json.put("settings", settingsJson(settings.of(caller.tenant(), r.id())));
                     return json;
                 })
                 .toList();

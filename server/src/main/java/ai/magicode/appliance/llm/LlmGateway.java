@@ -59,6 +59,8 @@ public final class LlmGateway implements AutoCloseable {
     private final Map<String, Instant> cooldowns = new ConcurrentHashMap<>();
     private final Usage usage;
     private final java.util.concurrent.ScheduledExecutorService flusher;
+    private final Map<String, LlmConfig.Provider> providerConfig;
+    private final Function<String, Optional<String>> apiKeys;
 
     /**
      * @param apiKeys a provider's API key by provider name (from the vault)
@@ -93,6 +95,83 @@ public final class LlmGateway implements AutoCloseable {
         this.rateLimits = new RateLimits(limits, System::nanoTime);
         this.guard = new EgressGuard(config.airGapped(), config.localHosts(), audit);
         this.providers = new Providers(config.providers(), guard, apiKeys, List.of(new Accounting(audit, usage)));
+        this.providerConfig = config.providers();
+        this.apiKeys = apiKeys;
+    }
+
+    /**
+     * One provider block as the console shows it: never the key, only whether the vault holds one.
+     *
+     * @param chatModels the catalogue's chat models of this provider
+     */
+    public record ProviderStatus(
+            String name, boolean enabled, boolean local, String baseUrl, boolean keyStored, List<String> chatModels) {}
+
+    /** The result of a connection test: the model asked, whether it answered, how long it took, and why not. */
+    public record ProviderTest(String provider, String model, boolean ok, long millis, String detail) {}
+
+    /** The provider blocks of the configuration, in the order the configuration names them. */
+    public List<ProviderStatus> providerStatus() {
+        List<ProviderStatus> out = new ArrayList<>();
+        for (String name : LlmConfig.PROVIDERS) {
+            LlmConfig.Provider p = providerConfig.get(name);
+            if (p == null) {
+                continue;
+            }
+            out.add(new ProviderStatus(
+                    name,
+                    p.enabled(),
+                    p.local(),
+                    p.baseUrl().toString(),
+                    apiKeys.apply(name).isPresent(),
+                    chatModels(name).stream().map(ModelSpec::id).toList()));
+        }
+        return out;
+    }
+
+    private List<ModelSpec> chatModels(String provider) {
+        return catalogue.all().stream()
+                .filter(m -> m.provider().equals(provider) && !m.embeddings())
+                .toList();
+    }
+
+    /**
+     * Tests a provider: one short chat to its first chat model in the catalogue, with the egress guard in force
+     * (air-gapped mode refuses an external provider) and outside the routing policy, no retry, no accounting. The
+     * answer's text is not kept; a failure's detail names the kind of error, never a key.
+     */
+    public ProviderTest testProvider(String provider) {
+        LlmConfig.Provider p = providerConfig.get(provider);
+        if (p == null) {
+            throw new LlmException(LlmException.Kind.INVALID, "There is no provider " + provider);
+        }
+        if (!p.enabled()) {
+            return new ProviderTest(
+                    provider,
+                    "",
+                    false,
+                    0,
+                    "The provider is not enabled (llm." + provider + ".enabled in the configuration).");
+        }
+        List<ModelSpec> models = chatModels(provider);
+        if (models.isEmpty()) {
+            return new ProviderTest(provider, "", false, 0, "The model catalogue has no chat model of this provider.");
+        }
+        ModelSpec model = models.getFirst();
+        long started = System.nanoTime();
+        try {
+            providers.chat(model, airGapped()).chat(UserMessage.from("Reply with the word OK."));
+            return new ProviderTest(provider, model.id(), true, (System.nanoTime() - started) / 1_000_000, "");
+        } catch (RuntimeException e) {
+            Throwable cause = e;
+            while (!(cause instanceof LlmException) && cause.getCause() != null && cause.getCause() != cause) {
+                cause = cause.getCause();
+            }
+            String detail = cause instanceof LlmException llm
+                    ? llm.getMessage()
+                    : "The call failed: " + cause.getClass().getSimpleName();
+            return new ProviderTest(provider, model.id(), false, (System.nanoTime() - started) / 1_000_000, detail);
+        }
     }
 
     /** Writes usage totals and budget spending to the store. */

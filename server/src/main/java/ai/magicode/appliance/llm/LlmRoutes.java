@@ -2,19 +2,24 @@ package ai.magicode.appliance.llm;
 
 import ai.magicode.appliance.audit.Actor;
 import ai.magicode.appliance.audit.AuditEvent;
+import ai.magicode.appliance.config.LlmConfig;
+import ai.magicode.appliance.secrets.Vault;
 import ai.magicode.appliance.web.Access;
 import ai.magicode.appliance.web.ApiException;
 import ai.magicode.appliance.web.Caller;
 import ai.magicode.appliance.web.RequestIds;
 import ai.magicode.appliance.web.Role;
+import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -36,10 +41,13 @@ public final class LlmRoutes implements HttpService {
     private final LlmGateway gateway;
     private final Usage usage;
     private final Consumer<AuditEvent> audit;
+    private final Vault vault;
 
-    public LlmRoutes(LlmGateway gateway, Usage usage, Consumer<AuditEvent> audit) {
+    /** @param vault holds the providers' API keys (the appliance's own tenant) */
+    public LlmRoutes(LlmGateway gateway, Usage usage, Vault vault, Consumer<AuditEvent> audit) {
         this.gateway = gateway;
         this.usage = usage;
+        this.vault = vault;
         this.audit = audit;
     }
 
@@ -50,7 +58,76 @@ public final class LlmRoutes implements HttpService {
                 .put("/llm/policy", Access.roles(Set.of(Role.SUPERADMIN), this::save))
                 .get("/llm/policy/versions", Access.roles(READERS, this::versions))
                 .post("/llm/dry-run", Access.roles(OPERATORS, this::dryRun))
-                .get("/llm/usage", Access.roles(READERS, this::usage));
+                .get("/llm/usage", Access.roles(READERS, this::usage))
+                .get("/llm/providers", Access.roles(READERS, this::providers))
+                .put("/llm/providers/{name}/key", Access.roles(Set.of(Role.SUPERADMIN), this::storeKey))
+                .post("/llm/providers/{name}/test", Access.roles(Set.of(Role.SUPERADMIN, Role.ADMIN), this::test));
+    }
+
+    private void providers(ServerRequest req, ServerResponse res) {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (LlmGateway.ProviderStatus p : gateway.providerStatus()) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("name", p.name());
+            row.put("enabled", p.enabled());
+            row.put("local", p.local());
+            row.put("baseUrl", p.baseUrl());
+            row.put("keyStored", p.keyStored());
+            row.put("chatModels", p.chatModels());
+            rows.add(row);
+        }
+        res.send(Map.of("airGapped", gateway.airGapped(), "providers", rows));
+    }
+
+    private String providerName(ServerRequest req) {
+        String name = req.path().pathParameters().get("name");
+        if (!LlmConfig.PROVIDERS.contains(name)) {
+            throw ApiException.notFound(
+                    "There is no provider " + name + "; the providers are " + LlmConfig.PROVIDERS + ".");
+        }
+        return name;
+    }
+
+    /** Stores a provider's API key in the vault (write-only: the answer and the audit entry carry no value). */
+    private void storeKey(ServerRequest req, ServerResponse res) {
+        String name = providerName(req);
+        Map<?, ?> body = jsonObject(req);
+        String key = body.get("apiKey") instanceof String text ? text.strip() : "";
+        if (key.isEmpty() || key.length() > 4096 || key.chars().anyMatch(c -> c < 0x21 || c > 0x7e)) {
+            throw ApiException.badRequest("apiKey must be 1 to 4096 printable characters without spaces.");
+        }
+        Caller caller = Caller.of(req).orElseThrow();
+        byte[] bytes = key.getBytes(StandardCharsets.UTF_8);
+        try {
+            vault.put(
+                    ProviderKeys.APPLIANCE, ProviderKeys.secretName(name), bytes, Actor.of(caller), RequestIds.of(req));
+        } finally {
+            Arrays.fill(bytes, (byte) 0);
+        }
+        res.status(Status.NO_CONTENT_204).send();
+    }
+
+    private void test(ServerRequest req, ServerResponse res) {
+        String name = providerName(req);
+        Caller caller = Caller.of(req).orElseThrow();
+        LlmGateway.ProviderTest test = gateway.testProvider(name);
+        AuditEvent.Builder event = AuditEvent.of("llm.provider.test", name)
+                .tenant(caller.tenant())
+                .actor(Actor.of(caller))
+                .requestId(RequestIds.of(req))
+                .field("model", test.model())
+                .field("millis", test.millis());
+        audit.accept(
+                test.ok()
+                        ? event.success()
+                        : event.field("problem", test.detail()).failure());
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("provider", test.provider());
+        body.put("model", test.model());
+        body.put("ok", test.ok());
+        body.put("millis", test.millis());
+        body.put("detail", test.detail());
+        res.send(body);
     }
 
     private void models(ServerRequest req, ServerResponse res) {
@@ -210,7 +287,7 @@ public final class LlmRoutes implements HttpService {
     }
 
     private static Actor actor(Caller caller) {
-        return caller.kind() == Caller.Kind.API_TOKEN ? Actor.apiToken(caller.subject()) : Actor.user(caller.subject());
+        return Actor.of(caller);
     }
 
     private static Map<?, ?> jsonObject(ServerRequest req) {

@@ -86,6 +86,20 @@ public final class Observability {
         });
     }
 
+    /** Runs every check now: name, status ({@code UP} or {@code DOWN}) and details, as the health document has them. */
+    public List<java.util.Map<String, Object>> report() {
+        List<java.util.Map<String, Object>> out = new ArrayList<>();
+        for (HealthCheck check : checks) {
+            HealthCheckResponse response = check.call();
+            java.util.Map<String, Object> row = new java.util.LinkedHashMap<>();
+            row.put("name", check.name());
+            row.put("status", response.status().name());
+            row.put("data", new java.util.TreeMap<>(response.details()));
+            out.add(row);
+        }
+        return out;
+    }
+
     /** The server feature serving health and metrics. */
     public ObserveFeature feature() {
         return ObserveFeature.builder()

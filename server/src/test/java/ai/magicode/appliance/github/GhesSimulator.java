@@ -336,6 +336,10 @@ public final class GhesSimulator implements AutoCloseable {
     private final List<ObjectNode> deliveries = new CopyOnWriteArrayList<>();
     private final List<Long> redeliveryRequests = new CopyOnWriteArrayList<>();
     private final Map<String, String> manifestCodes = new ConcurrentHashMap<>();
+    private final java.util.Queue<String> creationCodes = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final Map<String, PublicKey> manifestKeys = new ConcurrentHashMap<>();
+    private final List<JsonNode> postedManifests = new CopyOnWriteArrayList<>();
+    private volatile ObjectNode createdApp;
     private final Queue faults = new Queue();
     private final List<Recorded> requests = new CopyOnWriteArrayList<>();
     private final List<String> gitRequests = new CopyOnWriteArrayList<>();
@@ -602,6 +606,29 @@ public final class GhesSimulator implements AutoCloseable {
     /** Every authorised Git smart HTTP request, as {@code owner/name service}, in order. */
     public List<String> gitRequests() {
         return List.copyOf(gitRequests);
+    }
+
+    /**
+     * What an admin does on GitHub's "create a GitHub App" page: the next form post of a manifest to {@code
+     * /settings/apps/new} is answered with a redirect to the manifest's {@code redirect_url} carrying {@code code}
+     * and the state; converting the code answers a new App with this key, and from then on the simulator accepts that
+     * App's JWTs (signed with the private half of {@code publicKey}).
+     */
+    public GhesSimulator withAppCreation(String code, String pem, PublicKey publicKey) {
+        manifestCodes.put(code, pem);
+        creationCodes.add(code);
+        manifestKeys.put(code, publicKey);
+        return this;
+    }
+
+    /** The manifests posted to the App creation page, oldest first. */
+    public List<JsonNode> postedManifests() {
+        return List.copyOf(postedManifests);
+    }
+
+    /** The last App created by a manifest conversion (id, webhook_secret, …), or null. */
+    public ObjectNode createdApp() {
+        return createdApp;
     }
 
     /** Every request received, in order. */
@@ -905,6 +932,10 @@ public final class GhesSimulator implements AutoCloseable {
         if (path.startsWith("/_logs/")) {
             String log = logs.get(Long.parseLong(path.substring("/_logs/".length())));
             res.header(HeaderNames.CONTENT_TYPE, "text/plain").send(log == null ? "" : log);
+            return;
+        }
+        if (method.equals("POST") && path.matches("(/organizations/[^/]+)?/settings/apps/new")) {
+            createApp(req.query().first("state").orElse(""), new String(body, StandardCharsets.UTF_8), res);
             return;
         }
         if (path.equals("/api/graphql")) {
@@ -1506,7 +1537,33 @@ public final class GhesSimulator implements AutoCloseable {
         return Reply.json(201, contract.shape("installation-token", answer));
     }
 
+    /** GitHub's App creation page, confirmed at once: redirects to the manifest's redirect_url with a code. */
+    private void createApp(String state, String form, ServerResponse res) throws IOException {
+        String manifest = "";
+        for (String pair : form.split("&")) {
+            int eq = pair.indexOf('=');
+            if (eq > 0 && pair.substring(0, eq).equals("manifest")) {
+                manifest = java.net.URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            }
+        }
+        String code = creationCodes.poll();
+        if (manifest.isEmpty() || code == null) {
+            res.status(Status.create(422)).send("no manifest, or no App creation arranged");
+            return;
+        }
+        JsonNode parsed = JSON.readTree(manifest);
+        postedManifests.add(parsed);
+        String redirect = parsed.path("redirect_url").asText();
+        res.status(Status.FOUND_302)
+                .header(
+                        HeaderNames.LOCATION,
+                        redirect + "?code=" + java.net.URLEncoder.encode(code, StandardCharsets.UTF_8) + "&state="
+                                + java.net.URLEncoder.encode(state, StandardCharsets.UTF_8))
+                .send();
+    }
+
     private Reply manifestConversion(String code) {
+        PublicKey newKey = manifestKeys.remove(code);
         String pem = manifestCodes.remove(code);
         if (pem == null) {
             throw new Refusal(404, "Not Found");
@@ -1526,6 +1583,10 @@ public final class GhesSimulator implements AutoCloseable {
         fields.put("pem", pem);
         fields.put("owner", user("acme"));
         ObjectNode integration = contract.shape("integration", fields);
+        if (newKey != null) {
+            withApp(id, newKey);
+            createdApp = integration.deepCopy();
+        }
         return Reply.json(201, integration);
     }
 

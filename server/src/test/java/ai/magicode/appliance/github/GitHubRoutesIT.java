@@ -88,7 +88,7 @@ class GitHubRoutesIT {
                 "https://magicode.example.com/webhooks/github",
                 manifest.path("hook_attributes").path("url").asText());
         assertEquals(
-                "https://magicode.example.com/api/v1/github/app-manifest/callback",
+                "https://magicode.example.com/setup/github-app",
                 manifest.path("redirect_url").asText());
         assertTrue(manifest.path("default_events").toString().contains("pull_request_review_thread"));
         String state = body.path("state").asText();

@@ -56,7 +56,16 @@ class LlmRoutesTest {
             chain.proceed();
         });
         new Problems(1 << 20).register(routing);
-        routing.register("/api/v1", new LlmRoutes(fixture.gateway, fixture.usage, fixture.audit::add));
+        routing.register(
+                "/api/v1",
+                new LlmRoutes(
+                        fixture.gateway,
+                        fixture.usage,
+                        ai.magicode.appliance.secrets.Vault.open(
+                                fixture.store,
+                                ai.magicode.appliance.secrets.MasterKeySource.file(fixture.store.dataDir()),
+                                fixture.audit::add),
+                        fixture.audit::add));
     }
 
     @AfterAll

@@ -1,0 +1,437 @@
+package ai.magicode.appliance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.magicode.appliance.config.ApplianceConfig;
+import ai.magicode.appliance.git.GitFixture;
+import ai.magicode.appliance.github.AppKeys;
+import ai.magicode.appliance.github.GhesSimulator;
+import ai.magicode.appliance.llm.ProviderDouble;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayInputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Cookie;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The whole setup wizard in a real browser (Debian's headless chromium) against an appliance with no GitHub App, no
+ * provider key and no repository: setup token, administrator and tenant; the GitHub App created through the manifest
+ * flow on the GHES simulator (the page posts the manifest to the simulator's App creation page, which sends the
+ * browser back with a code the appliance converts); an Ollama double tested from the provider step and an external
+ * provider's key stored; the installation's webhook arriving while the repositories step waits, connected to the
+ * tenant, its repository picked; the done page's checks; then the repository indexing to the end on the
+ * repositories page. Then the system page (storage, a backup, the support bundle with a planted secret absent). Every
+ * page passes axe-core and is photographed.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ConsoleWizardIT {
+    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private static final String PASSWORD = "correct horse battery staple";
+    private static final long INSTALLATION = 77;
+    private static final int FILES = 120;
+    /** Secret-looking values planted where a careless bundle would pick them up. */
+    private static final String PLANTED_TOKEN = "ghp_" + "Zq8rT2vX9yB4nM6kL1pW3sD5fG7hJ0aQ2eR4";
+
+    private static final String PLANTED_KEY = "sk-planted-"
+            + HexFormat.of()
+                    .formatHex(UUID.randomUUID().toString().getBytes(StandardCharsets.US_ASCII))
+                    .substring(0, 24);
+    private static final Path SCREENSHOTS = Path.of("target/console-screenshots");
+    private static final String AXE = "META-INF/resources/webjars/axe-core/4.6.3/axe.min.js";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @TempDir
+    static Path dir;
+
+    private static GhesSimulator ghes;
+    private static ProviderDouble ollama;
+    private static Appliance appliance;
+    private static URI base;
+    private static String repoId;
+    private static ChromeDriver browser;
+    private static WebDriverWait wait;
+
+    @BeforeAll
+    static void start() throws Exception {
+        TestRequirements.require(
+                "chromium",
+                Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+                "the console's browser tests drive Debian's chromium and chromium-driver");
+        Path gitDir = dir.resolve("shop.git");
+        try (GitFixture origin = GitFixture.create(gitDir, true)) {
+            for (int i = 0; i < FILES; i++) {
+                origin.file(
+                        "src/Service" + i + ".java",
+                        "class Service" + i + " {\n  long compute(long a) { return a * " + i + "; }\n}\n");
+            }
+            origin.commit("services");
+        }
+        ghes = GhesSimulator.start()
+                .withInstallation(INSTALLATION, "acme")
+                .withRepo("acme/shop", gitDir)
+                .withAppCreation(
+                        "wizard-code",
+                        new String(AppKeys.shared().pkcs1(), StandardCharsets.US_ASCII),
+                        AppKeys.shared().pair().getPublic());
+        repoId = String.valueOf(ghes.repo("acme/shop").id());
+        ollama = ProviderDouble.start(ProviderDouble.Protocol.OLLAMA)
+                .otherwise(ProviderDouble.Reply.text("OK").tokens(10, 1));
+        // The public URL is the one the browser uses, so GitHub's redirect comes back to the same origin.
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        base = URI.create("http://127.0.0.1:" + port);
+        appliance = Appliance.create(ApplianceConfig.load(
+                Optional.empty(),
+                Map.ofEntries(
+                        Map.entry("MAGICODE_DATA_DIR", dir.resolve("data").toString()),
+                        Map.entry("MAGICODE_SERVER_PORT", String.valueOf(port)),
+                        Map.entry("MAGICODE_SERVER_HOST", "127.0.0.1"),
+                        Map.entry("MAGICODE_SERVER_PUBLIC_URL", base + "/"),
+                        Map.entry("MAGICODE_GITHUB_API_URL", ghes.apiUrl().toString()),
+                        Map.entry("MAGICODE_INDEX_EMBEDDINGS", "none"),
+                        Map.entry(
+                                "MAGICODE_CONSOLE_BACKUP_DIR",
+                                dir.resolve("backups").toString()),
+                        Map.entry("MAGICODE_LLM_OLLAMA_ENABLED", "true"),
+                        Map.entry("MAGICODE_LLM_OLLAMA_BASE_URL", ollama.baseUrl()))));
+        appliance.start();
+
+        ChromeOptions options = new ChromeOptions()
+                .setBinary(CHROMIUM.toFile())
+                .addArguments(
+                        "--headless=new",
+                        "--no-sandbox",
+                        "--disable-gpu",
+                        "--disable-background-networking",
+                        "--disable-component-update",
+                        "--disable-sync",
+                        "--no-first-run",
+                        "--window-size=1280,1000",
+                        "--user-data-dir=" + dir.resolve("profile"));
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(CHROMEDRIVER.toFile())
+                .usingAnyFreePort()
+                .build();
+        browser = new ChromeDriver(service, options);
+        wait = new WebDriverWait(browser, WAIT);
+        // The wizard redraws its form when a step changes: an element found a moment ago may be gone.
+        wait.ignoring(StaleElementReferenceException.class);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (browser != null) {
+            browser.quit();
+        }
+        if (appliance != null) {
+            appliance.close();
+        }
+        if (ghes != null) {
+            ghes.close();
+        }
+        if (ollama != null) {
+            ollama.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void walksTheWholeWizardAndSeesTheRepositoryIndexed() throws Exception {
+        String axe = axeSource();
+        browser.get(base + "/");
+        page("setup");
+        step(
+                1,
+                Map.of(
+                        "token",
+                        Files.readString(dir.resolve("data").resolve("setup-token"))
+                                .trim()));
+        step(2, Map.of("username", "admin", "password", PASSWORD, "repeat", PASSWORD));
+        step(3, Map.of("tenant", "acme"));
+
+        // Step 4: no App yet; create one on the GitHub server from the manifest.
+        awaitStep(4);
+        waitForText(By.id("setup-status"), "you are signed in");
+        assertEquals("", serious(axe), "axe-core on the GitHub App step");
+        screenshot("setup-github");
+        browser.findElement(By.id("setup-create-app")).click();
+        // The simulator confirms at once and sends the browser back to /setup/github-app?code=…&state=….
+        waitForText(By.id("setup-status"), "GitHub created the App");
+        awaitStep(4);
+        assertTrue(browser.getCurrentUrl().endsWith("/#/setup"), browser.getCurrentUrl());
+        assertEquals(1, ghes.postedManifests().size());
+        assertEquals(
+                base + "/setup/github-app",
+                ghes.postedManifests().getFirst().path("redirect_url").asText());
+        long appId = ghes.createdApp().path("id").asLong();
+        waitForText(By.id("setup-app-state"), "A GitHub App is registered (id " + appId + "), with its webhook secret");
+        screenshot("setup-github-created");
+        browser.findElement(By.id("setup-next")).click();
+
+        // Step 5: the Ollama double answers the connection test; an external provider's key is stored (write-only).
+        awaitStep(5);
+        waitForText(By.id("setup-providers"), "ollama");
+        browser.findElement(By.cssSelector("button.test-provider[data-provider='ollama']"))
+                .click();
+        waitForText(By.cssSelector(".provider-test[data-provider='ollama']"), "answered (ollama/");
+        new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("f-provider"))).selectByValue("openai");
+        browser.findElement(By.id("f-api-key")).sendKeys(PLANTED_KEY);
+        browser.findElement(By.id("setup-store-key")).click();
+        waitForText(By.id("setup-status"), "The key of openai is stored in the vault.");
+        assertEquals("", browser.findElement(By.id("f-api-key")).getDomProperty("value"), "the key field is cleared");
+        assertFalse(browser.getPageSource().contains(PLANTED_KEY), "the key is not in the page");
+        assertEquals("", serious(axe), "axe-core on the provider step");
+        screenshot("setup-provider");
+        browser.findElement(By.id("setup-next")).click();
+
+        // Step 6: waits for the installation; GitHub's webhook (signed with the new App's secret) brings it.
+        awaitStep(6);
+        waitForText(By.id("setup-repos"), "No installation has reached the appliance yet");
+        String repositories =
+                "[{\"id\":" + repoId + ",\"full_name\":\"acme/shop\",\"name\":\"shop\",\"private\":true}]";
+        HttpResponse<String> delivered = deliver(
+                ghes.createdApp().path("webhook_secret").asText(),
+                "installation",
+                "{\"action\":\"created\",\"installation\":{\"id\":" + INSTALLATION
+                        + ",\"account\":{\"login\":\"acme\",\"type\":\"Organization\"}},\"repositories\":"
+                        + repositories + ",\"sender\":{\"login\":\"octocat\"}}");
+        assertEquals(202, delivered.statusCode(), delivered.body());
+        wait.until(ExpectedConditions.elementToBeClickable(
+                        By.cssSelector("button.connect[data-installation='" + INSTALLATION + "']")))
+                .click();
+        wait.until(ExpectedConditions.elementToBeClickable(By.id("repo-" + repoId)))
+                .click();
+        assertEquals("", serious(axe), "axe-core on the repositories step");
+        screenshot("setup-repos");
+        browser.findElement(By.id("setup-next")).click();
+
+        // Step 7: each part checked.
+        awaitStep(7);
+        waitForText(By.id("setup-checks"), "Appliance health");
+        String checks = browser.findElement(By.id("setup-checks")).getText();
+        assertTrue(checks.contains("GitHub App " + appId + " registered."), checks);
+        assertTrue(checks.contains("ollama answered"), checks);
+        assertTrue(checks.contains("acme/shop: "), checks);
+        assertFalse(checks.contains("Missing"), checks);
+        assertEquals("", serious(axe), "axe-core on the done page");
+        screenshot("setup-done-all");
+
+        // The repository indexes to the end, as the repositories page shows.
+        browser.findElement(By.linkText("Watch the indexing on the Repositories page"))
+                .click();
+        page("repos");
+        wait.until(driver -> "ready"
+                .equals(driver.findElement(By.cssSelector("progress[data-repo='" + repoId + "']"))
+                        .getDomAttribute("data-state")));
+        String state = browser.findElement(By.cssSelector(".index-state[data-repo='" + repoId + "']"))
+                .getText();
+        assertTrue(state.startsWith("ready · " + FILES + " / " + FILES + " files"), state);
+        screenshot("setup-repo-indexed");
+        assertTrue(ghes.violations().isEmpty(), "GHES contract violations: " + ghes.violations());
+    }
+
+    @Test
+    @Order(2)
+    void systemPageBacksUpAndTheSupportBundleCarriesNoPlantedSecret() throws Exception {
+        System.getLogger("ai.magicode.appliance.ConsoleWizardIT")
+                .log(System.Logger.Level.WARNING, "a careless line with a token " + PLANTED_TOKEN);
+        browser.get(base + "/#/system");
+        page("system");
+        waitForText(By.id("system-facts"), Appliance.version());
+        String storage = browser.findElement(By.cssSelector("main table")).getText();
+        assertTrue(storage.contains("audit ") && storage.contains("store ") && storage.contains("index "), storage);
+        browser.findElement(By.id("backup")).click();
+        waitForText(By.id("backup-status"), "Backup written to");
+        List<Path> backups;
+        try (var list = Files.list(dir.resolve("backups"))) {
+            backups = list.toList();
+        }
+        assertEquals(1, backups.size(), backups.toString());
+        assertTrue(Files.exists(backups.getFirst().resolve("backup.json")), "the backup has its manifest");
+        assertEquals("", serious(axeSource()), "axe-core on the system page");
+        screenshot("system");
+
+        // The bundle, downloaded with the browser's session as the link would.
+        Cookie session = browser.manage().getCookieNamed("magicode_session");
+        HttpResponse<byte[]> bundle = HTTP.send(
+                HttpRequest.newBuilder(base.resolve(
+                                browser.findElement(By.id("support-bundle")).getDomAttribute("href")))
+                        .header("Cookie", session.getName() + "=" + session.getValue())
+                        .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, bundle.statusCode());
+        assertEquals(
+                "application/zip", bundle.headers().firstValue("Content-Type").orElse(""));
+        Map<String, String> files = unzip(bundle.body());
+        assertEquals(
+                List.of("README.txt", "system.json", "configuration.txt", "health.json", "log.txt", "threads.txt"),
+                new ArrayList<>(files.keySet()));
+        String all = String.join("\n", files.values());
+        assertFalse(all.contains(PLANTED_TOKEN), "the planted token is in the bundle");
+        assertFalse(all.contains(PLANTED_KEY), "the provider key is in the bundle");
+        assertFalse(
+                all.contains(ghes.createdApp().path("webhook_secret").asText()), "the webhook secret is in the bundle");
+        assertTrue(
+                files.get("log.txt").contains("a careless line with a token [REDACTED:github-token]"),
+                files.get("log.txt"));
+        assertTrue(files.get("configuration.txt").contains("publicUrl=Optional[" + base + "/]"));
+        assertTrue(files.get("threads.txt").contains("\"main\""), "the thread dump names the main thread");
+        JsonNode health = JSON.readTree(files.get("health.json"));
+        assertTrue(health.isArray() && health.size() > 0, files.get("health.json"));
+    }
+
+    @Test
+    @Order(3)
+    void usersPageListsTheLocalAdministratorAndSaysSsoIsOff() throws Exception {
+        browser.get(base + "/#/users");
+        page("users");
+        waitForText(By.cssSelector("main table"), "admin");
+        String text = browser.findElement(By.id("main")).getText();
+        assertTrue(text.contains("admin admin, superadmin"), text);
+        assertTrue(text.contains("Local login is on."), text);
+        assertTrue(text.contains("No OIDC provider is configured"), text);
+        assertEquals("", serious(axeSource()), "axe-core on the users page");
+        screenshot("users");
+    }
+
+    // --- helpers -------------------------------------------------------------------------
+
+    private static void step(int step, Map<String, String> values) {
+        awaitStep(step);
+        values.forEach((name, value) -> {
+            var input = browser.findElement(By.id("f-" + name));
+            input.clear();
+            input.sendKeys(value);
+        });
+        browser.findElement(By.id("setup-next")).click();
+    }
+
+    private static void awaitStep(int step) {
+        wait.until(driver -> String.valueOf(step)
+                .equals(driver.findElement(By.id("setup-form")).getDomAttribute("data-step")));
+    }
+
+    private static Map<String, String> unzip(byte[] zip) throws IOException {
+        Map<String, String> files = new LinkedHashMap<>();
+        try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(zip))) {
+            for (ZipEntry entry = in.getNextEntry(); entry != null; entry = in.getNextEntry()) {
+                files.put(entry.getName(), new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            }
+        }
+        return files;
+    }
+
+    /** axe-core's serious and critical violations on the page drawn, as "rule: targets" lines; empty when none. */
+    private static String serious(String axe) throws IOException {
+        browser.executeScript(axe);
+        Object result = ((JavascriptExecutor) browser).executeAsyncScript("""
+                        const done = arguments[arguments.length - 1];
+                        axe.run(document, {resultTypes: ['violations']})
+                          .then((r) => done(JSON.stringify(r.violations)), (e) => done('error: ' + e));
+                        """);
+        String text = String.valueOf(result);
+        assertFalse(text.startsWith("error:"), text);
+        StringBuilder out = new StringBuilder();
+        for (JsonNode violation : JSON.readTree(text)) {
+            String impact = violation.path("impact").asText();
+            if (impact.equals("serious") || impact.equals("critical")) {
+                List<String> targets = new ArrayList<>();
+                violation
+                        .path("nodes")
+                        .forEach(n -> targets.add(n.path("target").toString()));
+                out.append(violation.path("id").asText())
+                        .append(" (")
+                        .append(impact)
+                        .append("): ")
+                        .append(targets)
+                        .append('\n');
+            }
+        }
+        return out.toString();
+    }
+
+    private static String axeSource() throws IOException {
+        try (InputStream in = ConsoleWizardIT.class.getClassLoader().getResourceAsStream(AXE)) {
+            assertTrue(in != null, "the axe-core WebJar is not on the test class path");
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    private static void page(String id) {
+        wait.until(driver -> id.equals(driver.findElement(By.id("main")).getDomAttribute("data-page"))
+                && driver.getCurrentUrl().endsWith("#/" + id));
+    }
+
+    private static void waitForText(By locator, String text) {
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(locator, text));
+    }
+
+    private static void screenshot(String name) throws IOException {
+        File shot = browser.getScreenshotAs(OutputType.FILE);
+        Files.createDirectories(SCREENSHOTS);
+        Files.copy(shot.toPath(), SCREENSHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static HttpResponse<String> deliver(String secret, String event, String body) throws Exception {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        return HTTP.send(
+                HttpRequest.newBuilder(base.resolve("/webhooks/github"))
+                        .header("Content-Type", "application/json")
+                        .header("X-GitHub-Event", event)
+                        .header("X-GitHub-Delivery", UUID.randomUUID().toString())
+                        .header(
+                                "X-Hub-Signature-256",
+                                "sha256=" + HexFormat.of().formatHex(mac.doFinal(bytes)))
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(bytes))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+}
