@@ -231,7 +231,7 @@ public final class Appliance implements AutoCloseable {
         this.exports =
                 new Exports(store, config.dataDir(), inventory, retention::exportTtl, audit::append, Clock.systemUTC());
         registerTenantData(policies, budgets);
-        this.deletions = new TenantDeletions(store, inventory, identity::shutOut, audit::append);
+        this.deletions = new TenantDeletions(store, inventory, identity::shutOut, audit::append, audit::shredTenant);
     }
 
     /**
