@@ -251,7 +251,7 @@ public final class Appliance implements AutoCloseable {
                         "the per-tenant HMAC key of the index's lexical term hashes",
                         List.of(),
                         (tenant, sink) -> {},
-                        tenant -> vault.delete(Vault.APPLIANCE, "index.term-key." + tenant, Actor.system(), "-")))
+                        tenant -> vault.deleteFor(tenant, "index.term-key." + tenant, Actor.system())))
                 .register(TenantData.platform(
                         "git.workspaces",
                         "DATA_DIR/workspaces/<job>/ (bare Git repositories fetched at one commit)",
@@ -439,7 +439,7 @@ public final class Appliance implements AutoCloseable {
 
     /** A tenant's key for hashing index terms: in the vault's own tenant, where the tenant's admins cannot touch it. */
     private byte[] indexKey(String tenant) {
-        return vault.readOrCreate(Vault.APPLIANCE, "index.term-key." + tenant, Vault::newKey, Actor.system());
+        return vault.readOrCreateFor(tenant, "index.term-key." + tenant, Vault::newKey, Actor.system());
     }
 
     /**

@@ -9,6 +9,7 @@ import ai.magicode.appliance.config.ApplianceConfig;
 import ai.magicode.appliance.git.GitFixture;
 import ai.magicode.appliance.index.IndexStatus;
 import ai.magicode.appliance.privacy.TenantDeletions;
+import ai.magicode.appliance.store.TenantData;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.helidon.webserver.WebServer;
@@ -142,6 +143,7 @@ class TenantDeletionIT {
         appliance = Appliance.create(ApplianceConfig.load(Optional.empty(), env()));
         appliance.start();
         List<String> hits = scan(List.of(TENANT, SECRET_NAME, SECRET_VALUE, REPO, FILE_MARKER));
+        hits.addAll(auditHits(List.of(TENANT, SECRET_NAME, SECRET_VALUE, REPO, FILE_MARKER)));
         if (!hits.isEmpty()) {
             try (Stream<Path> walk = Files.walk(dataDir.resolve("store"))) {
                 for (Path ptd : walk.filter(p -> p.toString().endsWith(".ptd")).toList()) {
@@ -152,6 +154,19 @@ class TenantDeletionIT {
             }
         }
         assertTrue(hits.isEmpty(), "found after the deletion:\n" + String.join("\n", hits));
+        List<String> readable = new ArrayList<>();
+        appliance.audit().tenantData().export().accept(TENANT, new TenantData.Sink() {
+            @Override
+            public void add(String file, Object document) {
+                readable.add(String.valueOf(document));
+            }
+
+            @Override
+            public void addJsonLines(String file, List<String> lines) {
+                readable.addAll(lines);
+            }
+        });
+        assertEquals(List.of(), readable, "no audit entry opens as the tenant's once its keys are destroyed");
         String audit = auditText();
         assertTrue(audit.contains("\"privacy.tenant.delete\""), "the tombstone is in the audit log");
         assertFalse(audit.contains(SECRET_VALUE));
@@ -244,8 +259,33 @@ class TenantDeletionIT {
     }
 
     /**
-     * Every file under the data dir except the audit log (its hash chain forbids rewriting entries: docs/privacy.md),
-     * searched for each needle in UTF-8 and UTF-16 (both byte orders).
+     * The audit log's files, line by line, for each needle: only the tombstone (a platform entry) may name the tenant;
+     * every other entry of the tenant was sealed under its audit key, which the deletion destroyed.
+     */
+    private List<String> auditHits(List<String> needles) throws IOException {
+        List<String> hits = new ArrayList<>();
+        List<Path> files;
+        try (Stream<Path> walk = Files.walk(dataDir.resolve(Appliance.AUDIT_DIR))) {
+            files = walk.filter(Files::isRegularFile).toList();
+        }
+        for (Path file : files) {
+            for (String line : Files.readAllLines(file, StandardCharsets.ISO_8859_1)) {
+                if (line.contains("\"action\":\"privacy.tenant.delete\"") && line.contains("\"tenant\":\"-\"")) {
+                    continue;
+                }
+                for (String needle : needles) {
+                    if (line.contains(needle)) {
+                        hits.add(dataDir.relativize(file) + ": " + needle + " in " + line);
+                    }
+                }
+            }
+        }
+        return hits;
+    }
+
+    /**
+     * Every file under the data dir except the audit log (read line by line in {@link #auditHits}), searched for each
+     * needle in UTF-8 and UTF-16 (both byte orders).
      */
     private List<String> scan(List<String> needles) throws IOException {
         List<String> hits = new ArrayList<>();
