@@ -57,6 +57,7 @@ import ai.magicode.appliance.privacy.Exports;
 import ai.magicode.appliance.privacy.PrivacyRoutes;
 import ai.magicode.appliance.privacy.Retention;
 import ai.magicode.appliance.privacy.TenantDeletions;
+import ai.magicode.appliance.privacy.UserDeletions;
 import ai.magicode.appliance.secrets.SecretsRoutes;
 import ai.magicode.appliance.secrets.TlsCertificates;
 import ai.magicode.appliance.secrets.TlsKeyPair;
@@ -543,7 +544,16 @@ public final class Appliance implements AutoCloseable {
         rules.register("/api/v1", new GitHubRoutes(gitHub, gitHubApp, vault, this::consoleUrl, audit::append));
         rules.register("/api/v1", new InboxRoutes(webhooks));
         rules.register("/api/v1", new LlmRoutes(llm, llmUsage, audit::append));
-        rules.register("/api/v1", new PrivacyRoutes(inventory, exports, retention, deletions, identity::tenantExists));
+        rules.register(
+                "/api/v1",
+                new PrivacyRoutes(
+                        inventory,
+                        exports,
+                        retention,
+                        deletions,
+                        identity::tenantExists,
+                        new UserDeletions(store, inventory, audit::append, audit::shredUser),
+                        identity::userKnown));
         rules.register(
                 "/api/v1",
                 new JobRoutes(jobs, webhooks.installations(), config.github().webUrl(), audit::append));
