@@ -552,7 +552,7 @@ public final class Appliance implements AutoCloseable {
                         retention,
                         deletions,
                         identity::tenantExists,
-                        new UserDeletions(store, inventory, audit::append, audit::shredUser),
+                        new UserDeletions(store, inventory, audit::append, audit::shredUser, deletions),
                         identity::userKnown));
         rules.register(
                 "/api/v1",

@@ -209,6 +209,17 @@ public final class TenantDeletions implements AutoCloseable {
         }
     }
 
+    /**
+     * Has the next start compact the store once more (as after a tenant deletion): for a user deletion, whose erased
+     * records the deleting process may still hold as Java objects.
+     */
+    public void compactAtNextStart() {
+        synchronized (intents) {
+            intents.compactAtStart = true;
+            store.store(intents);
+        }
+    }
+
     /** Whether a deletion of {@code tenant} is recorded and not finished. */
     public boolean pending(String tenant) {
         synchronized (intents) {

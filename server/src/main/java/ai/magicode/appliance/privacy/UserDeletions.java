@@ -20,18 +20,22 @@ public final class UserDeletions {
     private final DataInventory inventory;
     private final Consumer<AuditEvent> audit;
     private final BiConsumer<String, String> shred;
+    private final TenantDeletions tenants;
 
     /**
      * @param store compacted once the kinds are erased
      * @param inventory the kinds to erase
      * @param audit receives the tombstone
      * @param shred destroys the key of the user's audit actor ids (tenant, user), after the tombstone
+     * @param tenants keeps the flag that has the next start compact the store again
      */
     public UserDeletions(
             ApplianceStore store,
             DataInventory inventory,
             Consumer<AuditEvent> audit,
-            BiConsumer<String, String> shred) {
+            BiConsumer<String, String> shred,
+            TenantDeletions tenants) {
+        this.tenants = tenants;
         this.store = store;
         this.inventory = inventory;
         this.audit = audit;
@@ -53,6 +57,7 @@ public final class UserDeletions {
         for (TenantData kind : kinds) {
             kind.eraseUser().accept(tenant, user);
         }
+        tenants.compactAtNextStart();
         store.compact();
         List<String> names = kinds.stream().map(TenantData::name).toList();
         // The tenant's entry: its target names the user under the tenant's audit key (not the user's), so the
