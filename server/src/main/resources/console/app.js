@@ -14,6 +14,7 @@ import * as usage from './usage.js';
 import * as secrets from './secrets.js';
 import * as tokens from './tokens.js';
 import * as tenants from './tenants.js';
+import * as privacy from './privacy.js';
 
 const PUBLIC = {login, setup};
 const PAGES = [
@@ -27,6 +28,7 @@ const PAGES = [
   {id: 'secrets', title: 'Secrets', page: secrets, roles: ['admin']},
   {id: 'tokens', title: 'API tokens', page: tokens, roles: null},
   {id: 'tenants', title: 'Tenants', page: tenants, roles: ['superadmin']},
+  {id: 'privacy', title: 'Privacy', page: privacy, roles: ['admin', 'superadmin']},
 ];
 
 const main = document.getElementById('main');
