@@ -45,7 +45,8 @@ public final class ConsoleRoutes implements HttpService {
             "audit.js",
             "secrets.js",
             "tokens.js",
-            "tenants.js");
+            "tenants.js",
+            "privacy.js");
 
     static final String CACHE_CONTROL = "no-cache";
     private static final String RESOURCE_DIR = "/console/";
