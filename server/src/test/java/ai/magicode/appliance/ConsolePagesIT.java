@@ -595,6 +595,7 @@ class ConsolePagesIT {
     @Test
     @Order(8)
     void privacyPageExportsRetentionAndDeletesATenantAfterTypedConfirmation() throws Exception {
+        browser.manage().deleteAllCookies();
         signIn();
         assertEquals(
                 201, call("POST", "/api/v1/tenants", Map.of("name", "doomed")).statusCode());
@@ -639,6 +640,7 @@ class ConsolePagesIT {
                 JSON.readTree(call("GET", "/api/v1/privacy/retention", null).body())
                         .path("exportHours")
                         .asInt());
+        browser.executeScript("document.getElementById('privacy-export').scrollIntoView()");
         screenshot("privacy");
         assertEquals("", serious(axeSource()), "axe-core on the privacy page");
 

@@ -33,6 +33,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 /**
  * The tamper-evident audit log: every feature reports what it did with {@link #append}, which returns
@@ -357,7 +358,7 @@ public final class AuditLog implements AutoCloseable {
 
     /** Entries matching {@code query}, oldest first, at most its limit. */
     AuditQuery.Page query(AuditQuery query) {
-        return SegmentReader.query(dir, query, keys::open);
+        return SegmentReader.query(dir, query, opener(query));
     }
 
     /**
@@ -397,7 +398,20 @@ public final class AuditLog implements AutoCloseable {
 
     /** Every entry matching {@code query} (its limit ignored), oldest first, as raw lines and entries. */
     void export(AuditQuery query, SegmentReader.Visitor visitor) {
-        SegmentReader.scan(dir, query, keys::open, visitor);
+        SegmentReader.scan(dir, query, opener(query), visitor);
+    }
+
+    /**
+     * Opens the sealed values of the entries {@code query} may match; an entry of another tenant stays sealed (its
+     * tenant then matches no name), so a tenant's reads decrypt only the tenant's own entries.
+     */
+    private UnaryOperator<AuditEntry> opener(AuditQuery query) {
+        if (query.tenant().isEmpty()) {
+            return keys::open;
+        }
+        String name = query.tenant().get();
+        Optional<String> sealed = keys.sealedTenant(name);
+        return entry -> sealed.isPresent() && entry.tenant().equals(sealed.get()) ? keys.open(entry) : entry;
     }
 
     /** Stops accepting entries, writes what is queued, signs a final checkpoint and releases the log. */
