@@ -16,6 +16,7 @@ import * as tokens from './tokens.js';
 import * as tenants from './tenants.js';
 import * as users from './users.js';
 import * as system from './system.js';
+import * as privacy from './privacy.js';
 
 const PUBLIC = {login, setup};
 const PAGES = [
@@ -31,6 +32,7 @@ const PAGES = [
   {id: 'tokens', title: 'API tokens', page: tokens, roles: null},
   {id: 'tenants', title: 'Tenants', page: tenants, roles: ['superadmin']},
   {id: 'system', title: 'System', page: system, roles: ['superadmin']},
+  {id: 'privacy', title: 'Privacy', page: privacy, roles: ['admin', 'superadmin']},
 ];
 
 const main = document.getElementById('main');

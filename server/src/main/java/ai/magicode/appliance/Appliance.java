@@ -64,6 +64,7 @@ import ai.magicode.appliance.privacy.Exports;
 import ai.magicode.appliance.privacy.PrivacyRoutes;
 import ai.magicode.appliance.privacy.Retention;
 import ai.magicode.appliance.privacy.TenantDeletions;
+import ai.magicode.appliance.privacy.UserDeletions;
 import ai.magicode.appliance.secrets.SecretsRoutes;
 import ai.magicode.appliance.secrets.TlsCertificates;
 import ai.magicode.appliance.secrets.TlsKeyPair;
@@ -260,7 +261,7 @@ public final class Appliance implements AutoCloseable {
         this.exports =
                 new Exports(store, config.dataDir(), inventory, retention::exportTtl, audit::append, Clock.systemUTC());
         registerTenantData(policies, budgets);
-        this.deletions = new TenantDeletions(store, inventory, identity::shutOut, audit::append);
+        this.deletions = new TenantDeletions(store, inventory, identity::shutOut, audit::append, audit::shredTenant);
         this.recentLog = RecentLog.install(config.console().supportLogLines());
     }
 
@@ -281,7 +282,7 @@ public final class Appliance implements AutoCloseable {
                         "the per-tenant HMAC key of the index's lexical term hashes",
                         List.of(),
                         (tenant, sink) -> {},
-                        tenant -> vault.delete(Vault.APPLIANCE, "index.term-key." + tenant, Actor.system(), "-")))
+                        tenant -> vault.deleteFor(tenant, "index.term-key." + tenant, Actor.system())))
                 .register(repoSettings.tenantData())
                 .register(TenantData.platform(
                         "console.backups",
@@ -477,7 +478,7 @@ public final class Appliance implements AutoCloseable {
 
     /** A tenant's key for hashing index terms: in the vault's own tenant, where the tenant's admins cannot touch it. */
     private byte[] indexKey(String tenant) {
-        return vault.readOrCreate(Vault.APPLIANCE, "index.term-key." + tenant, Vault::newKey, Actor.system());
+        return vault.readOrCreateFor(tenant, "index.term-key." + tenant, Vault::newKey, Actor.system());
     }
 
     /**
@@ -623,7 +624,16 @@ public final class Appliance implements AutoCloseable {
         rules.register("/api/v1", new GitHubRoutes(gitHub, gitHubApp, vault, this::consoleUrl, audit::append));
         rules.register("/api/v1", new InboxRoutes(webhooks));
         rules.register("/api/v1", new LlmRoutes(llm, llmUsage, vault, audit::append));
-        rules.register("/api/v1", new PrivacyRoutes(inventory, exports, retention, deletions, identity::tenantExists));
+        rules.register(
+                "/api/v1",
+                new PrivacyRoutes(
+                        inventory,
+                        exports,
+                        retention,
+                        deletions,
+                        identity::tenantExists,
+                        new UserDeletions(store, inventory, audit::append, audit::shredUser, deletions),
+                        identity::userKnown));
         rules.register(
                 "/api/v1",
                 new JobRoutes(jobs, webhooks.installations(), config.github().webUrl(), audit::append));

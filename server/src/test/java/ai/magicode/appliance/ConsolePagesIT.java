@@ -48,6 +48,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -108,6 +109,7 @@ class ConsolePagesIT {
         PAGE_ROLES.put("tokens", all);
         PAGE_ROLES.put("tenants", Set.of("superadmin"));
         PAGE_ROLES.put("system", Set.of("superadmin"));
+        PAGE_ROLES.put("privacy", Set.of("admin", "superadmin"));
     }
 
     @TempDir
@@ -690,6 +692,75 @@ class ConsolePagesIT {
     }
 
     // --- helpers -------------------------------------------------------------------------
+
+    @Test
+    @Order(8)
+    void privacyPageExportsRetentionAndDeletesATenantAfterTypedConfirmation() throws Exception {
+        browser.manage().deleteAllCookies();
+        signIn();
+        assertEquals(
+                201, call("POST", "/api/v1/tenants", Map.of("name", "doomed")).statusCode());
+        browser.get(base + "/#/privacy");
+        page("privacy");
+        waitForText(By.id("privacy-inventory"), "auth.tenants");
+        wait.until(driver -> !driver.findElement(By.id("f-exportHours"))
+                .getDomProperty("value")
+                .isEmpty());
+
+        // An export: progress, then the one-time link, downloaded once.
+        browser.findElement(By.id("export-start")).click();
+        WebElement link = wait.until(ExpectedConditions.presenceOfElementLocated(By.id("export-download")));
+        assertTrue(browser.findElement(By.id("export-state")).getText().startsWith("Ready"));
+        String href = link.getDomAttribute("href");
+        HttpResponse<byte[]> download =
+                HTTP.send(HttpRequest.newBuilder(base.resolve(href)).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, download.statusCode());
+        List<String> files = new ArrayList<>();
+        try (java.util.zip.ZipInputStream zip =
+                new java.util.zip.ZipInputStream(new java.io.ByteArrayInputStream(download.body()))) {
+            for (var entry = zip.getNextEntry(); entry != null; entry = zip.getNextEntry()) {
+                files.add(entry.getName());
+            }
+        }
+        assertTrue(files.contains("manifest.json") && files.contains("audit/entries.jsonl"), files.toString());
+        assertEquals(
+                404,
+                HTTP.send(HttpRequest.newBuilder(base.resolve(href)).build(), HttpResponse.BodyHandlers.discarding())
+                        .statusCode(),
+                "the link works once");
+
+        // Retention: saved through the form, read back from the API.
+        WebElement hours = browser.findElement(By.id("f-exportHours"));
+        hours.clear();
+        hours.sendKeys("48");
+        browser.findElement(By.cssSelector("#retention-form button[type=submit]"))
+                .click();
+        waitForText(By.id("retention-status"), "Retention saved.");
+        assertEquals(
+                48,
+                JSON.readTree(call("GET", "/api/v1/privacy/retention", null).body())
+                        .path("exportHours")
+                        .asInt());
+        browser.executeScript("document.getElementById('privacy-export').scrollIntoView()");
+        screenshot("privacy");
+        assertEquals("", serious(axeSource()), "axe-core on the privacy page");
+
+        // Tenant deletion: a confirmation that does not match deletes nothing; the right one runs to the end.
+        browser.findElement(By.id("f-tenantName")).sendKeys("doomed");
+        browser.findElement(By.id("f-tenantConfirm")).sendKeys("doomd");
+        browser.findElement(By.cssSelector("#tenant-delete-form button[type=submit]"))
+                .click();
+        waitForText(By.id("tenant-delete-status"), "does not match");
+        assertTrue(call("GET", "/api/v1/tenants", null).body().contains("\"doomed\""), "nothing was deleted");
+        WebElement confirm = browser.findElement(By.id("f-tenantConfirm"));
+        confirm.clear();
+        confirm.sendKeys("doomed");
+        browser.findElement(By.cssSelector("#tenant-delete-form button[type=submit]"))
+                .click();
+        waitForText(By.id("tenant-delete-status"), "Deleted doomed");
+        assertFalse(call("GET", "/api/v1/tenants", null).body().contains("\"doomed\""), "the tenant is gone");
+        screenshot("privacy-tenant-deleted");
+    }
 
     private static void jobPage(String id) {
         wait.until(driver -> "jobs".equals(driver.findElement(By.id("main")).getDomAttribute("data-page"))

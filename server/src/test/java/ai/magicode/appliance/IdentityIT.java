@@ -738,6 +738,18 @@ class IdentityIT {
         cells.put(
                 "DELETE /api/v1/tenants/{name}",
                 new Cell(superadmin, (p, t, s) -> new Call("DELETE", "/api/v1/tenants/no-such-" + t, null, 404)));
+        // User deletion: a tenant admin in its own tenant, a superadmin in any (of a user nobody is, answered 200
+        // with known=false: deleting a real principal would change later cells).
+        cells.put(
+                "DELETE /api/v1/users/{id}",
+                new Cell(
+                        EnumSet.of(Role.ADMIN, Role.SUPERADMIN),
+                        (p, t, s) -> new Call(
+                                "DELETE",
+                                "/api/v1/users/local:nobody-" + UNIQUE.incrementAndGet() + "?tenant="
+                                        + (p.roles().contains(Role.SUPERADMIN) ? "acme" : p.tenant()),
+                                null,
+                                200)));
         cells.put(
                 "GET /api/v1/privacy/deletions/{name}",
                 new Cell(

@@ -9,6 +9,7 @@ import ai.magicode.appliance.config.ApplianceConfig;
 import ai.magicode.appliance.git.GitFixture;
 import ai.magicode.appliance.index.IndexStatus;
 import ai.magicode.appliance.privacy.TenantDeletions;
+import ai.magicode.appliance.store.TenantData;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.helidon.webserver.WebServer;
@@ -51,6 +52,7 @@ class TenantDeletionIT {
     private static final String SECRET_VALUE = "s3cr3t-value-that-must-never-leak";
     private static final String REPO = "918273645";
     private static final String FILE_MARKER = "FlibbertigibbetCalculator";
+    private static final String USER = "wilhelmina-quartermaine";
 
     @TempDir
     Path dataDir;
@@ -142,6 +144,7 @@ class TenantDeletionIT {
         appliance = Appliance.create(ApplianceConfig.load(Optional.empty(), env()));
         appliance.start();
         List<String> hits = scan(List.of(TENANT, SECRET_NAME, SECRET_VALUE, REPO, FILE_MARKER));
+        hits.addAll(auditHits(List.of(TENANT, SECRET_NAME, SECRET_VALUE, REPO, FILE_MARKER)));
         if (!hits.isEmpty()) {
             try (Stream<Path> walk = Files.walk(dataDir.resolve("store"))) {
                 for (Path ptd : walk.filter(p -> p.toString().endsWith(".ptd")).toList()) {
@@ -152,21 +155,120 @@ class TenantDeletionIT {
             }
         }
         assertTrue(hits.isEmpty(), "found after the deletion:\n" + String.join("\n", hits));
+        List<String> readable = new ArrayList<>();
+        appliance.audit().tenantData().export().accept(TENANT, new TenantData.Sink() {
+            @Override
+            public void add(String file, Object document) {
+                readable.add(String.valueOf(document));
+            }
+
+            @Override
+            public void addJsonLines(String file, List<String> lines) {
+                readable.addAll(lines);
+            }
+        });
+        assertEquals(List.of(), readable, "no audit entry opens as the tenant's once its keys are destroyed");
         String audit = auditText();
         assertTrue(audit.contains("\"privacy.tenant.delete\""), "the tombstone is in the audit log");
         assertFalse(audit.contains(SECRET_VALUE));
     }
 
+    @Test
+    void deletedUserLeavesNothingButTheTenantsTombstone() throws Exception {
+        String bearer = signInAsTenantAdmin(USER);
+        Map<String, String> auth = Map.of("Authorization", "Bearer " + bearer);
+        assertEquals(
+                201,
+                send("PUT", "/api/v1/secrets/" + SECRET_NAME, session, Map.of("value", SECRET_VALUE))
+                        .statusCode(),
+                "audited with the user as its actor");
+        appliance.usage().add(LocalDate.now(), new String(TENANT), "1", "local:" + USER, "local-model", 120, 30, 0.0);
+        appliance.usage().flush();
+        HttpResponse<String> export = send("POST", "/api/v1/privacy/exports", session, null);
+        assertEquals(202, export.statusCode(), export.body());
+        awaitExport(JSON.readTree(export.body()).path("id").asText(), auth);
+        assertEquals(
+                401,
+                send("DELETE", "/api/v1/users/local:" + USER, Map.of(), null).statusCode(),
+                "anonymous callers are refused");
+        assertEquals(
+                403,
+                send("DELETE", "/api/v1/users/local:" + USER + "?tenant=other-tenant", auth, null)
+                        .statusCode(),
+                "an admin token (not a superadmin) deletes users of its own tenant only");
+        assertEquals(400, send("DELETE", "/api/v1/users/%20", auth, null).statusCode(), "a blank id is refused");
+
+        HttpResponse<String> deleted = send("DELETE", "/api/v1/users/local:" + USER, auth, null);
+        assertEquals(200, deleted.statusCode(), deleted.body());
+        JsonNode body = JSON.readTree(deleted.body());
+        assertTrue(body.path("known").asBoolean(), deleted.body());
+        assertEquals(TENANT, body.path("tenant").asText());
+        assertEquals(401, send("GET", "/api/v1/auth/me", auth, null).statusCode(), "the user's API token is gone");
+        assertEquals(401, send("GET", "/api/v1/auth/me", session, null).statusCode(), "the user's session is gone");
+        assertTrue(appliance.usage().rows(TENANT).isEmpty(), "the user's usage rows are gone");
+
+        appliance.close();
+        appliance = Appliance.create(ApplianceConfig.load(Optional.empty(), env()));
+        appliance.start();
+        List<String> hits = scan(List.of(USER));
+        hits.addAll(auditHits(List.of(USER)));
+        assertTrue(hits.isEmpty(), "found after the deletion:\n" + String.join("\n", hits));
+        List<String> entries = auditEntries(TENANT);
+        assertTrue(
+                entries.stream()
+                        .anyMatch(e -> e.contains("\"privacy.user.delete\"") && e.contains("\"local:" + USER + "\"")),
+                "the tenant's auditors keep the tombstone: " + entries);
+        assertTrue(
+                entries.stream().anyMatch(e -> e.contains("\"secret.create\"") && e.contains("\"id\":\"[erased]\"")),
+                "where the user acted, the actor is erased: " + entries);
+        assertTrue(
+                entries.stream().anyMatch(e -> e.contains("\"target\":\"" + SECRET_NAME + "\"")),
+                "the tenant's own values stay readable");
+    }
+
+    private List<String> auditEntries(String tenant) {
+        List<String> readable = new ArrayList<>();
+        appliance.audit().tenantData().export().accept(tenant, new TenantData.Sink() {
+            @Override
+            public void add(String file, Object document) {
+                readable.add(String.valueOf(document));
+            }
+
+            @Override
+            public void addJsonLines(String file, List<String> lines) {
+                readable.addAll(lines);
+            }
+        });
+        return readable;
+    }
+
+    private void awaitExport(String id, Map<String, String> auth) throws Exception {
+        Instant deadline = Instant.now().plusSeconds(60);
+        String state = "building";
+        while (state.equals("building") && Instant.now().isBefore(deadline)) {
+            Thread.onSpinWait();
+            state = JSON.readTree(send("GET", "/api/v1/privacy/exports/" + id, auth, null)
+                            .body())
+                    .path("state")
+                    .asText();
+        }
+        assertEquals("ready", state);
+    }
+
     private String signInAsTenantAdmin() throws Exception {
+        return signInAsTenantAdmin("admin");
+    }
+
+    private String signInAsTenantAdmin(String username) throws Exception {
         String token = Files.readString(dataDir.resolve("setup-token")).trim();
         HttpResponse<String> setup = send(
                 "POST",
                 "/api/v1/setup",
                 Map.of(),
-                Map.of("token", token, "username", "admin", "password", PASSWORD, "tenant", TENANT));
+                Map.of("token", token, "username", username, "password", PASSWORD, "tenant", TENANT));
         assertEquals(201, setup.statusCode(), setup.body());
         HttpResponse<String> login =
-                send("POST", "/api/v1/auth/login", Map.of(), Map.of("username", "admin", "password", PASSWORD));
+                send("POST", "/api/v1/auth/login", Map.of(), Map.of("username", username, "password", PASSWORD));
         assertEquals(200, login.statusCode(), login.body());
         String cookie = login.headers().firstValue("Set-Cookie").orElseThrow();
         String csrf = JSON.readTree(login.body()).path("csrfToken").asText();
@@ -244,8 +346,33 @@ class TenantDeletionIT {
     }
 
     /**
-     * Every file under the data dir except the audit log (its hash chain forbids rewriting entries: docs/privacy.md),
-     * searched for each needle in UTF-8 and UTF-16 (both byte orders).
+     * The audit log's files, line by line, for each needle: only the tombstone (a platform entry) may name the tenant;
+     * every other entry of the tenant was sealed under its audit key, which the deletion destroyed.
+     */
+    private List<String> auditHits(List<String> needles) throws IOException {
+        List<String> hits = new ArrayList<>();
+        List<Path> files;
+        try (Stream<Path> walk = Files.walk(dataDir.resolve(Appliance.AUDIT_DIR))) {
+            files = walk.filter(Files::isRegularFile).toList();
+        }
+        for (Path file : files) {
+            for (String line : Files.readAllLines(file, StandardCharsets.ISO_8859_1)) {
+                if (line.contains("\"action\":\"privacy.tenant.delete\"") && line.contains("\"tenant\":\"-\"")) {
+                    continue;
+                }
+                for (String needle : needles) {
+                    if (line.contains(needle)) {
+                        hits.add(dataDir.relativize(file) + ": " + needle + " in " + line);
+                    }
+                }
+            }
+        }
+        return hits;
+    }
+
+    /**
+     * Every file under the data dir except the audit log (read line by line in {@link #auditHits}), searched for each
+     * needle in UTF-8 and UTF-16 (both byte orders).
      */
     private List<String> scan(List<String> needles) throws IOException {
         List<String> hits = new ArrayList<>();

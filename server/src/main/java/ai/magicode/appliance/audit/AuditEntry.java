@@ -42,8 +42,11 @@ public record AuditEntry(long seq, Instant time, AuditEvent event, String prevHa
         return event.fields();
     }
 
-    /** The entry as its line in the segment file (without the newline). */
+    /**
+     * The entry in the format of its line in the segment file (without the newline). An entry read back from the log
+     * shows its sealed values opened (or {@code [erased]}) with the hash of the line as written.
+     */
     public String toJson() {
-        return EntryCodec.parseable(this);
+        return EntryCodec.view(this);
     }
 }

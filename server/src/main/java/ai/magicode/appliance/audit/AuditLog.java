@@ -33,6 +33,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 /**
  * The tamper-evident audit log: every feature reports what it did with {@link #append}, which returns
@@ -82,15 +83,20 @@ public final class AuditLog implements AutoCloseable {
     private boolean keyTrusted;
     private final Object keyLock = new Object();
 
-    private record Pending(AuditEvent event, CompletableFuture<AuditEntry> done) {}
+    private final AuditKeys keys;
+
+    /** An event to write ({@code event}, sealed) and the one reported ({@code reported}), which the appender gets back. */
+    private record Pending(AuditEvent event, AuditEvent reported, CompletableFuture<AuditEntry> done) {}
 
     /** Where the log's durable, complete content ended after the writer's last batch. */
     private record Durable(long segmentNumber, long segmentSize, long checkpointsBytes) {}
 
-    private static final Pending CLOSE = new Pending(null, null);
+    private static final Pending CLOSE = new Pending(null, null, null);
 
-    private AuditLog(Path dir, AuditConfig config, Signer signer, FileChannel lockChannel, FileLock lock) {
+    private AuditLog(
+            Path dir, AuditConfig config, Signer signer, AuditKeys keys, FileChannel lockChannel, FileLock lock) {
         this.dir = dir;
+        this.keys = keys;
         this.config = config;
         this.signer = signer;
         this.lockChannel = lockChannel;
@@ -123,7 +129,9 @@ public final class AuditLog implements AutoCloseable {
             if (lock == null) {
                 throw new AuditException("the audit log in " + dir + " is in use by another process");
             }
-            AuditLog log = new AuditLog(dir, config, Signer.of(signingSeed.get()), lockChannel, lock);
+            byte[] seed = signingSeed.get();
+            AuditKeys keys = AuditKeys.open(dir, seed.clone());
+            AuditLog log = new AuditLog(dir, config, Signer.of(seed), keys, lockChannel, lock);
             log.start();
             return log;
         } catch (IOException e) {
@@ -163,6 +171,8 @@ public final class AuditLog implements AutoCloseable {
      */
     public CompletableFuture<AuditEntry> appendAsync(AuditEvent event) {
         CompletableFuture<AuditEntry> done = new CompletableFuture<>();
+        // Sealed on the appender's thread, so that many appenders encrypt in parallel and the writer only writes.
+        AuditEvent sealed = keys.seal(event);
         synchronized (enqueue) {
             if (closed) {
                 return CompletableFuture.failedFuture(new AuditException("the audit log is closed"));
@@ -171,7 +181,7 @@ public final class AuditLog implements AutoCloseable {
                 return CompletableFuture.failedFuture(
                         new AuditException("the audit log cannot write since an I/O error: " + broken.getMessage()));
             }
-            queue.add(new Pending(event, done));
+            queue.add(new Pending(sealed, event, done));
         }
         return done;
     }
@@ -301,6 +311,9 @@ public final class AuditLog implements AutoCloseable {
                 }
                 copyPrefix(dir.resolve(AuditFiles.CHECKPOINTS), target, at.checkpointsBytes());
                 copyPrefix(dir.resolve(AuditFiles.ANCHOR), target, Long.MAX_VALUE);
+                synchronized (keys) {
+                    copyPrefix(dir.resolve(AuditKeys.FILE), target, Long.MAX_VALUE);
+                }
                 synchronized (keyLock) {
                     copyPrefix(dir.resolve(AuditFiles.PUBLIC_KEYS), target, Long.MAX_VALUE);
                 }
@@ -333,22 +346,45 @@ public final class AuditLog implements AutoCloseable {
         }
     }
 
-    /** Entries matching {@code query}, oldest first, at most its limit. */
-    AuditQuery.Page query(AuditQuery query) {
-        return SegmentReader.query(dir, query);
+    /**
+     * Destroys the keys that seal {@code tenant}'s entries and its users' ids in them (crypto-shredding): from now on
+     * they read as {@code [erased]}, and the chain still verifies. Write the tombstone first: an entry of the tenant
+     * appended after this is sealed under a fresh key.
+     *
+     * @return how many keys were destroyed
+     */
+    public int shredTenant(String tenant) {
+        return keys.destroyTenant(tenant);
     }
 
     /**
-     * The audit log as tenant data: a tenant's entries are exported as they are (JSON Lines, hash fields included so
-     * the export can be checked against the log). They are never erased: the hash chain forbids rewriting an entry,
-     * so a deleted tenant's entries stay until the log's retention deletes their segments; the deletion adds its
-     * tombstone.
+     * Destroys the key that seals the id of {@code user} (an actor id, such as {@code local:alice}) in the entries of
+     * {@code tenant}: where that user acted, the actor reads {@code [erased]} from now on.
+     *
+     * @return whether there was a key
+     */
+    public boolean shredUser(String tenant, String user) {
+        return keys.destroyUser(tenant, user);
+    }
+
+    /** Entries matching {@code query}, oldest first, at most its limit. */
+    AuditQuery.Page query(AuditQuery query) {
+        return SegmentReader.query(dir, query, opener(query));
+    }
+
+    /**
+     * The audit log as tenant data: a tenant's entries are exported opened (JSON Lines with the hash of each line as
+     * written). The hash chain forbids rewriting an entry, so they are erased by crypto-shredding instead: the
+     * deletion writes its tombstone and then calls {@link #shredTenant}, after which the entries' sealed values
+     * (tenant, target, fields, actor ids) cannot be read by anyone; the entries themselves go with the log's retention.
      */
     public TenantData tenantData() {
         return new TenantData(
                 "audit",
-                "DATA_DIR/" + dir.getFileName() + "/ (hash-chained, signed segments)",
-                "audit.retention.max-age / max-mb, whole segments only, behind a signed anchor; never per tenant",
+                "DATA_DIR/" + dir.getFileName() + "/ (hash-chained, signed segments; " + AuditKeys.FILE
+                        + " holds the per-tenant and per-user sealing keys)",
+                "audit.retention.max-age / max-mb, whole segments only, behind a signed anchor; a tenant's or user's"
+                        + " sealed values are unreadable once its deletion destroys their key",
                 "tamper-evident record of every admin action, external write, LLM call and data operation",
                 List.of("dir:" + dir.getFileName()),
                 (tenant, sink) -> {
@@ -363,7 +399,7 @@ public final class AuditLog implements AutoCloseable {
                             Integer.MAX_VALUE);
                     List<String> lines = new ArrayList<>();
                     export(query, (entry, buf, start, end) -> {
-                        lines.add(new String(buf, start, end - start, java.nio.charset.StandardCharsets.UTF_8));
+                        lines.add(entry.toJson());
                         return true;
                     });
                     sink.addJsonLines("audit/entries.jsonl", lines);
@@ -373,7 +409,20 @@ public final class AuditLog implements AutoCloseable {
 
     /** Every entry matching {@code query} (its limit ignored), oldest first, as raw lines and entries. */
     void export(AuditQuery query, SegmentReader.Visitor visitor) {
-        SegmentReader.scan(dir, query, visitor);
+        SegmentReader.scan(dir, query, opener(query), visitor);
+    }
+
+    /**
+     * Opens the sealed values of the entries {@code query} may match; an entry of another tenant stays sealed (its
+     * tenant then matches no name), so a tenant's reads decrypt only the tenant's own entries.
+     */
+    private UnaryOperator<AuditEntry> opener(AuditQuery query) {
+        if (query.tenant().isEmpty()) {
+            return keys::open;
+        }
+        String name = query.tenant().get();
+        Optional<String> sealed = keys.sealedTenant(name);
+        return entry -> sealed.isPresent() && entry.tenant().equals(sealed.get()) ? keys.open(entry) : entry;
     }
 
     /** Stops accepting entries, writes what is queued, signs a final checkpoint and releases the log. */
@@ -670,7 +719,15 @@ public final class AuditLog implements AutoCloseable {
                     }
                 }
                 for (int i = 0; i < waiting.size(); i++) {
-                    waiting.get(i).done().complete(written.get(i));
+                    AuditEntry entry = written.get(i);
+                    waiting.get(i)
+                            .done()
+                            .complete(new AuditEntry(
+                                    entry.seq(),
+                                    entry.time(),
+                                    waiting.get(i).reported(),
+                                    entry.prevHash(),
+                                    entry.hash()));
                 }
                 if (lastSeq - lastCheckpointSeq >= config.checkpointEvery()
                         || (closing && lastSeq > lastCheckpointSeq)) {

@@ -104,8 +104,7 @@ public final class AuditRoutes implements HttpService {
                     if (csv) {
                         out.write(Csv.row(entry).getBytes(StandardCharsets.UTF_8));
                     } else {
-                        out.write(buf, start, end - start);
-                        out.write('\n');
+                        out.write((entry.toJson() + "\n").getBytes(StandardCharsets.UTF_8));
                     }
                     return true;
                 } catch (IOException e) {

@@ -50,6 +50,33 @@ final class EntryCodec {
     record Encoded(AuditEntry entry, byte[] line) {}
 
     static Encoded encode(MessageDigest digest, long seq, Instant time, AuditEvent event, String prevHash) {
+        byte[] body = body(seq, time, event, prevHash).toString().getBytes(StandardCharsets.UTF_8);
+        digest.reset();
+        digest.update(body);
+        digest.update(CLOSE);
+        byte[] hash = hex(digest.digest());
+        byte[] line = Arrays.copyOf(body, body.length + HASH_TAIL + 1);
+        System.arraycopy(HASH_MEMBER, 0, line, body.length, HASH_MEMBER.length);
+        System.arraycopy(hash, 0, line, body.length + HASH_MEMBER.length, 64);
+        System.arraycopy(CLOSE, 0, line, body.length + HASH_MEMBER.length + 64, CLOSE.length);
+        line[line.length - 1] = '\n';
+        return new Encoded(
+                new AuditEntry(seq, time, event, prevHash, new String(hash, StandardCharsets.US_ASCII)), line);
+    }
+
+    /**
+     * {@code entry} in the line's format with the hash it was written with: for a sealed entry read back, the values
+     * are the opened ones while {@code hash} stays that of the sealed line in the segment.
+     */
+    static String view(AuditEntry entry) {
+        return body(entry.seq(), entry.time(), entry.event(), entry.prevHash())
+                .append("\",\"hash\":\"")
+                .append(entry.hash())
+                .append("\"}")
+                .toString();
+    }
+
+    private static StringBuilder body(long seq, Instant time, AuditEvent event, String prevHash) {
         StringBuilder out = new StringBuilder(256);
         out.append("{\"seq\":").append(seq).append(",\"time\":");
         string(out, time.toString());
@@ -79,24 +106,7 @@ final class EntryCodec {
             string(out, field.getValue());
         }
         out.append("},\"prevHash\":\"").append(prevHash);
-        byte[] body = out.toString().getBytes(StandardCharsets.UTF_8);
-        digest.reset();
-        digest.update(body);
-        digest.update(CLOSE);
-        byte[] hash = hex(digest.digest());
-        byte[] line = Arrays.copyOf(body, body.length + HASH_TAIL + 1);
-        System.arraycopy(HASH_MEMBER, 0, line, body.length, HASH_MEMBER.length);
-        System.arraycopy(hash, 0, line, body.length + HASH_MEMBER.length, 64);
-        System.arraycopy(CLOSE, 0, line, body.length + HASH_MEMBER.length + 64, CLOSE.length);
-        line[line.length - 1] = '\n';
-        return new Encoded(
-                new AuditEntry(seq, time, event, prevHash, new String(hash, StandardCharsets.US_ASCII)), line);
-    }
-
-    /** The line of {@code entry}, without newline; for export. */
-    static String parseable(AuditEntry entry) {
-        Encoded encoded = encode(sha256(), entry.seq(), entry.time(), entry.event(), entry.prevHash());
-        return new String(encoded.line(), 0, encoded.line().length - 1, StandardCharsets.UTF_8);
+        return out;
     }
 
     /** Parses a line (without newline) into an entry; no checks beyond well-formedness. */

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 /**
  * Reads entries back for queries, exports and retention. Only complete lines count, so reading while
@@ -24,10 +25,10 @@ final class SegmentReader {
         boolean visit(AuditEntry entry, byte[] buf, int start, int end);
     }
 
-    static AuditQuery.Page query(Path dir, AuditQuery query) {
+    static AuditQuery.Page query(Path dir, AuditQuery query, UnaryOperator<AuditEntry> open) {
         List<AuditEntry> entries = new ArrayList<>();
         long[] next = {-1};
-        scan(dir, query, (entry, buf, start, end) -> {
+        scan(dir, query, open, (entry, buf, start, end) -> {
             if (entries.size() == query.limit()) {
                 next[0] = entry.seq();
                 return false;
@@ -38,7 +39,11 @@ final class SegmentReader {
         return new AuditQuery.Page(entries, next[0] < 0 ? Optional.empty() : Optional.of(next[0]));
     }
 
-    static void scan(Path dir, AuditQuery query, Visitor visitor) {
+    /**
+     * Visits the entries matching {@code query}, oldest first, each as {@code open} shows it (sealed values opened);
+     * the raw line is the one written.
+     */
+    static void scan(Path dir, AuditQuery query, UnaryOperator<AuditEntry> open, Visitor visitor) {
         List<AuditFiles.Segment> segments = AuditFiles.segments(dir);
         // Skip segments wholly before the cursor: the next one starts at or below it.
         int from = 0;
@@ -71,7 +76,7 @@ final class SegmentReader {
                 }
                 AuditEntry entry;
                 try {
-                    entry = EntryCodec.decode(buf, start, end);
+                    entry = open.apply(EntryCodec.decode(buf, start, end));
                 } catch (AuditException e) {
                     continue; // damaged lines are verify's business, not the query's
                 }

@@ -165,10 +165,17 @@ final class ApiTokens {
 
     /** Removes every token of {@code tenant} (revoked or not): a deleted tenant keeps no token record. */
     synchronized int erase(String tenant) {
-        List<String> ids = state.tokens.values().stream()
-                .filter(token -> token.tenant().equals(tenant))
-                .map(ApiToken::id)
-                .toList();
+        return erase(token -> token.tenant().equals(tenant));
+    }
+
+    /** Removes every token {@code owner} created in {@code tenant} (revoked or not); how many. */
+    synchronized int eraseOwnedBy(String tenant, String owner) {
+        return erase(token -> token.tenant().equals(tenant) && token.owner().equals(owner));
+    }
+
+    private int erase(java.util.function.Predicate<ApiToken> doomed) {
+        List<String> ids =
+                state.tokens.values().stream().filter(doomed).map(ApiToken::id).toList();
         if (ids.isEmpty()) {
             return 0;
         }

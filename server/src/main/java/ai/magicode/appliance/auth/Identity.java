@@ -165,44 +165,59 @@ public final class Identity {
         apiTokens.erase(tenant);
     }
 
+    /**
+     * Whether {@code user} (a subject such as {@code local:alice}, or an OIDC subject) is known in {@code tenant}: a
+     * local user, or the owner of a session or API token there. OIDC users are not stored otherwise.
+     */
+    public boolean userKnown(String tenant, String user) {
+        return localUsers.exists(tenant, user)
+                || sessions.has(tenant, user)
+                || apiTokens.list(tenant).stream()
+                        .anyMatch(token -> token.owner().equals(user));
+    }
+
     /** The tenant data identity keeps: tenants, local users, API tokens, console sessions, first-run setup. */
     public List<TenantData> tenantData() {
         return List.of(
                 new TenantData(
-                        "auth.local-users",
-                        "store section auth.local-users",
-                        "until the user or the tenant is deleted",
-                        "break-glass local login: user name, roles and an Argon2id password hash",
-                        List.of("store:auth.local-users"),
-                        (tenant, sink) -> sink.add(
-                                "auth/local-users.json",
-                                localUsers.list(tenant).stream()
-                                        .map(user -> Map.of(
-                                                "username", user.username(),
-                                                "roles", user.roleNames(),
-                                                "createdAt", user.createdAt().toString()))
-                                        .toList()),
-                        localUsers::erase),
+                                "auth.local-users",
+                                "store section auth.local-users",
+                                "until the user or the tenant is deleted",
+                                "break-glass local login: user name, roles and an Argon2id password hash",
+                                List.of("store:auth.local-users"),
+                                (tenant, sink) -> sink.add(
+                                        "auth/local-users.json",
+                                        localUsers.list(tenant).stream()
+                                                .map(user -> Map.of(
+                                                        "username", user.username(),
+                                                        "roles", user.roleNames(),
+                                                        "createdAt",
+                                                                user.createdAt().toString()))
+                                                .toList()),
+                                localUsers::erase)
+                        .erasingUsers(localUsers::eraseUser),
                 new TenantData(
-                        "auth.api-tokens",
-                        "store section auth.api-tokens",
-                        "until revoked tokens are deleted with their tenant (expired and revoked tokens stay listed)",
-                        "authenticate API callers: id, owner, name, scopes, SHA-256 of the token, times",
-                        List.of("store:auth.api-tokens"),
-                        (tenant, sink) -> sink.add(
-                                "auth/api-tokens.json",
-                                apiTokens.list(tenant).stream()
-                                        .map(Identity::describe)
-                                        .toList()),
-                        apiTokens::erase),
+                                "auth.api-tokens",
+                                "store section auth.api-tokens",
+                                "until revoked tokens are deleted with their tenant (expired and revoked tokens stay listed)",
+                                "authenticate API callers: id, owner, name, scopes, SHA-256 of the token, times",
+                                List.of("store:auth.api-tokens"),
+                                (tenant, sink) -> sink.add(
+                                        "auth/api-tokens.json",
+                                        apiTokens.list(tenant).stream()
+                                                .map(Identity::describe)
+                                                .toList()),
+                                apiTokens::erase)
+                        .erasingUsers(apiTokens::eraseOwnedBy),
                 new TenantData(
-                        "auth.sessions",
-                        "process memory (never written to disk)",
-                        "auth.session-ttl, and never past a restart",
-                        "keep console users signed in",
-                        List.of(),
-                        (tenant, sink) -> {},
-                        sessions::endAll),
+                                "auth.sessions",
+                                "process memory (never written to disk)",
+                                "auth.session-ttl, and never past a restart",
+                                "keep console users signed in",
+                                List.of(),
+                                (tenant, sink) -> {},
+                                sessions::endAll)
+                        .erasingUsers(sessions::endAll),
                 TenantData.platform(
                         "auth.setup",
                         "store section auth.setup",

@@ -34,6 +34,9 @@ final class LocalUsers {
         }
     }
 
+    /** How a local user's subject (its actor id) starts: {@code local:<username>}. */
+    static final String SUBJECT_PREFIX = "local:";
+
     private final ApplianceStore store;
     private final State state;
 
@@ -79,6 +82,25 @@ final class LocalUsers {
             store.store(state.users);
         }
         return before - state.users.size();
+    }
+
+    /** Removes the local user whose subject is {@code subject} ({@code local:<username>}) in {@code tenant}. */
+    synchronized boolean eraseUser(String tenant, String subject) {
+        LocalUser user =
+                subject.startsWith(SUBJECT_PREFIX) ? state.users.get(subject.substring(SUBJECT_PREFIX.length())) : null;
+        if (user == null || !user.tenant().equals(tenant)) {
+            return false;
+        }
+        state.users.remove(user.username());
+        store.store(state.users);
+        return true;
+    }
+
+    /** Whether {@code tenant} has a local user whose subject is {@code subject}. */
+    synchronized boolean exists(String tenant, String subject) {
+        LocalUser user =
+                subject.startsWith(SUBJECT_PREFIX) ? state.users.get(subject.substring(SUBJECT_PREFIX.length())) : null;
+        return user != null && user.tenant().equals(tenant);
     }
 
     /** Whether local login is disabled by an admin at run time (the config can only disable it further). */

@@ -96,6 +96,22 @@ final class Sessions {
     }
 
     /** Ends every session of {@code tenant} (its deletion, or its callers' revocation); how many there were. */
+    /** Whether {@code subject} has a session in {@code tenant}. */
+    boolean has(String tenant, String subject) {
+        return sessions.values().stream()
+                .anyMatch(session -> session.caller().tenant().equals(tenant)
+                        && session.caller().subject().equals(subject));
+    }
+
+    /** Ends every session of {@code subject} in {@code tenant}; how many. */
+    int endAll(String tenant, String subject) {
+        int before = sessions.size();
+        sessions.values()
+                .removeIf(session -> session.caller().tenant().equals(tenant)
+                        && session.caller().subject().equals(subject));
+        return before - sessions.size();
+    }
+
     int endAll(String tenant) {
         int before = sessions.size();
         sessions.values().removeIf(session -> session.caller().tenant().equals(tenant));

@@ -63,7 +63,9 @@ final class TenantRoutes implements HttpService {
 
     private void record(ServerRequest req, String action, String tenant) {
         Caller caller = Caller.of(req).orElseThrow();
+        // The tenant's own entry (not a platform one): sealed under its audit key, so that its deletion erases it.
         audit.accept(AuditEvent.of(action, tenant)
+                .tenant(tenant)
                 .actor(Actor.of(caller))
                 .requestId(RequestIds.of(req))
                 .success());

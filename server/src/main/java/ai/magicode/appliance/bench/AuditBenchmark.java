@@ -66,9 +66,24 @@ public final class AuditBenchmark implements Runnable {
         new SecureRandom().nextBytes(seed);
         try {
             try (AuditLog log = AuditLog.open(dir, AuditConfig.defaults(), seed::clone)) {
-                append(log, Math.max(1000, entries / 10), appenders, false); // warm-up
+                append(log, Math.max(1000, entries / 10), appenders, false, true); // warm-up
+                // Sealing's price, in this run: the same entries as platform entries (nothing sealed), then as
+                // tenant entries (tenant, actor, target and fields sealed with AES-GCM), alternated twice.
+                double[] plain = new double[2];
+                double[] sealed = new double[2];
+                for (int round = 0; round < 2; round++) {
+                    plain[round] = throughput(log, entries, appenders, false);
+                    sealed[round] = throughput(log, entries, appenders, true);
+                }
+                System.out.printf(
+                        "sealing: %,.0f entries/s sealed vs %,.0f plain (ratio %.2f; rounds %.2f and %.2f)%n",
+                        (sealed[0] + sealed[1]) / 2,
+                        (plain[0] + plain[1]) / 2,
+                        (sealed[0] + sealed[1]) / (plain[0] + plain[1]),
+                        sealed[0] / plain[0],
+                        sealed[1] / plain[1]);
                 long syncsBefore = log.syncs();
-                long[] latencies = append(log, entries, appenders, true);
+                long[] latencies = append(log, entries, appenders, true, true);
                 System.out.printf(
                         "group commit: %.1f entries per fdatasync on average%n",
                         (double) entries / (log.syncs() - syncsBefore));
@@ -80,7 +95,7 @@ public final class AuditBenchmark implements Runnable {
                         latencies[latencies.length - 1] / 1e6);
                 int more = verifyEntries - entries - Math.max(1000, entries / 10);
                 if (more > 0) {
-                    append(log, more, 1024, false); // filling the log for verify: many appenders, big batches
+                    append(log, more, 1024, false, true); // filling the log for verify: many appenders, big batches
                 }
             }
             for (int run = 1; run <= 3; run++) {
@@ -135,7 +150,13 @@ public final class AuditBenchmark implements Runnable {
                 latencies.length / (total / 1e9));
     }
 
-    private static long[] append(AuditLog log, int count, int appenders, boolean report) {
+    private static double throughput(AuditLog log, int count, int appenders, boolean sealed) {
+        long start = System.nanoTime();
+        append(log, count, appenders, false, sealed);
+        return count / ((System.nanoTime() - start) / 1e9);
+    }
+
+    private static long[] append(AuditLog log, int count, int appenders, boolean report, boolean sealed) {
         long[] latencies = new long[count];
         CountDownLatch done = new CountDownLatch(appenders);
         long start = System.nanoTime();
@@ -146,7 +167,7 @@ public final class AuditBenchmark implements Runnable {
                 for (int i = thread; i < count; i += appenders) {
                     long before = System.nanoTime();
                     log.append(AuditEvent.of("bench.append", "owner/repo#" + i)
-                            .tenant("tenant-" + (i % 7))
+                            .tenant(sealed ? "tenant-" + (i % 7) : AuditEvent.PLATFORM)
                             .actor(Actor.user("user-" + (i % 100)))
                             .requestId("0f8e4c1a-" + i)
                             .field("branch", "magicode/feature-" + i)

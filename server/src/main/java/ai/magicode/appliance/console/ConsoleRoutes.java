@@ -47,7 +47,8 @@ public final class ConsoleRoutes implements HttpService {
             "tokens.js",
             "tenants.js",
             "users.js",
-            "system.js");
+            "system.js",
+            "privacy.js");
 
     static final String CACHE_CONTROL = "no-cache";
     private static final String RESOURCE_DIR = "/console/";

@@ -164,28 +164,43 @@ public final class Usage {
         return removed;
     }
 
+    /** Removes the rows of one user of {@code tenant}, durably; how many. */
+    public synchronized int eraseUser(String tenant, String user) {
+        int count = state.rows.size();
+        state.rows
+                .values()
+                .removeIf(row -> row.tenant().equals(tenant) && row.user().equals(user));
+        int removed = count - state.rows.size();
+        if (removed > 0) {
+            store.store(state.rows);
+            dirty = false;
+        }
+        return removed;
+    }
+
     /** The usage records as tenant data. */
     public TenantData tenantData() {
         return new TenantData(
-                SECTION,
-                "store section " + SECTION,
-                "per-tenant retention (privacy retention usage-days), else until the tenant is deleted",
-                "token and cost accounting per day, repository, user and model; budgets and the usage charts",
-                List.of("store:" + SECTION),
-                (tenant, sink) -> sink.add(
-                        "llm/usage.json",
-                        rows(tenant).stream()
-                                .map(row -> java.util.Map.<String, Object>of(
-                                        "day", row.day().toString(),
-                                        "repo", row.repo(),
-                                        "user", row.user(),
-                                        "model", row.model(),
-                                        "calls", row.calls(),
-                                        "inputTokens", row.inputTokens(),
-                                        "outputTokens", row.outputTokens(),
-                                        "costUsd", row.costUsd()))
-                                .toList()),
-                tenant -> erase(tenant, Optional.empty()));
+                        SECTION,
+                        "store section " + SECTION,
+                        "per-tenant retention (privacy retention usage-days), else until the tenant is deleted",
+                        "token and cost accounting per day, repository, user and model; budgets and the usage charts",
+                        List.of("store:" + SECTION),
+                        (tenant, sink) -> sink.add(
+                                "llm/usage.json",
+                                rows(tenant).stream()
+                                        .map(row -> java.util.Map.<String, Object>of(
+                                                "day", row.day().toString(),
+                                                "repo", row.repo(),
+                                                "user", row.user(),
+                                                "model", row.model(),
+                                                "calls", row.calls(),
+                                                "inputTokens", row.inputTokens(),
+                                                "outputTokens", row.outputTokens(),
+                                                "costUsd", row.costUsd()))
+                                        .toList()),
+                        tenant -> erase(tenant, Optional.empty()))
+                .erasingUsers(this::eraseUser);
     }
 
     /** Persistent totals by key. */

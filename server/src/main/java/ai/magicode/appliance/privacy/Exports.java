@@ -236,20 +236,23 @@ public final class Exports implements AutoCloseable {
     /** Exports as tenant data: the archives hold everything else, so a deletion removes them too. */
     public TenantData tenantData() {
         return new TenantData(
-                SECTION,
-                "store section " + SECTION + " and DATA_DIR/" + DIR + "/<id>.zip",
-                "until downloaded and expired (privacy retention exports-hours), or the tenant is deleted",
-                "hand a tenant its own data (an archive of every kind listed here)",
-                List.of("store:" + SECTION, "dir:" + DIR),
-                (tenant, sink) -> sink.add(
-                        "privacy/exports.json",
-                        list(tenant).stream()
-                                .map(e -> Map.<String, Object>of(
-                                        "id", e.id(),
-                                        "state", e.state().name().toLowerCase(java.util.Locale.ROOT),
-                                        "createdAt", e.createdAt().toString()))
-                                .toList()),
-                tenant -> list(tenant).forEach(this::remove));
+                        SECTION,
+                        "store section " + SECTION + " and DATA_DIR/" + DIR + "/<id>.zip",
+                        "until downloaded and expired (privacy retention exports-hours), or the tenant is deleted",
+                        "hand a tenant its own data (an archive of every kind listed here)",
+                        List.of("store:" + SECTION, "dir:" + DIR),
+                        (tenant, sink) -> sink.add(
+                                "privacy/exports.json",
+                                list(tenant).stream()
+                                        .map(e -> Map.<String, Object>of(
+                                                "id", e.id(),
+                                                "state", e.state().name().toLowerCase(java.util.Locale.ROOT),
+                                                "createdAt", e.createdAt().toString()))
+                                        .toList()),
+                        tenant -> list(tenant).forEach(this::remove))
+                .erasingUsers((tenant, user) -> list(tenant).stream()
+                        .filter(export -> export.requestedBy().equals(user))
+                        .forEach(this::remove));
     }
 
     private void build(Export export) {

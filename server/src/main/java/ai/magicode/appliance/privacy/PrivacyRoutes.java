@@ -20,11 +20,12 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiPredicate;
 import java.util.function.Predicate;
 
 /**
- * {@code /api/v1/privacy/*} and {@code DELETE /api/v1/tenants/{name}}: the data inventory, tenant exports with their
- * one-time download, retention settings, and tenant deletion.
+ * {@code /api/v1/privacy/*}, {@code DELETE /api/v1/tenants/{name}} and {@code DELETE /api/v1/users/{id}}: the data
+ * inventory, tenant exports with their one-time download, retention settings, tenant deletion and user deletion.
  */
 public final class PrivacyRoutes implements HttpService {
     private final DataInventory inventory;
@@ -32,16 +33,24 @@ public final class PrivacyRoutes implements HttpService {
     private final Retention retention;
     private final TenantDeletions deletions;
     private final Predicate<String> tenantExists;
+    private final UserDeletions users;
+    private final BiPredicate<String, String> userKnown;
 
     /**
      * @param tenantExists whether a tenant of that name exists (identity)
+     * @param users deletes users
+     * @param userKnown whether identity knows a user (tenant, user id)
      */
     public PrivacyRoutes(
             DataInventory inventory,
             Exports exports,
             Retention retention,
             TenantDeletions deletions,
-            Predicate<String> tenantExists) {
+            Predicate<String> tenantExists,
+            UserDeletions users,
+            BiPredicate<String, String> userKnown) {
+        this.users = users;
+        this.userKnown = userKnown;
         this.inventory = inventory;
         this.exports = exports;
         this.retention = retention;
@@ -62,7 +71,8 @@ public final class PrivacyRoutes implements HttpService {
                 .get("/privacy/retention", Access.roles(admin, this::retention))
                 .put("/privacy/retention", Access.roles(admin, this::updateRetention))
                 .delete("/tenants/{name}", Access.roles(superadmin, this::deleteTenant))
-                .get("/privacy/deletions/{name}", Access.roles(superadmin, this::deletion));
+                .get("/privacy/deletions/{name}", Access.roles(superadmin, this::deletion))
+                .delete("/users/{id}", Access.roles(Set.of(Role.ADMIN, Role.SUPERADMIN), this::deleteUser));
     }
 
     private void inventory(ServerRequest req, ServerResponse res) {
@@ -155,6 +165,36 @@ public final class PrivacyRoutes implements HttpService {
         }
         TenantDeletions.Status status = deletions.request(name, Actor.of(caller), RequestIds.of(req));
         res.status(Status.ACCEPTED_202).send(describe(status));
+    }
+
+    private void deleteUser(ServerRequest req, ServerResponse res) {
+        Caller caller = Caller.of(req).orElseThrow();
+        String user = req.path().pathParameters().get("id");
+        if (user.isBlank() || user.length() > 256 || user.chars().anyMatch(Character::isISOControl)) {
+            throw ApiException.badRequest("A user id is 1 to 256 printable characters, such as local:alice.");
+        }
+        String tenant = req.query()
+                .first("tenant")
+                .asOptional()
+                .filter(t -> !t.isBlank())
+                .orElse(caller.tenant());
+        if (!caller.has(Role.SUPERADMIN) && !tenant.equals(caller.tenant())) {
+            throw new ApiException(403, "Forbidden", "An admin deletes the users of their own tenant only.");
+        }
+        if (!tenantExists.test(tenant)) {
+            throw ApiException.notFound("There is no such tenant.");
+        }
+        if (deletions.pending(tenant)) {
+            throw ApiException.conflict("The tenant is being deleted.");
+        }
+        boolean known = userKnown.test(tenant, user);
+        UserDeletions.Result result = users.delete(tenant, user, Actor.of(caller), RequestIds.of(req));
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("user", result.user());
+        body.put("tenant", result.tenant());
+        body.put("known", known);
+        body.put("kinds", result.kinds());
+        res.send(body);
     }
 
     private void deletion(ServerRequest req, ServerResponse res) {

@@ -21,7 +21,7 @@ import java.util.function.Consumer;
 /**
  * Durable tenant deletion. The intent is stored first (store section {@code privacy.deletions}); a worker then shuts
  * the tenant out (disabled, sessions ended, API tokens removed), erases every registered kind of tenant data in
- * registration order, compacts the store so erased records leave its files, writes the audit tombstone and finally
+ * registration order, compacts the store so erased records leave its files, writes the audit tombstone, destroys the tenant's audit keys and finally
  * forgets the intent. Every step is idempotent, so a deletion a crash interrupted runs again from the start when the
  * appliance restarts ({@link #resume}) and finishes.
  */
@@ -68,6 +68,7 @@ public final class TenantDeletions implements AutoCloseable {
     private final DataInventory inventory;
     private final Consumer<String> shutOut;
     private final Consumer<AuditEvent> audit;
+    private final Consumer<String> shred;
     private final Map<String, Status> statuses = new ConcurrentHashMap<>();
     private final ExecutorService worker = Executors.newSingleThreadExecutor(
             Thread.ofPlatform().name("tenant-deletion").daemon().factory());
@@ -77,14 +78,20 @@ public final class TenantDeletions implements AutoCloseable {
      * @param inventory the kinds to erase
      * @param shutOut disables a tenant and ends its sessions and tokens (identity)
      * @param audit receives the request and the tombstone
+     * @param shred destroys the keys of the tenant's audit entries, after the tombstone (audit crypto-shredding)
      */
     public TenantDeletions(
-            ApplianceStore store, DataInventory inventory, Consumer<String> shutOut, Consumer<AuditEvent> audit) {
+            ApplianceStore store,
+            DataInventory inventory,
+            Consumer<String> shutOut,
+            Consumer<AuditEvent> audit,
+            Consumer<String> shred) {
         this.store = store;
         this.intents = store.section(SECTION, Intents.class, Intents::new);
         this.inventory = inventory;
         this.shutOut = shutOut;
         this.audit = audit;
+        this.shred = shred;
     }
 
     /**
@@ -163,15 +170,9 @@ public final class TenantDeletions implements AutoCloseable {
                 erased++;
                 statuses.put(tenant, new Status(tenant, State.RUNNING, erased, kinds.size(), Optional.empty()));
             }
-            synchronized (intents) {
-                intents.intents.remove(tenant);
-                intents.compactAtStart = true;
-                store.storeAll(List.of(intents.intents, intents));
-            }
-            // Erased records stay in the store's files until housekeeping moves live data out of them.
-            store.compact();
+            // The tombstone is a platform entry, the only one left naming the tenant: it is not sealed under the
+            // tenant's audit key, which is destroyed right after it. A crash between the two writes it twice.
             audit.accept(AuditEvent.of("privacy.tenant.delete", tenant)
-                    .tenant(tenant)
                     .actor(Actor.system())
                     .field("requestedBy", requestedBy)
                     .field("requestedAt", requestedAt.toString())
@@ -180,6 +181,14 @@ public final class TenantDeletions implements AutoCloseable {
                             String.join(
                                     ",", kinds.stream().map(TenantData::name).toList()))
                     .success());
+            shred.accept(tenant);
+            synchronized (intents) {
+                intents.intents.remove(tenant);
+                intents.compactAtStart = true;
+                store.storeAll(List.of(intents.intents, intents));
+            }
+            // Erased records stay in the store's files until housekeeping moves live data out of them.
+            store.compact();
             statuses.put(tenant, new Status(tenant, State.DONE, kinds.size(), kinds.size(), Optional.empty()));
         } catch (RuntimeException e) {
             LOG.log(WARNING, "Deleting a tenant failed; it is retried at the next start: " + e);
@@ -197,6 +206,17 @@ public final class TenantDeletions implements AutoCloseable {
                             before == null ? 0 : before.kindsErased(),
                             kinds.size(),
                             Optional.of(e.getClass().getSimpleName())));
+        }
+    }
+
+    /**
+     * Has the next start compact the store once more (as after a tenant deletion): for a user deletion, whose erased
+     * records the deleting process may still hold as Java objects.
+     */
+    public void compactAtNextStart() {
+        synchronized (intents) {
+            intents.compactAtStart = true;
+            store.store(intents);
         }
     }
 

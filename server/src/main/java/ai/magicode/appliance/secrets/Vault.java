@@ -148,6 +148,12 @@ public final class Vault {
      * @throws SecretsException when the name or the value is not acceptable
      */
     public synchronized SecretInfo put(String tenant, String name, byte[] value, Actor actor, String requestId) {
+        return put(tenant, name, value, actor, requestId, tenant);
+    }
+
+    /** {@link #put}, audited as an action of {@code auditTenant}. */
+    private SecretInfo put(
+            String tenant, String name, byte[] value, Actor actor, String requestId, String auditTenant) {
         requireTenant(tenant);
         requireName(name);
         Objects.requireNonNull(value, "value");
@@ -175,7 +181,7 @@ public final class Vault {
                 : new SecretRecord(id, tenant, name, now, new ArrayList<>(versions));
         replace(key, record);
         audit.accept(AuditEvent.of(existing == null ? "secret.create" : "secret.replace", name)
-                .tenant(tenant)
+                .tenant(auditTenant)
                 .actor(actor)
                 .requestId(requestId)
                 .field("version", version)
@@ -196,13 +202,26 @@ public final class Vault {
      * the vault zeroes after sealing). The caller zeroes the returned array after use.
      */
     public synchronized byte[] readOrCreate(String tenant, String name, Supplier<byte[]> initial, Actor actor) {
+        return readOrCreate(tenant, name, initial, actor, tenant);
+    }
+
+    /**
+     * {@link #readOrCreate} for a key the appliance keeps for {@code owner} in its own vault tenant ({@link #APPLIANCE},
+     * where the owner's admins cannot touch it): the secret's audit entries are the owner's, so they are sealed under
+     * its audit key and erased with it (the secret's name may name the owner).
+     */
+    public synchronized byte[] readOrCreateFor(String owner, String name, Supplier<byte[]> initial, Actor actor) {
+        return readOrCreate(APPLIANCE, name, initial, actor, owner);
+    }
+
+    private byte[] readOrCreate(String tenant, String name, Supplier<byte[]> initial, Actor actor, String auditTenant) {
         Optional<byte[]> existing = read(tenant, name);
         if (existing.isPresent()) {
             return existing.get();
         }
         byte[] value = initial.get();
         try {
-            put(tenant, name, value, actor, "-");
+            put(tenant, name, value, actor, "-", auditTenant);
             return value.clone();
         } finally {
             Arrays.fill(value, (byte) 0);
@@ -251,6 +270,15 @@ public final class Vault {
      * @return whether it existed
      */
     public synchronized boolean delete(String tenant, String name, Actor actor, String requestId) {
+        return delete(tenant, name, actor, requestId, tenant);
+    }
+
+    /** Deletes a key {@link #readOrCreateFor} keeps for {@code owner}, audited as the owner's; whether it existed. */
+    public synchronized boolean deleteFor(String owner, String name, Actor actor) {
+        return delete(APPLIANCE, name, actor, "-", owner);
+    }
+
+    private boolean delete(String tenant, String name, Actor actor, String requestId, String auditTenant) {
         String key = VaultState.key(tenant, name);
         SecretRecord existing = state.secrets.get(key);
         if (existing == null) {
@@ -258,7 +286,7 @@ public final class Vault {
         }
         replace(key, null);
         audit.accept(AuditEvent.of("secret.delete", name)
-                .tenant(tenant)
+                .tenant(auditTenant)
                 .actor(actor)
                 .requestId(requestId)
                 .field("versions", existing.versions().size())

@@ -19,6 +19,8 @@ import java.util.function.Consumer;
  *     accounts for
  * @param export writes one tenant's share as JSON documents into a sink
  * @param erase removes one tenant's share; must be idempotent (a deletion resumed after a crash runs it again)
+ * @param eraseUser removes what it keeps about one user of a tenant (tenant, user id such as {@code local:alice});
+ *     idempotent; a no-op for kinds that keep nothing per user
  */
 public record TenantData(
         String name,
@@ -27,7 +29,8 @@ public record TenantData(
         String purpose,
         List<String> covers,
         BiConsumer<String, Sink> export,
-        Consumer<String> erase) {
+        Consumer<String> erase,
+        BiConsumer<String, String> eraseUser) {
     public TenantData {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(location, "location");
@@ -36,6 +39,24 @@ public record TenantData(
         covers = List.copyOf(covers);
         Objects.requireNonNull(export, "export");
         Objects.requireNonNull(erase, "erase");
+        Objects.requireNonNull(eraseUser, "eraseUser");
+    }
+
+    /** A kind that keeps nothing per user beyond its tenant's share. */
+    public TenantData(
+            String name,
+            String location,
+            String retention,
+            String purpose,
+            List<String> covers,
+            BiConsumer<String, Sink> export,
+            Consumer<String> erase) {
+        this(name, location, retention, purpose, covers, export, erase, (tenant, user) -> {});
+    }
+
+    /** This kind, erasing one user's share with {@code eraseUser} (tenant, user id) when that user is deleted. */
+    public TenantData erasingUsers(BiConsumer<String, String> eraseUser) {
+        return new TenantData(name, location, retention, purpose, covers, export, erase, eraseUser);
     }
 
     /** Where an export writes: one JSON document per call, of maps, lists, strings, numbers and booleans. */

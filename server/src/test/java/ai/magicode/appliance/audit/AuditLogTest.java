@@ -47,7 +47,9 @@ class AuditLogTest {
             assertEquals(EntryCodec.GENESIS, first.prevHash());
             assertEquals(first.hash(), second.prevHash());
             String content = Files.readString(AuditLogs.segment(dir, 1));
-            assertTrue(content.endsWith(second.toJson() + "\n"), content);
+            assertTrue(content.endsWith("\"hash\":\"" + second.hash() + "\"}\n"), content);
+            assertEquals("target-2", second.target(), "the appender gets its event back as reported");
+            assertFalse(content.contains("target-"), "a tenant's targets are sealed on disk: " + content);
         }
     }
 
@@ -147,7 +149,7 @@ class AuditLogTest {
     void damageBeforeTheTailIsKeptAsEvidenceAndRaisesTheIntegrityProblem() throws IOException {
         AuditLogs.write(dir, AuditLogs.config(1000), 20);
         List<String> lines = AuditLogs.lines(AuditLogs.segment(dir, 1));
-        lines.set(1, lines.get(1).replace("target-2", "target-X"));
+        lines.set(1, lines.get(1).replace("\"req-2\"", "\"req-X\""));
         AuditLogs.writeLines(AuditLogs.segment(dir, 1), lines);
         long failuresBefore = AuditLog.integrityFailures();
         // checkpoint-every 1000 and the final checkpoint at 20: the damage is before signed entries, not a torn tail
@@ -158,7 +160,7 @@ class AuditLogTest {
             assertTrue(AuditLog.integrityFailures() > failuresBefore);
             log.append(AuditLogs.event(21)); // still serving
         }
-        assertTrue(AuditLogs.lines(AuditLogs.segment(dir, 1)).get(1).contains("target-X"), "evidence kept");
+        assertTrue(AuditLogs.lines(AuditLogs.segment(dir, 1)).get(1).contains("req-X"), "evidence kept");
         AuditVerifier.Problem problem =
                 AuditVerifier.verify(dir, Optional.empty()).problem().orElseThrow();
         assertEquals(2, problem.line());
@@ -172,7 +174,7 @@ class AuditLogTest {
             }
             assertTrue(log.checkIntegrity().ok());
             List<String> lines = AuditLogs.lines(AuditLogs.segment(dir, 1));
-            lines.set(2, lines.get(2).replace("user-", "evil-"));
+            lines.set(2, lines.get(2).replace("\"req-", "\"evil-"));
             AuditLogs.writeLines(AuditLogs.segment(dir, 1), lines);
             assertFalse(log.checkIntegrity().ok());
             assertTrue(

@@ -50,7 +50,7 @@ class AuditVerifierTest {
         AuditLogs.write(dir, AuditLogs.config(100), 20);
         Path segment = AuditLogs.segment(dir, 1);
         List<String> lines = AuditLogs.lines(segment);
-        lines.set(6, lines.get(6).replace("target-7", "target-8"));
+        lines.set(6, lines.get(6).replace("\"req-7\"", "\"req-8\""));
         AuditLogs.writeLines(segment, lines);
         assertProblem(problem(), Kind.CHANGED_ENTRY, 7, 7);
     }

@@ -23,12 +23,21 @@ class TenantDeletionsTest {
     private final List<String> erased = new CopyOnWriteArrayList<>();
     private final List<String> shutOut = new CopyOnWriteArrayList<>();
     private final List<AuditEvent> audited = new CopyOnWriteArrayList<>();
+    private final List<String> shredded = new CopyOnWriteArrayList<>();
+    /** How many events were audited when the tenant's audit keys were destroyed. */
+    private volatile int auditedBeforeShred = -1;
+
+    private void shred(String tenant) {
+        auditedBeforeShred = audited.size();
+        shredded.add(tenant);
+    }
 
     @Test
     void deletionInterruptedMidwayResumesAtTheNextStartAndFinishes() {
         AtomicBoolean crash = new AtomicBoolean(true);
         try (ApplianceStore store = ApplianceStore.open(dataDir, List.of());
-                TenantDeletions deletions = new TenantDeletions(store, inventory(crash), shutOut::add, audited::add)) {
+                TenantDeletions deletions =
+                        new TenantDeletions(store, inventory(crash), shutOut::add, audited::add, this::shred)) {
             deletions.request("acme", Actor.user("root"), "req-1");
             assertEquals(TenantDeletions.State.FAILED, await(deletions, "acme"));
             assertTrue(deletions.pending("acme"), "the intent stays recorded after a failure");
@@ -36,7 +45,8 @@ class TenantDeletionsTest {
         }
         crash.set(false);
         try (ApplianceStore store = ApplianceStore.open(dataDir, List.of());
-                TenantDeletions deletions = new TenantDeletions(store, inventory(crash), shutOut::add, audited::add)) {
+                TenantDeletions deletions =
+                        new TenantDeletions(store, inventory(crash), shutOut::add, audited::add, this::shred)) {
             assertTrue(deletions.pending("acme"), "the intent survived the restart");
             assertEquals(1, deletions.resume());
             assertEquals(TenantDeletions.State.DONE, await(deletions, "acme"));
@@ -48,8 +58,12 @@ class TenantDeletionsTest {
         assertEquals("privacy.tenant.delete", tombstone.action());
         assertEquals("acme", tombstone.target());
         assertEquals("root", tombstone.fields().get("requestedBy"));
+        assertEquals(AuditEvent.PLATFORM, tombstone.tenant(), "the tombstone is not sealed under the tenant's key");
+        assertEquals(List.of("acme"), shredded, "the tenant's audit keys are destroyed once the deletion succeeds");
+        assertEquals(audited.size(), auditedBeforeShred, "after the tombstone");
         try (ApplianceStore store = ApplianceStore.open(dataDir, List.of());
-                TenantDeletions deletions = new TenantDeletions(store, inventory(crash), shutOut::add, audited::add)) {
+                TenantDeletions deletions =
+                        new TenantDeletions(store, inventory(crash), shutOut::add, audited::add, this::shred)) {
             assertEquals(0, deletions.resume(), "nothing is left to resume");
         }
     }
