@@ -712,22 +712,22 @@ public final class AuditLog implements AutoCloseable {
                 flush();
                 // Before the appenders return, so that a copy taken after an append holds it.
                 durable = new Durable(segmentNumber, segmentSize, checkpointsBytes);
-                // Queued for collectors before the appenders return: offer never blocks on I/O.
-                if (!written.isEmpty()) {
+                // The appenders and the collectors get the entries as reported, not sealed: the customer's own SIEM
+                // reads the values (crypto-shredding is about what stays on this appliance's disk); seq and hashes
+                // are the stored lines'. Queued for collectors before the appenders return: offer never blocks.
+                List<AuditEntry> reported = new ArrayList<>(written.size());
+                for (int i = 0; i < written.size(); i++) {
+                    AuditEntry entry = written.get(i);
+                    reported.add(new AuditEntry(
+                            entry.seq(), entry.time(), waiting.get(i).reported(), entry.prevHash(), entry.hash()));
+                }
+                if (!reported.isEmpty()) {
                     for (AuditForwarder forwarder : forwarders) {
-                        forwarder.offer(written);
+                        forwarder.offer(reported);
                     }
                 }
                 for (int i = 0; i < waiting.size(); i++) {
-                    AuditEntry entry = written.get(i);
-                    waiting.get(i)
-                            .done()
-                            .complete(new AuditEntry(
-                                    entry.seq(),
-                                    entry.time(),
-                                    waiting.get(i).reported(),
-                                    entry.prevHash(),
-                                    entry.hash()));
+                    waiting.get(i).done().complete(reported.get(i));
                 }
                 if (lastSeq - lastCheckpointSeq >= config.checkpointEvery()
                         || (closing && lastSeq > lastCheckpointSeq)) {

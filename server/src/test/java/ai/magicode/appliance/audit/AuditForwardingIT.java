@@ -110,6 +110,48 @@ class AuditForwardingIT {
         }
     }
 
+    /** The log keeps a tenant's values sealed on disk; the customer's collector still gets them readable. */
+    @Test
+    void collectorsGetATenantsValuesInTheClearThoughTheLogSealsThem() throws IOException {
+        List<String> bodies = new CopyOnWriteArrayList<>();
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/collect", exchange -> {
+            bodies.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        server.start();
+        URI url = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/collect");
+        try (AuditLog log =
+                AuditLogs.open(dir, forwarding(new ForwardConfig(Optional.empty(), false, Optional.of(url), 1000)))) {
+            log.append(AuditEvent.of("secret.rotate", "acme-billing-key")
+                    .tenant("acme")
+                    .actor(Actor.user("alice"))
+                    .field("reason", "quarterly-rotation")
+                    .success());
+            await(() -> String.join("", bodies).contains("acme-billing-key"), "the collector got the entry");
+            String forwarded = String.join("", bodies);
+            assertTrue(forwarded.contains("quarterly-rotation"), forwarded);
+            assertTrue(forwarded.contains("alice"), forwarded);
+            String stored;
+            try (var segments = java.nio.file.Files.list(dir)) {
+                stored = segments.filter(f -> f.getFileName().toString().endsWith(".jsonl"))
+                        .map(f -> {
+                            try {
+                                return java.nio.file.Files.readString(f);
+                            } catch (IOException e) {
+                                throw new java.io.UncheckedIOException(e);
+                            }
+                        })
+                        .reduce("", String::concat);
+            }
+            assertTrue(stored.contains("secret.rotate"), "the entry is on disk: " + stored);
+            assertTrue(!stored.contains("acme-billing-key") && !stored.contains("quarterly-rotation"), stored);
+        } finally {
+            server.stop(0);
+        }
+    }
+
     @Test
     void httpCollectorGetsEveryEntryOnceAfterRefusingAtFirst() throws IOException {
         List<Long> received = new CopyOnWriteArrayList<>();
