@@ -144,10 +144,9 @@ public final class JobRunner implements AutoCloseable {
     }
 
     /**
-     * Answers one review comment: fetch the pull request's head, run the edit loop with the comment as the task,
-     * validate, commit on top of that head and push it fast-forward through the push guard (a branch that moved
-     * meanwhile is refused by the remote), then reply in the thread and resolve it. Anything that stops it is said
-     * in the thread instead, and the thread stays open.
+     * Answers one review comment: one {@link #iterate iteration} on the pull request's branch with the comment as the
+     * task, then a reply in the thread, resolved when a commit was pushed. Anything that stops it is said in the
+     * thread instead, and the thread stays open.
      */
     void runFollowUp(String key) {
         Optional<FollowUp> found = jobs.followUp(key).filter(f -> f.state().equals("queued"));
@@ -158,7 +157,6 @@ public final class JobRunner implements AutoCloseable {
         Job job = jobs.find(followUp.jobId()).orElseThrow();
         RepoClient client =
                 gitHub.repository(job.tenant(), job.installationId(), RepoName.parse(job.repo()), PERMISSIONS);
-        Instant start = clock.instant();
         String marker = "<!-- magicode:follow-up:" + followUp.commentId() + " -->";
         try {
             if (job.state() != Job.State.OPEN) {
@@ -172,136 +170,26 @@ public final class JobRunner implements AutoCloseable {
                         marker);
                 return;
             }
-            try (Workspace workspace = workspaces.fetch(
-                    job.id() + "-review-" + followUp.commentId(),
-                    client.gitUrl(),
-                    Optional.of(client.token().value()),
-                    job.branch())) {
-                RepoConfig repoConfig = repoConfig(workspace);
-                java.nio.file.Path tree = workspace.dir().resolve("magicode-tree");
-                WorkTree.checkout(workspace.dir(), workspace.commit(), tree);
-                Workbench bench = new Workbench(tree);
-                String tenant = job.tenant();
-                String repoKey = String.valueOf(job.repoId());
-                AgentLoop.Outcome outcome = loop.run(
-                        ChatRequest.builder(job.tenant(), "edit")
-                                .repo(job.repo(), Set.of())
-                                .user(followUp.author(), Set.of())
-                                .job(job.id())
-                                .maxOutputTokens(4096),
-                        reviewTask(followUp),
-                        bench,
-                        query -> search(tenant, repoKey, query),
-                        () -> WorkTree.diff(workspace.dir(), workspace.commit(), tree),
-                        new AgentLoop.Caps(
-                                config.maxTurns(),
-                                config.noProgressTurns(),
-                                clock.instant().plus(config.maxDuration()),
-                                config.maxCostUsd() - job.costUsd()),
-                        () -> false);
-                job = record(
-                        job,
-                        new Job.Step(
-                                "review-edit",
-                                start,
-                                clock.instant(),
-                                outcome.inputTokens(),
-                                outcome.outputTokens(),
-                                outcome.costUsd(),
-                                outcome.model(),
-                                outcome.local(),
-                                outcome.done() ? "ok" : "failed",
-                                "comment " + followUp.commentId() + ": "
-                                        + (outcome.done()
-                                                ? bench.changed().size() + " file(s) changed"
-                                                : "stopped (" + outcome.stop() + ")")));
-                if (!outcome.done()) {
-                    answer(client, followUp, false, "", "I could not finish this: " + stopReason(outcome), marker);
-                    return;
-                }
-                if (bench.changed().isEmpty()) {
+            Iteration iteration = iterate(
+                    job,
+                    client,
+                    new Iterating(
+                            job.id() + "-review-" + followUp.commentId(),
+                            "review",
+                            "comment " + followUp.commentId(),
+                            reviewTask(followUp),
+                            followUp.author(),
+                            "Address review comment on #" + followUp.pullRequest() + " (#" + job.issue() + ")"));
+            switch (iteration) {
+                case Iteration.Pushed pushed ->
                     answer(
                             client,
                             followUp,
-                            false,
-                            "",
-                            "I made no change for this: " + limit(outcome.summary(), 1000),
+                            true,
+                            pushed.commit(),
+                            "Done in " + pushed.commit() + ": " + limit(pushed.summary(), 1000),
                             marker);
-                    return;
-                }
-                List<Validation.Finding> problems;
-                try (GitRepository repository = GitRepository.open(workspace.dir())) {
-                    problems = Validation.check(tree, bench.changed(), repoConfig, repository, workspace.commit());
-                }
-                if (!problems.isEmpty()) {
-                    StringBuilder why = new StringBuilder("The change was refused before any push:");
-                    problems.forEach(p -> why.append("\n- `")
-                            .append(p.path())
-                            .append("` (")
-                            .append(p.rule())
-                            .append("): ")
-                            .append(p.message()));
-                    step(job, "review-validate", clock.instant(), "refused", problems.size() + " problem(s)");
-                    answer(client, followUp, false, "", why.toString(), marker);
-                    return;
-                }
-                WorkTree.Person bot = new WorkTree.Person(config.botLogin(), config.botEmail());
-                String message = "Address review comment on #" + followUp.pullRequest() + " (#" + job.issue() + ")\n\n"
-                        + firstParagraph(outcome.summary()) + coAuthor(job);
-                String commit = WorkTree.commit(workspace.dir(), workspace.commit(), tree, message, bot, bot);
-                Instant pushStart = clock.instant();
-                Optional<String> head = client.branch(job.branch()).map(RepoClient.Branch::sha);
-                if (!head.equals(Optional.of(workspace.commit()))) {
-                    step(job, "review-push", pushStart, "refused", "the branch moved");
-                    answer(
-                            client,
-                            followUp,
-                            false,
-                            "",
-                            "The branch moved while I worked on this (it was at " + workspace.commit()
-                                    + "), so nothing was pushed; comment again to have it redone on the new head.",
-                            marker);
-                    return;
-                }
-                // Not forced: the remote takes it only as a fast-forward of the head it was built on.
-                PushGuard.Result result = pushGuard.push(client, workspace.dir(), commit, job.branch(), false);
-                switch (result) {
-                    case PushGuard.Pushed pushed -> {
-                        Job updated = jobs.update(
-                                job.id(),
-                                j -> j.withPush(j.branch(), commit)
-                                        .withStep(new Job.Step(
-                                                "review-push",
-                                                pushStart,
-                                                clock.instant(),
-                                                0,
-                                                0,
-                                                0,
-                                                "",
-                                                false,
-                                                "ok",
-                                                "pushed " + commit.substring(0, 7) + " for comment "
-                                                        + followUp.commentId())));
-                        audit(updated, "review-push", "ok");
-                        answer(
-                                client,
-                                followUp,
-                                true,
-                                commit,
-                                "Done in " + commit + ": " + limit(outcome.summary(), 1000),
-                                marker);
-                    }
-                    case PushGuard.Refused refused -> {
-                        step(job, "review-push", pushStart, "refused", refused.reason());
-                        answer(
-                                client,
-                                followUp,
-                                false,
-                                "",
-                                "The push guard refused the push: " + refused.detail(),
-                                marker);
-                    }
-                }
+                case Iteration.Declined declined -> answer(client, followUp, false, "", declined.reason(), marker);
             }
         } catch (AgentException | GitHubException | GitException | LlmException | IndexException e) {
             if (stopping()) {
@@ -314,6 +202,140 @@ public final class JobRunner implements AutoCloseable {
                 jobs.finishFollowUp(key, "declined", "");
             }
         }
+    }
+
+    /** What one iteration on an open job's branch came to. */
+    private sealed interface Iteration {
+        /** A commit was pushed on top of the branch's head. */
+        record Pushed(String commit, String summary) implements Iteration {}
+
+        /** Nothing was pushed; {@code reason} says why, for the people on the pull request. */
+        record Declined(String reason) implements Iteration {}
+    }
+
+    /**
+     * What an iteration works on.
+     *
+     * @param workspace the workspace's name
+     * @param prefix the timeline's step prefix ({@code review}, {@code check})
+     * @param what what it answers, for the timeline ({@code comment 12}, {@code check ci})
+     * @param task the model's task
+     * @param user who asked (the gateway's user)
+     * @param title the commit message's first line
+     */
+    private record Iterating(String workspace, String prefix, String what, String task, String user, String title) {}
+
+    /**
+     * One iteration on an open job's branch: fetch the branch at its current head into a fresh workspace (with the
+     * {@code .magicode.yml} of that commit), run the edit loop with the task (the cost cap counts what the job spent
+     * already), validate, commit on top of that head and push it fast-forward through the push guard (a branch that
+     * moved meanwhile is refused, by us or by the remote). Recorded as steps {@code <prefix>-edit},
+     * {@code <prefix>-validate} (only when refused) and {@code <prefix>-push}.
+     */
+    private Iteration iterate(Job job, RepoClient client, Iterating it) {
+        Instant start = clock.instant();
+        try (Workspace workspace = workspaces.fetch(
+                it.workspace(), client.gitUrl(), Optional.of(client.token().value()), job.branch())) {
+            RepoConfig repoConfig = repoConfig(workspace);
+            java.nio.file.Path tree = workspace.dir().resolve("magicode-tree");
+            WorkTree.checkout(workspace.dir(), workspace.commit(), tree);
+            Workbench bench = new Workbench(tree);
+            String tenant = job.tenant();
+            String repoKey = String.valueOf(job.repoId());
+            AgentLoop.Outcome outcome = loop.run(
+                    ChatRequest.builder(job.tenant(), "edit")
+                            .repo(job.repo(), Set.of())
+                            .user(it.user(), Set.of())
+                            .job(job.id())
+                            .maxOutputTokens(4096),
+                    it.task(),
+                    bench,
+                    query -> search(tenant, repoKey, query),
+                    () -> WorkTree.diff(workspace.dir(), workspace.commit(), tree),
+                    new AgentLoop.Caps(
+                            config.maxTurns(),
+                            config.noProgressTurns(),
+                            clock.instant().plus(config.maxDuration()),
+                            config.maxCostUsd() - job.costUsd()),
+                    () -> false);
+            job = record(
+                    job,
+                    new Job.Step(
+                            it.prefix() + "-edit",
+                            start,
+                            clock.instant(),
+                            outcome.inputTokens(),
+                            outcome.outputTokens(),
+                            outcome.costUsd(),
+                            outcome.model(),
+                            outcome.local(),
+                            outcome.done() ? "ok" : "failed",
+                            it.what() + ": "
+                                    + (outcome.done()
+                                            ? bench.changed().size() + " file(s) changed"
+                                            : "stopped (" + outcome.stop() + ")")));
+            if (!outcome.done()) {
+                return new Iteration.Declined("I could not finish this: " + stopReason(outcome));
+            }
+            if (bench.changed().isEmpty()) {
+                return new Iteration.Declined("I made no change for this: " + limit(outcome.summary(), 1000));
+            }
+            List<Validation.Finding> problems;
+            try (GitRepository repository = GitRepository.open(workspace.dir())) {
+                problems = Validation.check(tree, bench.changed(), repoConfig, repository, workspace.commit());
+            }
+            if (!problems.isEmpty()) {
+                step(job, it.prefix() + "-validate", clock.instant(), "refused", problems.size() + " problem(s)");
+                return new Iteration.Declined(refusal(problems));
+            }
+            WorkTree.Person bot = new WorkTree.Person(config.botLogin(), config.botEmail());
+            String message = it.title() + "\n\n" + firstParagraph(outcome.summary()) + coAuthor(job);
+            String commit = WorkTree.commit(workspace.dir(), workspace.commit(), tree, message, bot, bot);
+            Instant pushStart = clock.instant();
+            Optional<String> head = client.branch(job.branch()).map(RepoClient.Branch::sha);
+            if (!head.equals(Optional.of(workspace.commit()))) {
+                step(job, it.prefix() + "-push", pushStart, "refused", "the branch moved");
+                return new Iteration.Declined("The branch moved while I worked on this (it was at " + workspace.commit()
+                        + "), so nothing was pushed; ask again to have it redone on the new head.");
+            }
+            // Not forced: the remote takes it only as a fast-forward of the head it was built on.
+            PushGuard.Result result = pushGuard.push(client, workspace.dir(), commit, job.branch(), false);
+            return switch (result) {
+                case PushGuard.Pushed pushed -> {
+                    Job updated = jobs.update(
+                            job.id(),
+                            j -> j.withPush(j.branch(), commit)
+                                    .withStep(new Job.Step(
+                                            it.prefix() + "-push",
+                                            pushStart,
+                                            clock.instant(),
+                                            0,
+                                            0,
+                                            0,
+                                            "",
+                                            false,
+                                            "ok",
+                                            "pushed " + commit.substring(0, 7) + " for " + it.what())));
+                    audit(updated, it.prefix() + "-push", "ok");
+                    yield new Iteration.Pushed(commit, outcome.summary());
+                }
+                case PushGuard.Refused refused -> {
+                    step(job, it.prefix() + "-push", pushStart, "refused", refused.reason());
+                    yield new Iteration.Declined("The push guard refused the push: " + refused.detail());
+                }
+            };
+        }
+    }
+
+    private static String refusal(List<Validation.Finding> problems) {
+        StringBuilder why = new StringBuilder("The change was refused before any push:");
+        problems.forEach(p -> why.append("\n- `")
+                .append(p.path())
+                .append("` (")
+                .append(p.rule())
+                .append("): ")
+                .append(p.message()));
+        return why.toString();
     }
 
     /** Replies in the comment's thread once (a reply carrying the marker is not posted again), resolves it when done. */
@@ -627,20 +649,13 @@ public final class JobRunner implements AutoCloseable {
                 problems = Validation.check(tree, bench.changed(), repoConfig, repository, workspace.commit());
             }
             if (!problems.isEmpty()) {
-                StringBuilder why = new StringBuilder("The change was refused before any push:");
-                problems.forEach(p -> why.append("\n- `")
-                        .append(p.path())
-                        .append("` (")
-                        .append(p.rule())
-                        .append("): ")
-                        .append(p.message()));
                 step(
                         job,
                         "validate",
                         start,
                         "refused",
                         problems.size() + " problem(s): " + problems.getFirst().rule());
-                return fail(job.id(), client, "refused", why.toString());
+                return fail(job.id(), client, "refused", refusal(problems));
             }
             job = step(job, "validate", start, "ok", bench.changed().size() + " changed file(s) passed");
             if (repoConfig.checkCommand().isPresent()) {

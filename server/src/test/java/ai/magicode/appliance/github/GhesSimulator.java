@@ -1100,6 +1100,8 @@ public final class GhesSimulator implements AutoCloseable {
                         "Organization",
                         "app_id",
                         appId == 0 ? 1 : appId,
+                        "app_slug",
+                        "magicode",
                         "access_tokens_url",
                         api() + "/app/installations/" + id + "/access_tokens",
                         "repositories_url",
