@@ -17,7 +17,8 @@ import java.util.Set;
  * @param installationId the App installation serving the repository
  * @param issue the issue number
  * @param title the issue title when the job was created
- * @param trigger what started it: {@code label}, {@code comment}, {@code api}
+ * @param trigger what started it: {@code label}, {@code comment} ({@code @magicode fix}), {@code plan} (posts a plan
+ *     and waits for approval), {@code assignment}, {@code api}
  * @param requester the GitHub login (or API caller) who asked
  * @param triggerComment the comment that triggered the job, 0 when none
  * @param state where the job stands
@@ -93,8 +94,9 @@ public record Job(
     /**
      * One step of the timeline.
      *
-     * @param name the step ({@code acknowledge}, {@code fetch}, {@code index}, {@code localize}, {@code edit},
-     *     {@code validate}, {@code push}, {@code pull-request}, {@code report})
+     * @param name the step ({@code acknowledge}, {@code plan}, {@code approve}, {@code fetch}, {@code index},
+     *     {@code localize}, {@code edit}, {@code validate}, {@code push}, {@code pull-request}, {@code report}; on the
+     *     open pull request {@code review-…} and {@code check-…} with {@code edit}, {@code validate}, {@code push})
      * @param startedAt when it started
      * @param endedAt when it ended
      * @param inputTokens model input tokens it used

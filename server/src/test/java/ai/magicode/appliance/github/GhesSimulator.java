@@ -165,6 +165,13 @@ public final class GhesSimulator implements AutoCloseable {
             return id;
         }
 
+        /** Adds a completed check run on a commit, whose Actions job log is {@code log}. */
+        public long checkRun(String sha, String name, String conclusion, String log) {
+            long id = checkRun(sha, name, conclusion);
+            logs.put(id, log);
+            return id;
+        }
+
         /** Adds a completed check run on a commit. */
         public long checkRun(String sha, String name, String conclusion) {
             long id = ids.incrementAndGet();
@@ -719,7 +726,8 @@ public final class GhesSimulator implements AutoCloseable {
         }
         if ((m = match(route, "(GET|POST) /issues/(\\d+)/comments")) != null) {
             long issue = Long.parseLong(m.group(2));
-            found(repo.issues.get(issue));
+            // A pull request is an issue too: its conversation comments live here.
+            found(repo.issues.containsKey(issue) ? repo.issues.get(issue) : repo.pulls.get(issue));
             if (m.group(1).equals("GET")) {
                 need(token, "issues", "read");
                 return page(fullPath, repo.comments.getOrDefault(issue, List.of()));
