@@ -219,13 +219,19 @@ public final class AgentBenchmark {
                     double modelMillis = model.millis(job.issue());
                     overheads.add(overhead(job, modelMillis));
                     modelTimes.add(modelMillis);
+                    double inSteps = 0;
                     for (Job.Step step : job.steps()) {
                         double millis = Duration.between(step.startedAt(), step.endedAt())
                                         .toNanos()
                                 / 1e6;
+                        millis = step.name().equals("edit") ? millis - modelMillis : millis;
+                        inSteps += millis;
                         steps.computeIfAbsent(step.name(), k -> new ArrayList<>())
-                                .add(step.name().equals("edit") ? millis - modelMillis : millis);
+                                .add(millis);
                     }
+                    // Dispatch, the job's store writes between steps, reading the issue and the default branch.
+                    steps.computeIfAbsent("between steps", k -> new ArrayList<>())
+                            .add(overheads.getLast() - inSteps);
                 }
                 Map<String, Double> stepMedians = new LinkedHashMap<>();
                 steps.forEach((name, values) -> stepMedians.put(name, percentile(values, 50)));
