@@ -83,6 +83,8 @@ public final class AgentBenchmark {
      * @param sequentialMax their largest overhead
      * @param steps median time per step of the sequential jobs (the edit step with the model's time subtracted)
      * @param modelPerJob the model double's median handling time per job (subtracted)
+     * @param cpuPerJob the process's CPU time per job of the sequential jobs (all threads; doubles included), which a
+     *     shared machine's load does not inflate the way it does wall time
      * @param concurrentJobs jobs started at once
      * @param concurrentErrors of those, the ones that did not end with an open pull request
      * @param concurrentP50 their median overhead (queueing and CPU contention included)
@@ -97,6 +99,7 @@ public final class AgentBenchmark {
             double sequentialMax,
             Map<String, Double> steps,
             double modelPerJob,
+            double cpuPerJob,
             int concurrentJobs,
             int concurrentErrors,
             double concurrentP50,
@@ -213,6 +216,7 @@ public final class AgentBenchmark {
                 List<Double> overheads = new ArrayList<>();
                 Map<String, List<Double>> steps = new LinkedHashMap<>();
                 List<Double> modelTimes = new ArrayList<>();
+                long cpuBefore = cpuNanos();
                 for (int i = 0; i < sequential; i++) {
                     Job job = runJobs(runner, List.of(++issue)).getFirst();
                     require(List.of(job), "job " + job.issue());
@@ -233,6 +237,7 @@ public final class AgentBenchmark {
                     steps.computeIfAbsent("between steps", k -> new ArrayList<>())
                             .add(overheads.getLast() - inSteps);
                 }
+                double cpuPerJob = (cpuNanos() - cpuBefore) / 1e6 / Math.max(1, sequential);
                 Map<String, Double> stepMedians = new LinkedHashMap<>();
                 steps.forEach((name, values) -> stepMedians.put(name, percentile(values, 50)));
                 out.printf(
@@ -266,6 +271,7 @@ public final class AgentBenchmark {
                         percentile(overheads, 100),
                         stepMedians,
                         percentile(modelTimes, 50),
+                        cpuPerJob,
                         concurrent,
                         errors,
                         percentile(concurrentOverheads, 50),
@@ -339,6 +345,12 @@ public final class AgentBenchmark {
                 .findFirst()
                 .orElse(job.updatedAt());
         return Duration.between(job.createdAt(), end).toNanos() / 1e6 - modelMillis;
+    }
+
+    private static long cpuNanos() {
+        return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                ? os.getProcessCpuTime()
+                : 0;
     }
 
     private static double percentile(List<Double> values, int percent) {
