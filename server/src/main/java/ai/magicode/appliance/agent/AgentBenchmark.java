@@ -241,8 +241,13 @@ public final class AgentBenchmark {
                 Map<String, Double> stepMedians = new LinkedHashMap<>();
                 steps.forEach((name, values) -> stepMedians.put(name, percentile(values, 50)));
                 out.printf(
-                        "%d jobs one at a time: median overhead %.0f ms, max %.0f ms; per step (median ms): %s%n",
-                        sequential, percentile(overheads, 50), percentile(overheads, 100), format(stepMedians));
+                        "%d jobs one at a time: median overhead %.0f ms, max %.0f ms, process CPU %.0f ms per job;"
+                                + " per step (median ms): %s%n",
+                        sequential,
+                        percentile(overheads, 50),
+                        percentile(overheads, 100),
+                        cpuPerJob,
+                        format(stepMedians));
 
                 List<Long> batch = new ArrayList<>();
                 for (int i = 0; i < concurrent; i++) {
