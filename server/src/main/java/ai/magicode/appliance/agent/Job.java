@@ -140,123 +140,41 @@ public record Job(
     }
 
     Job withState(State next, Instant now) {
-        return new Job(
-                id,
-                tenant,
-                repoId,
-                repo,
-                installationId,
-                issue,
-                title,
-                trigger,
-                requester,
-                triggerComment,
-                next,
-                steps,
-                branch,
-                commit,
-                pullRequest,
-                reportComment,
-                error,
-                createdAt,
-                now);
+        return copy(next, steps, branch, commit, pullRequest, reportComment, error, now);
     }
 
     Job withStep(Step step) {
         List<Step> more = new ArrayList<>(steps);
         more.add(step);
-        return new Job(
-                id,
-                tenant,
-                repoId,
-                repo,
-                installationId,
-                issue,
-                title,
-                trigger,
-                requester,
-                triggerComment,
-                state,
-                more,
-                branch,
-                commit,
-                pullRequest,
-                reportComment,
-                error,
-                createdAt,
-                step.endedAt());
+        return copy(state, more, branch, commit, pullRequest, reportComment, error, step.endedAt());
     }
 
     Job withPush(String branch, String commit) {
-        return new Job(
-                id,
-                tenant,
-                repoId,
-                repo,
-                installationId,
-                issue,
-                title,
-                trigger,
-                requester,
-                triggerComment,
-                state,
-                steps,
-                branch,
-                commit,
-                pullRequest,
-                reportComment,
-                error,
-                createdAt,
-                updatedAt);
+        return copy(state, steps, branch, commit, pullRequest, reportComment, error, updatedAt);
     }
 
     Job withPullRequest(long number) {
-        return new Job(
-                id,
-                tenant,
-                repoId,
-                repo,
-                installationId,
-                issue,
-                title,
-                trigger,
-                requester,
-                triggerComment,
-                state,
-                steps,
-                branch,
-                commit,
-                number,
-                reportComment,
-                error,
-                createdAt,
-                updatedAt);
+        return copy(state, steps, branch, commit, number, reportComment, error, updatedAt);
     }
 
     Job withReport(long comment) {
-        return new Job(
-                id,
-                tenant,
-                repoId,
-                repo,
-                installationId,
-                issue,
-                title,
-                trigger,
-                requester,
-                triggerComment,
-                state,
-                steps,
-                branch,
-                commit,
-                pullRequest,
-                comment,
-                error,
-                createdAt,
-                updatedAt);
+        return copy(state, steps, branch, commit, pullRequest, comment, error, updatedAt);
     }
 
     Job withError(String message) {
+        return copy(state, steps, branch, commit, pullRequest, reportComment, message, updatedAt);
+    }
+
+    /** This job with the fields that change over its life replaced; who asked for what never changes. */
+    private Job copy(
+            State state,
+            List<Step> steps,
+            String branch,
+            String commit,
+            long pullRequest,
+            long reportComment,
+            String error,
+            Instant updatedAt) {
         return new Job(
                 id,
                 tenant,
@@ -274,7 +192,7 @@ public record Job(
                 commit,
                 pullRequest,
                 reportComment,
-                message,
+                error,
                 createdAt,
                 updatedAt);
     }
