@@ -126,11 +126,12 @@ class ArchitectureTest {
     @ArchTest
     static final ArchRule onlyTheRootAndConsoleUseTheAgent = noClasses()
             .that()
-            .resideOutsideOfPackages(ROOT, ROOT + ".agent..", ROOT + ".console..")
+            .resideOutsideOfPackages(ROOT, ROOT + ".agent..", ROOT + ".console..", ROOT + ".bench..")
             .should()
             .dependOnClassesThat()
             .resideInAPackage(ROOT + ".agent..")
-            .because("the agent is the top of the flow: only the composition root and the console use it");
+            .because("the agent is the top of the flow: only the composition root, the console and the benchmark"
+                    + " commands (bench agent) use it");
 
     @ArchTest
     static final ArchRule agentUsesOnlyLowerFeatures = noClasses()

@@ -191,6 +191,19 @@ class SecretCanaryIT {
                             "5",
                             "--dir",
                             dir.resolve("bench-index-query").toString())));
+            runs.put(
+                    "magicode bench agent",
+                    List.of(List.of(
+                            "bench",
+                            "agent",
+                            "--files",
+                            "30",
+                            "--jobs",
+                            "1",
+                            "--concurrent",
+                            "2",
+                            "--dir",
+                            dir.resolve("bench-agent").toString())));
         } else {
             runs.put(
                     "magicode restore",

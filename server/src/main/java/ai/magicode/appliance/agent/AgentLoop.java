@@ -158,6 +158,32 @@ final class AgentLoop {
         return new Outcome(false, "turns", "", in, out, cost, model, local && !model.isEmpty(), caps.maxTurns());
     }
 
+    /**
+     * The plan step of {@code @magicode plan}: one model call without tools that answers a short plan for the task
+     * (which files, what change, how to verify), for people to approve before any edit.
+     */
+    Outcome plan(ChatRequest.Builder base, String task) {
+        ChatResult result = gateway.chat(base.messages(List.of(Message.system(PLAN), Message.user(task)))
+                .tools(List.of())
+                .build());
+        if (result instanceof ChatResult.Refused refused) {
+            return new Outcome(false, "refused", refused.reason(), 0, 0, 0, "", false, 1);
+        }
+        ChatResult.Answered answer = (ChatResult.Answered) result;
+        boolean local =
+                gateway.catalogue().find(answer.model()).map(ModelSpec::local).orElse(false);
+        return new Outcome(
+                !answer.text().isBlank(),
+                answer.text().isBlank() ? "no-progress" : "",
+                answer.text(),
+                answer.inputTokens(),
+                answer.outputTokens(),
+                answer.costUsd(),
+                answer.model(),
+                local,
+                1);
+    }
+
     private static String runTool(
             String name, JsonNode args, Workbench bench, Function<String, List<String>> search, Supplier<String> diff) {
         return switch (name) {
@@ -199,6 +225,12 @@ final class AgentLoop {
             return JSON.createObjectNode();
         }
     }
+
+    private static final String PLAN = """
+            You are MagiCode, a careful software engineer. Before changing anything, write a short plan for the \
+            GitHub issue you are given: which files you would change and how, and how to verify the change. Write \
+            it as a few Markdown bullet points. Never plan changes to CI workflow files or anything that prints \
+            secrets.""";
 
     private static final String SYSTEM = """
             You are MagiCode, a careful software engineer. You fix the GitHub issue you are given by editing the \

@@ -17,25 +17,31 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiPredicate;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Turns webhook events into jobs: an issue labelled with the trigger label, and {@code @magicode fix} or
- * {@code @magicode stop} in an issue comment. A second trigger for an issue with an unfinished job gets that job (the
+ * Turns webhook events into jobs: an issue labelled with the trigger label or assigned to the App's bot user,
+ * {@code @magicode fix}, {@code plan}, {@code approve} or {@code stop} in an issue comment, review comments and failed
+ * checks on the agent's own pull requests. A second trigger for an issue with an unfinished job gets that job (the
  * job table allows one per issue); events of installations not mapped to a tenant are ignored. Only users with
  * {@code admin}, {@code maintain} or {@code write} permission on the repository may trigger or stop a job: anyone else
  * is refused (audited as denied) and told so once per issue in a comment.
  */
 public final class AgentTriggers {
     private static final System.Logger LOG = System.getLogger(AgentTriggers.class.getName());
-    private static final Pattern COMMAND = Pattern.compile("(?im)^\\s*@magicode\\s+(fix|stop|plan)\\b");
+    private static final Pattern COMMAND = Pattern.compile("(?im)^\\s*@magicode\\s+(fix|stop|plan|approve)\\b");
     /** GitHub's {@code permission} answers maintain as write; both names are accepted in case it gives the role. */
     private static final Set<String> MAY_TRIGGER = Set.of("admin", "maintain", "write");
     /** Reading the sender's permission needs only metadata; the one refusal comment needs issues write. */
     private static final Map<String, String> PERMISSIONS = Map.of("issues", "write");
+    /** Refusing a reviewer replies in the review thread, which needs pull requests write. */
+    private static final Map<String, String> REVIEW_PERMISSIONS = Map.of("pull_requests", "write");
+    /** The check conclusions the agent tries to fix. */
+    private static final Set<String> FAILED = Set.of("failure", "timed_out");
 
     private static final String DENIED_MARKER = "<!-- magicode:denied -->";
     private static final String DISABLED_MARKER = "<!-- magicode:disabled -->";
@@ -48,6 +54,8 @@ public final class AgentTriggers {
     private final JobRunner runner;
     private final Consumer<AuditEvent> audit;
     private final BiPredicate<String, Long> agentEnabled;
+    /** The App's slug per installation, learnt from GitHub once ({@code <slug>[bot]} is the App's bot user). */
+    private final Map<Long, String> appSlugs = new ConcurrentHashMap<>();
 
     public AgentTriggers(
             String triggerLabel,
@@ -85,10 +93,17 @@ public final class AgentTriggers {
     public void register(WebhookInbox inbox) {
         inbox.on("issues", this::issues).on("issue_comment", this::comment);
         inbox.on("pull_request_review_comment", this::reviewComment);
+        inbox.on("check_run", this::checkRun).on("check_suite", this::checkSuite);
     }
 
     void issues(GitHubEvent event, String delivery, WebhookHandler.Effects effects) {
         GitHubEvent.Issues issue = (GitHubEvent.Issues) event;
+        if (issue.context().action().equals("assigned")
+                && issue.state().equals("open")
+                && issue.assignee().filter(a -> isBot(event, a.login())).isPresent()) {
+            trigger(event, effects, issue.number(), issue.title(), "assignment", 0);
+            return;
+        }
         if (!issue.context().action().equals("labeled")
                 || !issue.state().equals("open")
                 || issue.labels().stream().noneMatch(l -> l.equalsIgnoreCase(triggerLabel))) {
@@ -108,7 +123,8 @@ public final class AgentTriggers {
         if (!command.find()) {
             return;
         }
-        switch (command.group(1).toLowerCase(Locale.ROOT)) {
+        String verb = command.group(1).toLowerCase(Locale.ROOT);
+        switch (verb) {
             case "stop" -> {
                 Optional<Scope> scope = scope(comment);
                 if (scope.isPresent() && allowed(scope.get(), comment, "stop")) {
@@ -118,16 +134,143 @@ public final class AgentTriggers {
                     });
                 }
             }
-            // plan (post a plan, wait for approval) is not built yet: it runs as fix.
-            default ->
+            case "plan" ->
                 trigger(
                         event,
                         effects,
                         comment.number(),
                         "",
-                        "comment",
+                        "plan",
                         comment.comment().id());
+            default -> {
+                // fix or approve: a job waiting with its plan goes ahead; otherwise fix starts a job.
+                Optional<Scope> scope = scope(comment);
+                if (scope.isEmpty()) {
+                    return;
+                }
+                Optional<Job> waiting = jobs.active(
+                                scope.get().tenant(), scope.get().repository().id(), comment.number())
+                        .filter(j -> j.state() == Job.State.WAITING);
+                if (waiting.isPresent()) {
+                    if (allowed(scope.get(), comment, "approve")) {
+                        String sender = comment.context().sender();
+                        effects.store(() -> {
+                            runner.approve(waiting.get().id(), Actor.user("github:" + sender), sender);
+                            return List.of();
+                        });
+                    }
+                } else if (verb.equals("fix")) {
+                    trigger(
+                            event,
+                            effects,
+                            comment.number(),
+                            "",
+                            "comment",
+                            comment.comment().id());
+                }
+            }
         }
+    }
+
+    /** A completed, failed check run on the head of an open job's pull request becomes a check fix. */
+    void checkRun(GitHubEvent event, String delivery, WebhookHandler.Effects effects) {
+        GitHubEvent.CheckRun run = (GitHubEvent.CheckRun) event;
+        if (run.context().action().equals("completed")
+                && run.conclusion().filter(FAILED::contains).isPresent()) {
+            checkFailed(event, effects, run.id(), run.name(), run.headSha(), run.headBranch(), run.pullRequests());
+        }
+    }
+
+    /** A completed, failed check suite likewise (its failed runs are looked up by the fix). */
+    void checkSuite(GitHubEvent event, String delivery, WebhookHandler.Effects effects) {
+        GitHubEvent.CheckSuite suite = (GitHubEvent.CheckSuite) event;
+        if (suite.context().action().equals("completed")
+                && suite.conclusion().filter(FAILED::contains).isPresent()) {
+            checkFailed(event, effects, 0, "", suite.headSha(), suite.headBranch(), suite.pullRequests());
+        }
+    }
+
+    /**
+     * Takes a failed check on an open job's pull request as a fix, once per head commit: the key is the commit, so a
+     * redelivery, or the run and its suite both reporting the failure, make one fix (which looks at every failed run
+     * of the commit). Checks on other branches and pull requests are ignored.
+     */
+    private void checkFailed(
+            GitHubEvent event,
+            WebhookHandler.Effects effects,
+            long runId,
+            String name,
+            String headSha,
+            String headBranch,
+            List<Long> pullRequests) {
+        Optional<Scope> scope = scope(event);
+        if (scope.isEmpty() || headSha.isBlank()) {
+            return;
+        }
+        String tenant = scope.get().tenant();
+        long repoId = scope.get().repository().id();
+        Optional<Job> job = jobs.openForBranch(tenant, repoId, headBranch)
+                .or(() -> pullRequests.stream()
+                        .map(pr -> jobs.openForPullRequest(tenant, repoId, pr))
+                        .flatMap(Optional::stream)
+                        .findFirst());
+        if (job.isEmpty() || job.get().pullRequest() == 0) {
+            return;
+        }
+        CheckFix fix = new CheckFix(
+                tenant + ":" + repoId + ":head:" + headSha,
+                job.get().id(),
+                job.get().pullRequest(),
+                runId,
+                name,
+                headSha,
+                "queued",
+                "",
+                java.time.Instant.now());
+        effects.store(() -> {
+            boolean created = jobs.stageCheckFix(fix);
+            audit.accept(AuditEvent.of(
+                            "agent.job.trigger",
+                            job.get().repo() + "#" + job.get().issue())
+                    .tenant(tenant)
+                    .actor(Actor.user("github:" + event.context().sender()))
+                    .field("job", job.get().id())
+                    .field("trigger", "check-failed")
+                    .field("checkRun", runId)
+                    .field("created", created)
+                    .success());
+            if (!created) {
+                return List.of();
+            }
+            runner.submitCheckFix(fix.key());
+            return List.of(jobs.checkFixTable());
+        });
+    }
+
+    /**
+     * Whether {@code login} is the App's bot user: {@code agent.bot-login}, or {@code <slug>[bot]} with the slug GitHub
+     * gives for the event's installation (learnt once per installation).
+     */
+    private boolean isBot(GitHubEvent event, String login) {
+        if (login.equalsIgnoreCase(botLogin)) {
+            return true;
+        }
+        if (event.context().installationId().isEmpty() || !login.endsWith("[bot]")) {
+            return false;
+        }
+        long installation = event.context().installationId().getAsLong();
+        String slug = appSlugs.get(installation);
+        if (slug == null) {
+            slug = gitHub.installations().stream()
+                    .filter(i -> i.id() == installation)
+                    .map(GitHub.Installation::appSlug)
+                    .findFirst()
+                    .orElse("");
+            if (!slug.isEmpty()) {
+                appSlugs.put(installation, slug);
+            }
+        }
+        return !slug.isEmpty() && login.equalsIgnoreCase(slug + "[bot]");
     }
 
     /**
@@ -148,6 +291,9 @@ public final class AgentTriggers {
         long repoId = scope.get().repository().id();
         Optional<Job> job = jobs.openForBranch(tenant, repoId, review.head().ref());
         if (job.isEmpty() || job.get().pullRequest() != review.number()) {
+            return;
+        }
+        if (!allowedReviewer(scope.get(), review)) {
             return;
         }
         long commentId = review.comment().id();
@@ -293,6 +439,50 @@ public final class AgentTriggers {
                 .actor(Actor.user("github:" + event.context().sender()))
                 .field("trigger", trigger)
                 .field("reason", "the agent is off for this repository")
+                .field("commented", told)
+                .denied());
+        return false;
+    }
+
+    /**
+     * Whether the review comment's author may have the agent act on it (write access, as for the issue triggers). A
+     * refusal starts nothing: it is audited as denied, and the pull request gets one polite reply in the comment's
+     * thread, once per pull request (the reply carries a marker that is looked for first).
+     */
+    private boolean allowedReviewer(Scope scope, GitHubEvent.PullRequestReviewComment review) {
+        String author = review.comment().author().login();
+        RepoClient client = gitHub.repository(
+                scope.tenant(),
+                scope.installationId(),
+                RepoName.parse(scope.repository().fullName()),
+                REVIEW_PERMISSIONS);
+        String permission = client.permission(author);
+        if (MAY_TRIGGER.contains(permission)) {
+            return true;
+        }
+        String target = scope.repository().fullName() + "#" + review.number();
+        LOG.log(INFO, "Review comment on " + target + " by " + author + " not taken: permission " + permission);
+        boolean told = false;
+        try {
+            if (client.reviewComments(review.number()).stream()
+                    .noneMatch(c -> c.body().contains(DENIED_MARKER))) {
+                client.replyToReviewComment(
+                        review.number(),
+                        review.inReplyTo().orElse(review.comment().id()),
+                        "Thanks for the review! I only act on review comments from collaborators with write access to"
+                                + " this repository, so I have left this one for the pull request's owners.\n\n"
+                                + DENIED_MARKER);
+                told = true;
+            }
+        } catch (GitHubException e) {
+            LOG.log(INFO, "Could not reply on " + target + ": " + e.getMessage());
+        }
+        audit.accept(AuditEvent.of("agent.job.trigger", target)
+                .tenant(scope.tenant())
+                .actor(Actor.user("github:" + author))
+                .field("trigger", "review-comment")
+                .field("comment", review.comment().id())
+                .field("reason", "reviewer has " + permission + " permission; write access is needed")
                 .field("commented", told)
                 .denied());
         return false;

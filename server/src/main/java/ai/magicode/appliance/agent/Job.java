@@ -17,7 +17,8 @@ import java.util.Set;
  * @param installationId the App installation serving the repository
  * @param issue the issue number
  * @param title the issue title when the job was created
- * @param trigger what started it: {@code label}, {@code comment}, {@code api}
+ * @param trigger what started it: {@code label}, {@code comment} ({@code @magicode fix}), {@code plan} (posts a plan
+ *     and waits for approval), {@code assignment}, {@code api}
  * @param requester the GitHub login (or API caller) who asked
  * @param triggerComment the comment that triggered the job, 0 when none
  * @param state where the job stands
@@ -93,8 +94,9 @@ public record Job(
     /**
      * One step of the timeline.
      *
-     * @param name the step ({@code acknowledge}, {@code fetch}, {@code index}, {@code localize}, {@code edit},
-     *     {@code validate}, {@code push}, {@code pull-request}, {@code report})
+     * @param name the step ({@code acknowledge}, {@code plan}, {@code approve}, {@code fetch}, {@code index},
+     *     {@code localize}, {@code edit}, {@code validate}, {@code push}, {@code pull-request}, {@code report}; on the
+     *     open pull request {@code review-…} and {@code check-…} with {@code edit}, {@code validate}, {@code push})
      * @param startedAt when it started
      * @param endedAt when it ended
      * @param inputTokens model input tokens it used
@@ -138,123 +140,41 @@ public record Job(
     }
 
     Job withState(State next, Instant now) {
-        return new Job(
-                id,
-                tenant,
-                repoId,
-                repo,
-                installationId,
-                issue,
-                title,
-                trigger,
-                requester,
-                triggerComment,
-                next,
-                steps,
-                branch,
-                commit,
-                pullRequest,
-                reportComment,
-                error,
-                createdAt,
-                now);
+        return copy(next, steps, branch, commit, pullRequest, reportComment, error, now);
     }
 
     Job withStep(Step step) {
         List<Step> more = new ArrayList<>(steps);
         more.add(step);
-        return new Job(
-                id,
-                tenant,
-                repoId,
-                repo,
-                installationId,
-                issue,
-                title,
-                trigger,
-                requester,
-                triggerComment,
-                state,
-                more,
-                branch,
-                commit,
-                pullRequest,
-                reportComment,
-                error,
-                createdAt,
-                step.endedAt());
+        return copy(state, more, branch, commit, pullRequest, reportComment, error, step.endedAt());
     }
 
     Job withPush(String branch, String commit) {
-        return new Job(
-                id,
-                tenant,
-                repoId,
-                repo,
-                installationId,
-                issue,
-                title,
-                trigger,
-                requester,
-                triggerComment,
-                state,
-                steps,
-                branch,
-                commit,
-                pullRequest,
-                reportComment,
-                error,
-                createdAt,
-                updatedAt);
+        return copy(state, steps, branch, commit, pullRequest, reportComment, error, updatedAt);
     }
 
     Job withPullRequest(long number) {
-        return new Job(
-                id,
-                tenant,
-                repoId,
-                repo,
-                installationId,
-                issue,
-                title,
-                trigger,
-                requester,
-                triggerComment,
-                state,
-                steps,
-                branch,
-                commit,
-                number,
-                reportComment,
-                error,
-                createdAt,
-                updatedAt);
+        return copy(state, steps, branch, commit, number, reportComment, error, updatedAt);
     }
 
     Job withReport(long comment) {
-        return new Job(
-                id,
-                tenant,
-                repoId,
-                repo,
-                installationId,
-                issue,
-                title,
-                trigger,
-                requester,
-                triggerComment,
-                state,
-                steps,
-                branch,
-                commit,
-                pullRequest,
-                comment,
-                error,
-                createdAt,
-                updatedAt);
+        return copy(state, steps, branch, commit, pullRequest, comment, error, updatedAt);
     }
 
     Job withError(String message) {
+        return copy(state, steps, branch, commit, pullRequest, reportComment, message, updatedAt);
+    }
+
+    /** This job with the fields that change over its life replaced; who asked for what never changes. */
+    private Job copy(
+            State state,
+            List<Step> steps,
+            String branch,
+            String commit,
+            long pullRequest,
+            long reportComment,
+            String error,
+            Instant updatedAt) {
         return new Job(
                 id,
                 tenant,
@@ -272,7 +192,7 @@ public record Job(
                 commit,
                 pullRequest,
                 reportComment,
-                message,
+                error,
                 createdAt,
                 updatedAt);
     }

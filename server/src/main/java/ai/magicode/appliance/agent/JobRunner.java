@@ -53,6 +53,11 @@ public final class JobRunner implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(JobRunner.class.getName());
     private static final Map<String, String> PERMISSIONS =
             Map.of("contents", "write", "issues", "write", "pull_requests", "write");
+    /** A check fix also reads check runs and the Actions job logs. */
+    private static final Map<String, String> CHECK_PERMISSIONS = Map.of(
+            "contents", "write", "issues", "write", "pull_requests", "write", "checks", "read", "actions", "read");
+
+    private static final Set<String> FAILED = Set.of("failure", "timed_out");
     private static final int LOCALIZE_TOP = 8;
     private static final int CHECK_OUTPUT_SHOWN = 4000;
     private static final Redactor REDACTOR = new Redactor();
@@ -131,6 +136,166 @@ public final class JobRunner implements AutoCloseable {
         }
         unfinished.forEach(job -> submit(job.id()));
         jobs.queuedFollowUps().forEach(f -> submitFollowUp(f.key()));
+        jobs.queuedCheckFixes().forEach(f -> submitCheckFix(f.key()));
+    }
+
+    /**
+     * Queues a check fix. It runs on the follow-ups' single thread, so never at the same time as another fix or a
+     * review follow-up of the same pull request.
+     */
+    public synchronized void submitCheckFix(String key) {
+        if (closed) {
+            return;
+        }
+        followUps.execute(() -> {
+            try {
+                runCheckFix(key);
+            } catch (RuntimeException e) {
+                LOG.log(WARNING, "Agent check fix " + key + " stopped unexpectedly", e);
+            }
+        });
+    }
+
+    /**
+     * Tries to fix a failed check on the head of an open job's pull request: skipped when the head moved on since (the
+     * check failed on an older commit) or the job is not open; when the same check fails on the base branch's head,
+     * one comment says so and nothing is tried; after {@code agent.max-check-fixes} pushed tries, one comment says it
+     * gives up. Otherwise one {@link #iterate iteration} with the failed checks' trimmed logs (secrets masked) as the
+     * task, and a comment on the pull request with the commit or the reason nothing was pushed. Every comment carries
+     * a marker looked for first, so a resumed fix never posts twice.
+     */
+    void runCheckFix(String key) {
+        Optional<CheckFix> found = jobs.checkFix(key).filter(f -> f.state().equals("queued"));
+        if (found.isEmpty()) {
+            return;
+        }
+        CheckFix fix = found.get();
+        Job job = jobs.find(fix.jobId()).orElseThrow();
+        RepoClient client =
+                gitHub.repository(job.tenant(), job.installationId(), RepoName.parse(job.repo()), CHECK_PERMISSIONS);
+        try {
+            Optional<String> head = client.branch(job.branch()).map(RepoClient.Branch::sha);
+            List<RepoClient.CheckRun> failed = client.checkRuns(fix.headSha()).stream()
+                    .filter(r -> FAILED.contains(r.conclusion()))
+                    .filter(r -> fix.checkRunId() == 0 || r.id() == fix.checkRunId())
+                    .toList();
+            if (job.state() != Job.State.OPEN || !head.equals(Optional.of(fix.headSha())) || failed.isEmpty()) {
+                finishCheckFix(job, fix, "skipped", "");
+                return;
+            }
+            String base = client.pullRequest(fix.pullRequest()).base();
+            Set<String> failedNames =
+                    failed.stream().map(RepoClient.CheckRun::name).collect(java.util.stream.Collectors.toSet());
+            List<String> failingOnBase = client.checkRuns(base).stream()
+                    .filter(r -> FAILED.contains(r.conclusion()) && failedNames.contains(r.name()))
+                    .map(RepoClient.CheckRun::name)
+                    .distinct()
+                    .toList();
+            String names = failed.stream()
+                    .map(r -> "`" + r.name() + "`")
+                    .distinct()
+                    .collect(java.util.stream.Collectors.joining(", "));
+            if (!failingOnBase.isEmpty()) {
+                commentOnce(
+                        client,
+                        fix.pullRequest(),
+                        "The check " + names + " failed on this pull request, but it fails on the base branch `" + base
+                                + "` too, so I did not try to fix it here. Fix it on `" + base + "` first.",
+                        "<!-- magicode:check:" + fix.headSha() + ":base-failing -->");
+                finishCheckFix(job, fix, "base-failing", "");
+                return;
+            }
+            int tries = jobs.checkFixes(job.id(), "pushed").size();
+            if (tries >= config.maxCheckFixes()) {
+                commentOnce(
+                        client,
+                        fix.pullRequest(),
+                        "The check " + names + " still fails after " + tries + " fix(es) of mine (the limit is "
+                                + config.maxCheckFixes() + "), so I give up on it; this needs a person now.",
+                        "<!-- magicode:job:" + job.id() + ":check-gave-up -->");
+                finishCheckFix(job, fix, "gave-up", "");
+                return;
+            }
+            StringBuilder logs = new StringBuilder();
+            for (RepoClient.CheckRun run : failed) {
+                String log;
+                try {
+                    log = CheckLog.trim(client.jobLog(run.id()));
+                } catch (GitHubException e) {
+                    log = "(the log could not be read: " + limit(e.getMessage(), 200) + ")";
+                }
+                logs.append("Check `")
+                        .append(run.name())
+                        .append("` (")
+                        .append(run.conclusion())
+                        .append("), the relevant part of its log:\n```\n")
+                        .append(log)
+                        .append("\n```\n\n");
+            }
+            Iteration iteration = iterate(
+                    job,
+                    client,
+                    new Iterating(
+                            job.id() + "-check-" + key.substring(key.lastIndexOf(':') + 1),
+                            "check",
+                            "check " + names,
+                            checkTask(fix.pullRequest(), logs.toString()),
+                            job.requester(),
+                            "Fix the failing check " + names.replace("`", "") + " on #" + fix.pullRequest() + " ("
+                                    + reference(job) + ")"));
+            String marker = "<!-- magicode:check-fix:" + key + " -->";
+            switch (iteration) {
+                case Iteration.Pushed pushed -> {
+                    commentOnce(
+                            client,
+                            fix.pullRequest(),
+                            "The check " + names + " failed; I pushed " + pushed.commit() + " to fix it (try "
+                                    + (tries + 1) + " of " + config.maxCheckFixes() + "): "
+                                    + limit(pushed.summary(), 1000),
+                            marker);
+                    finishCheckFix(job, fix, "pushed", pushed.commit());
+                }
+                case Iteration.Declined declined -> {
+                    commentOnce(
+                            client,
+                            fix.pullRequest(),
+                            "The check " + names + " failed and I could not fix it. " + declined.reason(),
+                            marker);
+                    finishCheckFix(job, fix, "declined", "");
+                }
+            }
+        } catch (AgentException | GitHubException | GitException | LlmException | IndexException e) {
+            if (stopping()) {
+                return;
+            }
+            LOG.log(WARNING, "Agent check fix " + key + " failed: " + e.getMessage());
+            finishCheckFix(job, fix, "declined", "");
+        }
+    }
+
+    /** Comments on an issue or pull request unless a comment with {@code marker} is there already. */
+    private static void commentOnce(RepoClient client, long issue, String text, String marker) {
+        if (client.comments(issue).stream().noneMatch(c -> c.body().contains(marker))) {
+            client.comment(issue, text + "\n" + marker + "\n");
+        }
+    }
+
+    private void finishCheckFix(Job job, CheckFix fix, String state, String commit) {
+        jobs.finishCheckFix(fix.key(), state, commit);
+        audit.accept(AuditEvent.of("agent.check-fix", target(job))
+                .tenant(job.tenant())
+                .actor(Actor.system())
+                .field("job", job.id())
+                .field("pullRequest", fix.pullRequest())
+                .field("checkRun", fix.checkRunId())
+                .field("outcome", state)
+                .success());
+    }
+
+    private static String checkTask(long pullRequest, String logs) {
+        return "A check failed on your pull request #" + pullRequest + ".\n\n" + logs
+                + "Find the cause in this branch and fix it with the smallest change, then call done with a one-line"
+                + " summary. Never change CI workflow files.";
     }
 
     /**
@@ -151,10 +316,9 @@ public final class JobRunner implements AutoCloseable {
     }
 
     /**
-     * Answers one review comment: fetch the pull request's head, run the edit loop with the comment as the task,
-     * validate, commit on top of that head and push it fast-forward through the push guard (a branch that moved
-     * meanwhile is refused by the remote), then reply in the thread and resolve it. Anything that stops it is said
-     * in the thread instead, and the thread stays open.
+     * Answers one review comment: one {@link #iterate iteration} on the pull request's branch with the comment as the
+     * task, then a reply in the thread, resolved when a commit was pushed. Anything that stops it is said in the
+     * thread instead, and the thread stays open.
      */
     void runFollowUp(String key) {
         Optional<FollowUp> found = jobs.followUp(key).filter(f -> f.state().equals("queued"));
@@ -165,7 +329,6 @@ public final class JobRunner implements AutoCloseable {
         Job job = jobs.find(followUp.jobId()).orElseThrow();
         RepoClient client =
                 gitHub.repository(job.tenant(), job.installationId(), RepoName.parse(job.repo()), PERMISSIONS);
-        Instant start = clock.instant();
         String marker = "<!-- magicode:follow-up:" + followUp.commentId() + " -->";
         try {
             if (job.state() != Job.State.OPEN) {
@@ -179,136 +342,26 @@ public final class JobRunner implements AutoCloseable {
                         marker);
                 return;
             }
-            try (Workspace workspace = workspaces.fetch(
-                    job.id() + "-review-" + followUp.commentId(),
-                    client.gitUrl(),
-                    Optional.of(client.token().value()),
-                    job.branch())) {
-                RepoConfig repoConfig = repoConfig(workspace);
-                java.nio.file.Path tree = workspace.dir().resolve("magicode-tree");
-                WorkTree.checkout(workspace.dir(), workspace.commit(), tree);
-                Workbench bench = new Workbench(tree);
-                String tenant = job.tenant();
-                String repoKey = String.valueOf(job.repoId());
-                AgentLoop.Outcome outcome = loop.run(
-                        ChatRequest.builder(job.tenant(), "edit")
-                                .repo(job.repo(), Set.of())
-                                .user(followUp.author(), Set.of())
-                                .job(job.id())
-                                .maxOutputTokens(4096),
-                        reviewTask(followUp),
-                        bench,
-                        query -> search(tenant, repoKey, query),
-                        () -> WorkTree.diff(workspace.dir(), workspace.commit(), tree),
-                        new AgentLoop.Caps(
-                                config.maxTurns(),
-                                config.noProgressTurns(),
-                                clock.instant().plus(config.maxDuration()),
-                                config.maxCostUsd() - job.costUsd()),
-                        () -> false);
-                job = record(
-                        job,
-                        new Job.Step(
-                                "review-edit",
-                                start,
-                                clock.instant(),
-                                outcome.inputTokens(),
-                                outcome.outputTokens(),
-                                outcome.costUsd(),
-                                outcome.model(),
-                                outcome.local(),
-                                outcome.done() ? "ok" : "failed",
-                                "comment " + followUp.commentId() + ": "
-                                        + (outcome.done()
-                                                ? bench.changed().size() + " file(s) changed"
-                                                : "stopped (" + outcome.stop() + ")")));
-                if (!outcome.done()) {
-                    answer(client, followUp, false, "", "I could not finish this: " + stopReason(outcome), marker);
-                    return;
-                }
-                if (bench.changed().isEmpty()) {
+            Iteration iteration = iterate(
+                    job,
+                    client,
+                    new Iterating(
+                            job.id() + "-review-" + followUp.commentId(),
+                            "review",
+                            "comment " + followUp.commentId(),
+                            reviewTask(followUp),
+                            followUp.author(),
+                            "Address review comment on #" + followUp.pullRequest() + " (" + reference(job) + ")"));
+            switch (iteration) {
+                case Iteration.Pushed pushed ->
                     answer(
                             client,
                             followUp,
-                            false,
-                            "",
-                            "I made no change for this: " + limit(outcome.summary(), 1000),
+                            true,
+                            pushed.commit(),
+                            "Done in " + pushed.commit() + ": " + limit(pushed.summary(), 1000),
                             marker);
-                    return;
-                }
-                List<Validation.Finding> problems;
-                try (GitRepository repository = GitRepository.open(workspace.dir())) {
-                    problems = Validation.check(tree, bench.changed(), repoConfig, repository, workspace.commit());
-                }
-                if (!problems.isEmpty()) {
-                    StringBuilder why = new StringBuilder("The change was refused before any push:");
-                    problems.forEach(p -> why.append("\n- `")
-                            .append(p.path())
-                            .append("` (")
-                            .append(p.rule())
-                            .append("): ")
-                            .append(p.message()));
-                    step(job, "review-validate", clock.instant(), "refused", problems.size() + " problem(s)");
-                    answer(client, followUp, false, "", why.toString(), marker);
-                    return;
-                }
-                WorkTree.Person bot = new WorkTree.Person(config.botLogin(), config.botEmail());
-                String message = "Address review comment on #" + followUp.pullRequest() + " (" + reference(job)
-                        + ")\n\n" + firstParagraph(outcome.summary()) + coAuthor(job, client);
-                String commit = WorkTree.commit(workspace.dir(), workspace.commit(), tree, message, bot, bot);
-                Instant pushStart = clock.instant();
-                Optional<String> head = client.branch(job.branch()).map(RepoClient.Branch::sha);
-                if (!head.equals(Optional.of(workspace.commit()))) {
-                    step(job, "review-push", pushStart, "refused", "the branch moved");
-                    answer(
-                            client,
-                            followUp,
-                            false,
-                            "",
-                            "The branch moved while I worked on this (it was at " + workspace.commit()
-                                    + "), so nothing was pushed; comment again to have it redone on the new head.",
-                            marker);
-                    return;
-                }
-                // Not forced: the remote takes it only as a fast-forward of the head it was built on.
-                PushGuard.Result result = pushGuard.push(client, workspace.dir(), commit, job.branch(), false);
-                switch (result) {
-                    case PushGuard.Pushed pushed -> {
-                        Job updated = jobs.update(
-                                job.id(),
-                                j -> j.withPush(j.branch(), commit)
-                                        .withStep(new Job.Step(
-                                                "review-push",
-                                                pushStart,
-                                                clock.instant(),
-                                                0,
-                                                0,
-                                                0,
-                                                "",
-                                                false,
-                                                "ok",
-                                                "pushed " + commit.substring(0, 7) + " for comment "
-                                                        + followUp.commentId())));
-                        audit(updated, "review-push", "ok");
-                        answer(
-                                client,
-                                followUp,
-                                true,
-                                commit,
-                                "Done in " + commit + ": " + limit(outcome.summary(), 1000),
-                                marker);
-                    }
-                    case PushGuard.Refused refused -> {
-                        step(job, "review-push", pushStart, "refused", refused.reason());
-                        answer(
-                                client,
-                                followUp,
-                                false,
-                                "",
-                                "The push guard refused the push: " + refused.detail(),
-                                marker);
-                    }
-                }
+                case Iteration.Declined declined -> answer(client, followUp, false, "", declined.reason(), marker);
             }
         } catch (AgentException | GitHubException | GitException | LlmException | IndexException e) {
             if (stopping()) {
@@ -321,6 +374,140 @@ public final class JobRunner implements AutoCloseable {
                 jobs.finishFollowUp(key, "declined", "");
             }
         }
+    }
+
+    /** What one iteration on an open job's branch came to. */
+    private sealed interface Iteration {
+        /** A commit was pushed on top of the branch's head. */
+        record Pushed(String commit, String summary) implements Iteration {}
+
+        /** Nothing was pushed; {@code reason} says why, for the people on the pull request. */
+        record Declined(String reason) implements Iteration {}
+    }
+
+    /**
+     * What an iteration works on.
+     *
+     * @param workspace the workspace's name
+     * @param prefix the timeline's step prefix ({@code review}, {@code check})
+     * @param what what it answers, for the timeline ({@code comment 12}, {@code check ci})
+     * @param task the model's task
+     * @param user who asked (the gateway's user)
+     * @param title the commit message's first line
+     */
+    private record Iterating(String workspace, String prefix, String what, String task, String user, String title) {}
+
+    /**
+     * One iteration on an open job's branch: fetch the branch at its current head into a fresh workspace (with the
+     * {@code .magicode.yml} of that commit), run the edit loop with the task (the cost cap counts what the job spent
+     * already), validate, commit on top of that head and push it fast-forward through the push guard (a branch that
+     * moved meanwhile is refused, by us or by the remote). Recorded as steps {@code <prefix>-edit},
+     * {@code <prefix>-validate} (only when refused) and {@code <prefix>-push}.
+     */
+    private Iteration iterate(Job job, RepoClient client, Iterating it) {
+        Instant start = clock.instant();
+        try (Workspace workspace = workspaces.fetch(
+                it.workspace(), client.gitUrl(), Optional.of(client.token().value()), job.branch())) {
+            RepoConfig repoConfig = repoConfig(workspace);
+            java.nio.file.Path tree = workspace.dir().resolve("magicode-tree");
+            WorkTree.checkout(workspace.dir(), workspace.commit(), tree);
+            Workbench bench = new Workbench(tree);
+            String tenant = job.tenant();
+            String repoKey = String.valueOf(job.repoId());
+            AgentLoop.Outcome outcome = loop.run(
+                    ChatRequest.builder(job.tenant(), "edit")
+                            .repo(job.repo(), Set.of())
+                            .user(it.user(), Set.of())
+                            .job(job.id())
+                            .maxOutputTokens(4096),
+                    it.task(),
+                    bench,
+                    query -> search(tenant, repoKey, query),
+                    () -> WorkTree.diff(workspace.dir(), workspace.commit(), tree),
+                    new AgentLoop.Caps(
+                            config.maxTurns(),
+                            config.noProgressTurns(),
+                            clock.instant().plus(config.maxDuration()),
+                            config.maxCostUsd() - job.costUsd()),
+                    () -> false);
+            job = record(
+                    job,
+                    new Job.Step(
+                            it.prefix() + "-edit",
+                            start,
+                            clock.instant(),
+                            outcome.inputTokens(),
+                            outcome.outputTokens(),
+                            outcome.costUsd(),
+                            outcome.model(),
+                            outcome.local(),
+                            outcome.done() ? "ok" : "failed",
+                            it.what() + ": "
+                                    + (outcome.done()
+                                            ? bench.changed().size() + " file(s) changed"
+                                            : "stopped (" + outcome.stop() + ")")));
+            if (!outcome.done()) {
+                return new Iteration.Declined("I could not finish this: " + stopReason(outcome));
+            }
+            if (bench.changed().isEmpty()) {
+                return new Iteration.Declined("I made no change for this: " + limit(outcome.summary(), 1000));
+            }
+            List<Validation.Finding> problems;
+            try (GitRepository repository = GitRepository.open(workspace.dir())) {
+                problems = Validation.check(tree, bench.changed(), repoConfig, repository, workspace.commit());
+            }
+            if (!problems.isEmpty()) {
+                step(job, it.prefix() + "-validate", clock.instant(), "refused", problems.size() + " problem(s)");
+                return new Iteration.Declined(refusal(problems));
+            }
+            WorkTree.Person bot = new WorkTree.Person(config.botLogin(), config.botEmail());
+            String message = it.title() + "\n\n" + firstParagraph(outcome.summary()) + coAuthor(job, client);
+            String commit = WorkTree.commit(workspace.dir(), workspace.commit(), tree, message, bot, bot);
+            Instant pushStart = clock.instant();
+            Optional<String> head = client.branch(job.branch()).map(RepoClient.Branch::sha);
+            if (!head.equals(Optional.of(workspace.commit()))) {
+                step(job, it.prefix() + "-push", pushStart, "refused", "the branch moved");
+                return new Iteration.Declined("The branch moved while I worked on this (it was at " + workspace.commit()
+                        + "), so nothing was pushed; ask again to have it redone on the new head.");
+            }
+            // Not forced: the remote takes it only as a fast-forward of the head it was built on.
+            PushGuard.Result result = pushGuard.push(client, workspace.dir(), commit, job.branch(), false);
+            return switch (result) {
+                case PushGuard.Pushed pushed -> {
+                    Job updated = jobs.update(
+                            job.id(),
+                            j -> j.withPush(j.branch(), commit)
+                                    .withStep(new Job.Step(
+                                            it.prefix() + "-push",
+                                            pushStart,
+                                            clock.instant(),
+                                            0,
+                                            0,
+                                            0,
+                                            "",
+                                            false,
+                                            "ok",
+                                            "pushed " + commit.substring(0, 7) + " for " + it.what())));
+                    audit(updated, it.prefix() + "-push", "ok");
+                    yield new Iteration.Pushed(commit, outcome.summary());
+                }
+                case PushGuard.Refused refused -> {
+                    step(job, it.prefix() + "-push", pushStart, "refused", refused.reason());
+                    yield new Iteration.Declined("The push guard refused the push: " + refused.detail());
+                }
+            };
+        }
+    }
+
+    private static String refusal(List<Validation.Finding> problems) {
+        StringBuilder why = new StringBuilder("The change was refused before any push:");
+        problems.forEach(p -> why.append("\n- `")
+                .append(p.path())
+                .append("` (")
+                .append(p.rule())
+                .append("): ")
+                .append(p.message()));
+        return why.toString();
     }
 
     /** Replies in the comment's thread once (a reply carrying the marker is not posted again), resolves it when done. */
@@ -400,8 +587,9 @@ public final class JobRunner implements AutoCloseable {
                 "store section " + Jobs.SECTION,
                 "until the tenant is deleted",
                 "the agent's jobs: trigger, state, steps with timing, tokens, cost and model, branch and pull request;"
-                        + " the review comments taken as follow-ups (file, line, text, reviewer, outcome)",
-                List.of("store:" + Jobs.SECTION, "store:" + Jobs.FOLLOW_UPS),
+                        + " the review comments taken as follow-ups (file, line, text, reviewer, outcome); the failed"
+                        + " checks taken as fix tasks (check, commit, outcome)",
+                List.of("store:" + Jobs.SECTION, "store:" + Jobs.FOLLOW_UPS, "store:" + Jobs.CHECK_FIXES),
                 (tenant, sink) -> {
                     sink.add(
                             "agent/jobs.json",
@@ -413,12 +601,30 @@ public final class JobRunner implements AutoCloseable {
                             jobs.followUps(tenant).stream()
                                     .map(JobRunner::exported)
                                     .toList());
+                    sink.add(
+                            "agent/check-fixes.json",
+                            jobs.checkFixes(tenant).stream()
+                                    .map(JobRunner::exported)
+                                    .toList());
                 },
                 tenant -> {
                     jobs.list(j -> j.tenant().equals(tenant) && !j.state().terminal())
                             .forEach(j -> cancel(j.id(), Actor.system(), "the tenant is being deleted"));
                     jobs.erase(tenant);
                 });
+    }
+
+    private static Map<String, Object> exported(CheckFix fix) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("job", fix.jobId());
+        out.put("pullRequest", fix.pullRequest());
+        out.put("checkRun", fix.checkRunId());
+        out.put("checkName", fix.checkName());
+        out.put("headSha", fix.headSha());
+        out.put("state", fix.state());
+        out.put("commit", fix.commit());
+        out.put("createdAt", String.valueOf(fix.createdAt()));
+        return out;
     }
 
     private static Map<String, Object> exported(FollowUp followUp) {
@@ -518,6 +724,10 @@ public final class JobRunner implements AutoCloseable {
                 gitHub.repository(job.tenant(), job.installationId(), RepoName.parse(job.repo()), PERMISSIONS);
         try {
             job = acknowledge(job, client);
+            if (job.trigger().equals("plan") && !job.completed("plan")) {
+                plan(job, client);
+                return;
+            }
             if (!job.completed("push")) {
                 job = work(job, client);
                 if (!job.state().running()) {
@@ -533,6 +743,113 @@ public final class JobRunner implements AutoCloseable {
             }
             fail(id, client, "error", e.getMessage());
         }
+    }
+
+    /**
+     * The plan step of a job started by {@code @magicode plan}: localize, ask the model for a plan (no tools, no code
+     * read), post it on the issue (once: the comment carries a marker looked for first) and wait in state
+     * {@code waiting} for {@link #approve} or a cancellation. A waiting job is not resumed at startup: it waits for
+     * people, durably.
+     */
+    private void plan(Job job, RepoClient client) {
+        jobs.move(job.id(), Job.State.PLANNING);
+        RepoClient.Issue issue = client.issue(job.issue());
+        List<String> localized = localize(job, client);
+        job = jobs.find(job.id()).orElseThrow();
+        if (cancelled(job)) {
+            finishCancelled(job);
+            return;
+        }
+        Instant start = clock.instant();
+        AgentLoop.Outcome outcome = loop.plan(
+                ChatRequest.builder(job.tenant(), "edit")
+                        .repo(job.repo(), Set.of())
+                        .user(job.requester(), Set.of())
+                        .job(job.id())
+                        .maxOutputTokens(2048),
+                task(reference(job), issue, localized));
+        if (!outcome.done()) {
+            record(job, planStep(start, outcome, "failed", "no plan (" + outcome.stop() + ")"));
+            fail(job.id(), client, outcome.stop(), stopReason(outcome));
+            return;
+        }
+        String marker = planMarker(job);
+        long issueNumber = job.issue();
+        RepoClient.Comment posted = client.comments(issueNumber).stream()
+                .filter(c -> c.body().contains(marker))
+                .findFirst()
+                .orElseGet(() -> client.comment(
+                        issueNumber,
+                        "Here is my plan for this issue:\n\n" + limit(outcome.summary(), 6000)
+                                + "\n\nComment `@magicode approve` (or `@magicode fix`) to have me go ahead with it,"
+                                + " or `@magicode stop` to cancel. Only collaborators with write access can approve.\n"
+                                + marker + "\n"));
+        job = record(job, planStep(start, outcome, "ok", "posted the plan as comment " + posted.id()));
+        if (!cancelled(job)) {
+            jobs.move(job.id(), Job.State.WAITING);
+        }
+    }
+
+    private Job.Step planStep(Instant start, AgentLoop.Outcome outcome, String result, String detail) {
+        return new Job.Step(
+                "plan",
+                start,
+                clock.instant(),
+                outcome.inputTokens(),
+                outcome.outputTokens(),
+                outcome.costUsd(),
+                outcome.model(),
+                outcome.local(),
+                result,
+                detail);
+    }
+
+    private static String planMarker(Job job) {
+        return "<!-- magicode:job:" + job.id() + ":plan -->";
+    }
+
+    /** The plan people approved, for the edit step's task; empty for a job without a plan step. */
+    private static String approvedPlan(Job job, RepoClient client) {
+        if (!job.completed("plan")) {
+            return "";
+        }
+        String marker = planMarker(job);
+        return client.comments(job.issue()).stream()
+                .map(RepoClient.Comment::body)
+                .filter(b -> b.contains(marker))
+                .findFirst()
+                .map(b -> "\n\nThe plan you posted and people approved; follow it:\n"
+                        + b.replace(marker, "").strip())
+                .orElse("");
+    }
+
+    /**
+     * Approves a job waiting with its plan: it is queued again and goes on after its plan step (the approval is
+     * recorded in its timeline and audited). Nothing happens to a job in another state.
+     *
+     * @return whether the job was waiting (and now runs)
+     */
+    public boolean approve(String id, Actor actor, String approver) {
+        Instant now = clock.instant();
+        Job job = jobs.update(
+                id,
+                j -> j.state() != Job.State.WAITING
+                        ? j
+                        : j.withStep(new Job.Step(
+                                        "approve", now, now, 0, 0, 0, "", false, "ok", "approved by @" + approver))
+                                .withState(Job.State.QUEUED, now));
+        boolean approved = job.state() == Job.State.QUEUED;
+        audit.accept(AuditEvent.of("agent.job.approve", target(job))
+                .tenant(job.tenant())
+                .actor(actor)
+                .field("job", id)
+                .field("state", job.state().label())
+                .field("approved", approved)
+                .success());
+        if (approved) {
+            submit(id);
+        }
+        return approved;
     }
 
     private Job acknowledge(Job job, RepoClient client) {
@@ -591,7 +908,7 @@ public final class JobRunner implements AutoCloseable {
                             .user(job.requester(), Set.of())
                             .job(job.id())
                             .maxOutputTokens(4096),
-                    task(reference(job), issue, localized),
+                    task(reference(job), issue, localized) + approvedPlan(job, client),
                     bench,
                     query -> search(tenant, repoKey, query),
                     () -> WorkTree.diff(workspace.dir(), workspace.commit(), tree),
@@ -634,20 +951,13 @@ public final class JobRunner implements AutoCloseable {
                 problems = Validation.check(tree, bench.changed(), repoConfig, repository, workspace.commit());
             }
             if (!problems.isEmpty()) {
-                StringBuilder why = new StringBuilder("The change was refused before any push:");
-                problems.forEach(p -> why.append("\n- `")
-                        .append(p.path())
-                        .append("` (")
-                        .append(p.rule())
-                        .append("): ")
-                        .append(p.message()));
                 step(
                         job,
                         "validate",
                         start,
                         "refused",
                         problems.size() + " problem(s): " + problems.getFirst().rule());
-                return fail(job.id(), client, "refused", why.toString());
+                return fail(job.id(), client, "refused", refusal(problems));
             }
             job = step(job, "validate", start, "ok", bench.changed().size() + " changed file(s) passed");
             if (repoConfig.checkCommand().isPresent()) {

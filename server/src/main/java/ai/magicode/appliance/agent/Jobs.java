@@ -19,6 +19,7 @@ import java.util.function.UnaryOperator;
 public final class Jobs {
     static final String SECTION = "agent.jobs";
     static final String FOLLOW_UPS = "agent.follow-ups";
+    static final String CHECK_FIXES = "agent.check-fixes";
 
     /**
      * What a trigger asks for.
@@ -56,6 +57,7 @@ public final class Jobs {
     private final Clock clock;
     private final State state;
     private final FollowUpState followUps;
+    private final CheckFixState checkFixes;
     private final SecureRandom random = new SecureRandom();
 
     public Jobs(ApplianceStore store, Clock clock) {
@@ -63,6 +65,68 @@ public final class Jobs {
         this.clock = clock;
         this.state = store.section(SECTION, State.class, State::new);
         this.followUps = store.section(FOLLOW_UPS, FollowUpState.class, FollowUpState::new);
+        this.checkFixes = store.section(CHECK_FIXES, CheckFixState.class, CheckFixState::new);
+    }
+
+    /** The open job whose pull request is {@code pullRequest}, if any. */
+    public synchronized Optional<Job> openForPullRequest(String tenant, long repoId, long pullRequest) {
+        return state.jobs.values().stream()
+                .filter(j -> j.tenant().equals(tenant)
+                        && j.repoId() == repoId
+                        && j.state() == Job.State.OPEN
+                        && j.pullRequest() == pullRequest)
+                .findFirst();
+    }
+
+    /**
+     * Records a check fix without storing it (the webhook inbox commits {@link #checkFixTable} with the delivery);
+     * false when one with its key exists already (a redelivered event).
+     */
+    synchronized boolean stageCheckFix(CheckFix fix) {
+        return checkFixes.items.putIfAbsent(fix.key(), fix) == null;
+    }
+
+    /** The check fix with this key, if any. */
+    public synchronized Optional<CheckFix> checkFix(String key) {
+        return Optional.ofNullable(checkFixes.items.get(key));
+    }
+
+    /** The job's check fixes in a state, oldest first. */
+    public synchronized List<CheckFix> checkFixes(String jobId, String inState) {
+        return checkFixes.items.values().stream()
+                .filter(f -> f.jobId().equals(jobId) && f.state().equals(inState))
+                .sorted(Comparator.comparing(CheckFix::createdAt).thenComparing(CheckFix::key))
+                .toList();
+    }
+
+    /** The tenant's check fixes, oldest first (the data export). */
+    public synchronized List<CheckFix> checkFixes(String tenant) {
+        return checkFixes.items.values().stream()
+                .filter(f -> f.key().startsWith(tenant + ":"))
+                .sorted(Comparator.comparing(CheckFix::createdAt).thenComparing(CheckFix::key))
+                .toList();
+    }
+
+    /** The check fixes not yet run, oldest first (resumed at startup). */
+    public synchronized List<CheckFix> queuedCheckFixes() {
+        return checkFixes.items.values().stream()
+                .filter(f -> f.state().equals("queued"))
+                .sorted(Comparator.comparing(CheckFix::createdAt).thenComparing(CheckFix::key))
+                .toList();
+    }
+
+    /** Stores the check fix's new state durably. */
+    public synchronized void finishCheckFix(String key, String next, String commit) {
+        CheckFix current = checkFixes.items.get(key);
+        if (current != null) {
+            checkFixes.items.put(key, current.finished(next, commit));
+            store.store(checkFixes.items);
+        }
+    }
+
+    /** The stored check fix table (what a staged check fix must store). */
+    Object checkFixTable() {
+        return checkFixes.items;
     }
 
     /** The open job whose pull request has {@code branch} as head, if any. */
@@ -232,6 +296,8 @@ public final class Jobs {
         store.store(state.jobs);
         followUps.items.values().removeIf(f -> f.key().startsWith(tenant + ":"));
         store.store(followUps.items);
+        checkFixes.items.values().removeIf(f -> f.key().startsWith(tenant + ":"));
+        store.store(checkFixes.items);
         return before - state.jobs.size();
     }
 
@@ -253,5 +319,10 @@ public final class Jobs {
     /** Persistent: review follow-ups by {@code tenant:repoId:commentId}. */
     static final class FollowUpState {
         final HashMap<String, FollowUp> items = new HashMap<>();
+    }
+
+    /** Persistent: check fixes by {@code tenant:repoId:run:id} or {@code tenant:repoId:suite:id}. */
+    static final class CheckFixState {
+        final HashMap<String, CheckFix> items = new HashMap<>();
     }
 }

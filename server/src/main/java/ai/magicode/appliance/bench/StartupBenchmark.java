@@ -41,7 +41,8 @@ import picocli.CommandLine.Option;
             IndexBenchmark.class,
             IndexQueryBench.class,
             IndexUpdateBench.class,
-            WebhooksBench.class
+            WebhooksBench.class,
+            AgentBench.class
         })
 public final class StartupBenchmark implements Runnable {
     @Override
@@ -50,6 +51,7 @@ public final class StartupBenchmark implements Runnable {
         System.out.println("       magicode bench auth [--validations N] [--seconds S] [--rounds R] [--connections C]");
         System.out.println("       magicode bench webhooks [--seconds S] [--rounds R] [--connections C] [--dir DIR]");
         System.out.println("       magicode bench index-query [--chunks N] [--queries Q] [--dir DIR]");
+        System.out.println("       magicode bench agent [--files N] [--jobs J] [--concurrent C] [--dir DIR]");
     }
 
     @Command(

@@ -19,6 +19,7 @@ import java.time.Duration;
  * @param sandboxEnabled whether a repository's {@code check.command} runs (in the podman sandbox) before a push
  * @param sandboxPodman the podman command and its global options, e.g. {@code podman --runtime runc}
  * @param sandboxImage the image the check command runs in (installed locally; never pulled)
+ * @param maxCheckFixes how many times the agent tries to fix a failed check on one of its pull requests
  */
 public record AgentConfig(
         String triggerLabel,
@@ -34,7 +35,8 @@ public record AgentConfig(
         boolean draft,
         boolean sandboxEnabled,
         java.util.List<String> sandboxPodman,
-        String sandboxImage) {
+        String sandboxImage,
+        int maxCheckFixes) {
     public AgentConfig {
         sandboxPodman = java.util.List.copyOf(sandboxPodman);
     }
@@ -58,7 +60,8 @@ public record AgentConfig(
                 values.bool("agent.draft"),
                 values.bool("agent.sandbox.enabled"),
                 podman(values),
-                image(values));
+                image(values),
+                (int) values.integer("agent.max-check-fixes", 0, 20));
     }
 
     private static java.util.List<String> podman(ConfigValues values) {

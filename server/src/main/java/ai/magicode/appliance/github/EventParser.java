@@ -95,7 +95,8 @@ public final class EventParser {
                         text(issue.path("body")),
                         user(issue.path("user")),
                         labels(issue.path("labels")),
-                        text(issue.path("state")));
+                        text(issue.path("state")),
+                        root.path("assignee").isObject() ? Optional.of(user(root.path("assignee"))) : Optional.empty());
             }
             case "issue_comment" -> {
                 JsonNode issue = root.path("issue");

@@ -24,8 +24,9 @@ public final class GitHub {
      * @param account the user or organization login it is installed on
      * @param accountType {@code User} or {@code Organization}
      * @param suspended whether it is suspended
+     * @param appSlug the App's slug ({@code app_slug}): its bot user is {@code <slug>[bot]}; empty when not given
      */
-    public record Installation(long id, String account, String accountType, boolean suspended) {}
+    public record Installation(long id, String account, String accountType, boolean suspended, String appSlug) {}
 
     /**
      * A repository an installation can reach.
@@ -207,7 +208,8 @@ public final class GitHub {
                 account.path("login").asText(account.path("slug").asText("")),
                 json.path("target_type").asText(account.path("type").asText("")),
                 !json.path("suspended_at").isMissingNode()
-                        && !json.path("suspended_at").isNull());
+                        && !json.path("suspended_at").isNull(),
+                json.path("app_slug").asText(""));
     }
 
     static Repository repository(JsonNode json) {

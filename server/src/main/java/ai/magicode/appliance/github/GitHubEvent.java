@@ -100,9 +100,20 @@ public sealed interface GitHubEvent {
         }
     }
 
-    /** {@code issues}: an issue was opened, edited, labelled, assigned, closed… */
+    /**
+     * {@code issues}: an issue was opened, edited, labelled, assigned, closed…
+     *
+     * @param assignee the user an {@code assigned} or {@code unassigned} action is about, empty for other actions
+     */
     record Issues(
-            Context context, long number, String title, String body, User author, List<String> labels, String state)
+            Context context,
+            long number,
+            String title,
+            String body,
+            User author,
+            List<String> labels,
+            String state,
+            Optional<User> assignee)
             implements GitHubEvent {
         @Override
         public String type() {

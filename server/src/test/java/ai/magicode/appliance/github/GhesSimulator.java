@@ -246,6 +246,13 @@ public final class GhesSimulator implements AutoCloseable {
             return id;
         }
 
+        /** Adds a completed check run on a commit, whose Actions job log is {@code log}. */
+        public long checkRun(String sha, String name, String conclusion, String log) {
+            long id = checkRun(sha, name, conclusion);
+            logs.put(id, log);
+            return id;
+        }
+
         /** Adds a completed check run on a commit (delivering {@code check_run.completed}). */
         public long checkRun(String sha, String name, String conclusion) {
             long id = ids.incrementAndGet();
@@ -1125,7 +1132,8 @@ public final class GhesSimulator implements AutoCloseable {
         }
         if ((m = match(route, "(GET|POST) /issues/(\\d+)/comments")) != null) {
             long issue = Long.parseLong(m.group(2));
-            found(repo.issues.get(issue));
+            // A pull request is an issue too: its conversation comments live here.
+            found(repo.issues.containsKey(issue) ? repo.issues.get(issue) : repo.pulls.get(issue));
             if (m.group(1).equals("GET")) {
                 need(token, "issues", "read");
                 return page(fullPath, repo.comments.getOrDefault(issue, List.of()));
@@ -1609,6 +1617,8 @@ public final class GhesSimulator implements AutoCloseable {
                         "Organization",
                         "app_id",
                         appId == 0 ? 1 : appId,
+                        "app_slug",
+                        "magicode",
                         "access_tokens_url",
                         api() + "/app/installations/" + id + "/access_tokens",
                         "repositories_url",
