@@ -754,7 +754,7 @@ public final class JobRunner implements AutoCloseable {
     private void plan(Job job, RepoClient client) {
         jobs.move(job.id(), Job.State.PLANNING);
         RepoClient.Issue issue = client.issue(job.issue());
-        List<String> localized = localize(job, client);
+        List<String> localized = localize(job, client, Optional.empty());
         job = jobs.find(job.id()).orElseThrow();
         if (cancelled(job)) {
             finishCancelled(job);
@@ -889,7 +889,7 @@ public final class JobRunner implements AutoCloseable {
                         "The repository's `" + RepoConfig.FILE + "` could not be used, so nothing was changed:\n\n> "
                                 + e.getMessage() + "\n\nFix the file on `" + base + "` and trigger the job again.");
             }
-            List<String> localized = localize(job, client);
+            List<String> localized = localize(job, client, Optional.of(workspace));
             job = jobs.find(job.id()).orElseThrow();
             if (cancelled(job)) {
                 return finishCancelled(job);
@@ -1093,20 +1093,30 @@ public final class JobRunner implements AutoCloseable {
                 .success());
     }
 
-    private List<String> localize(Job job, RepoClient client) {
+    /**
+     * Brings the repository's index to the job's commit and searches it for the issue. With the job's own fetched
+     * workspace, an index at that commit is used as it is, and one at an earlier commit reads only the changed files
+     * from the workspace (no second fetch); the index fetches the repository itself only for its first build.
+     */
+    private List<String> localize(Job job, RepoClient client, Optional<Workspace> workspace) {
         Instant start = clock.instant();
         String repoKey = String.valueOf(job.repoId());
-        IndexStatus status;
+        IndexStatus status = indexes.status(job.tenant(), repoKey);
         try {
-            indexes.request(
-                    job.tenant(),
-                    repoKey,
-                    () -> workspaces.fetch(
-                            "index-" + repoKey,
-                            client.gitUrl(),
-                            Optional.of(client.token().value()),
-                            "HEAD"),
-                    Actor.system());
+            if (workspace.isEmpty()
+                    || status.busy()
+                    || !status.commit().equals(Optional.of(workspace.get().commit()))) {
+                indexes.request(
+                        job.tenant(),
+                        repoKey,
+                        () -> workspaces.fetch(
+                                "index-" + repoKey,
+                                client.gitUrl(),
+                                Optional.of(client.token().value()),
+                                "HEAD"),
+                        workspace.map(JobRunner::listing),
+                        Actor.system());
+            }
             status = indexes.await(job.tenant(), repoKey, config.indexWait());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -1123,6 +1133,13 @@ public final class JobRunner implements AutoCloseable {
         List<String> paths = search(job.tenant(), repoKey, job.title());
         step(job, "localize", start, "ok", paths.size() + " candidate file(s)");
         return paths;
+    }
+
+    /** The job's workspace as the index's listing: its commit's tree, and files read from it (no network). */
+    private static RepoIndexes.Listing listing(Workspace workspace) {
+        return new RepoIndexes.Listing(
+                maxBytes -> Optional.of(workspace.repository().snapshot(workspace.commit(), maxBytes)),
+                workspace.repository()::text);
     }
 
     private List<String> search(String tenant, String repo, String query) {
