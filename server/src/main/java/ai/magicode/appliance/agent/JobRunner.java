@@ -245,7 +245,10 @@ public final class JobRunner implements AutoCloseable {
                                     + reference(job) + ")"));
             String marker = "<!-- magicode:check-fix:" + key + " -->";
             switch (iteration) {
+                // The try is recorded before the comment says so: whoever reacts to the comment (a new check run
+                // on the pushed commit) finds it counted.
                 case Iteration.Pushed pushed -> {
+                    finishCheckFix(job, fix, "pushed", pushed.commit());
                     commentOnce(
                             client,
                             fix.pullRequest(),
@@ -253,15 +256,14 @@ public final class JobRunner implements AutoCloseable {
                                     + (tries + 1) + " of " + config.maxCheckFixes() + "): "
                                     + limit(pushed.summary(), 1000),
                             marker);
-                    finishCheckFix(job, fix, "pushed", pushed.commit());
                 }
                 case Iteration.Declined declined -> {
+                    finishCheckFix(job, fix, "declined", "");
                     commentOnce(
                             client,
                             fix.pullRequest(),
                             "The check " + names + " failed and I could not fix it. " + declined.reason(),
                             marker);
-                    finishCheckFix(job, fix, "declined", "");
                 }
             }
         } catch (AgentException | GitHubException | GitException | LlmException | IndexException e) {
@@ -269,7 +271,10 @@ public final class JobRunner implements AutoCloseable {
                 return;
             }
             LOG.log(WARNING, "Agent check fix " + key + " failed: " + e.getMessage());
-            finishCheckFix(job, fix, "declined", "");
+            // A try already recorded (pushed, then the comment failed) stays counted.
+            if (jobs.checkFix(key).filter(f -> f.state().equals("queued")).isPresent()) {
+                finishCheckFix(job, fix, "declined", "");
+            }
         }
     }
 

@@ -211,12 +211,14 @@ public final class GhesSimulator implements AutoCloseable {
                             "issue_url",
                             api() + "/repos/" + fullName() + "/issues/" + issue));
             comments.computeIfAbsent(issue, k -> new CopyOnWriteArrayList<>()).add(comment);
-            deliverAbout(
-                    this,
-                    "issue_comment",
-                    "created",
-                    author,
-                    Map.of("issue", found(issues.get(issue)), "comment", comment));
+            // A pull request's conversation comment is an issue comment whose issue names the pull request.
+            ObjectNode subject = issues.containsKey(issue)
+                    ? issues.get(issue)
+                    : found(pulls.get(issue)).deepCopy();
+            if (!issues.containsKey(issue)) {
+                subject.putObject("pull_request").put("url", api() + "/repos/" + fullName() + "/pulls/" + issue);
+            }
+            deliverAbout(this, "issue_comment", "created", author, Map.of("issue", subject, "comment", comment));
             return comment;
         }
 
