@@ -143,15 +143,20 @@ public final class JobRunner implements AutoCloseable {
      * Queues a check fix. It runs on the follow-ups' single thread, so never at the same time as another fix or a
      * review follow-up of the same pull request.
      */
-    public synchronized void submitCheckFix(String key) {
+    public void submitCheckFix(String key) {
+        iterateLater("check fix " + key, () -> runCheckFix(key));
+    }
+
+    /** Runs a follow-up or check fix on the follow-ups' single thread; nothing once the runner is closed. */
+    private synchronized void iterateLater(String what, Runnable iteration) {
         if (closed) {
             return;
         }
         followUps.execute(() -> {
             try {
-                runCheckFix(key);
+                iteration.run();
             } catch (RuntimeException e) {
-                LOG.log(WARNING, "Agent check fix " + key + " stopped unexpectedly", e);
+                LOG.log(WARNING, "Agent " + what + " stopped unexpectedly", e);
             }
         });
     }
@@ -307,17 +312,8 @@ public final class JobRunner implements AutoCloseable {
      * Queues a review follow-up. Follow-ups run one at a time (so never two on one pull request), each fetching the
      * branch head it builds on.
      */
-    public synchronized void submitFollowUp(String key) {
-        if (closed) {
-            return;
-        }
-        followUps.execute(() -> {
-            try {
-                runFollowUp(key);
-            } catch (RuntimeException e) {
-                LOG.log(WARNING, "Agent follow-up " + key + " stopped unexpectedly", e);
-            }
-        });
+    public void submitFollowUp(String key) {
+        iterateLater("follow-up " + key, () -> runFollowUp(key));
     }
 
     /**
