@@ -25,6 +25,7 @@ import ai.magicode.appliance.llm.LlmException;
 import ai.magicode.appliance.llm.LlmGateway;
 import ai.magicode.appliance.llm.Redactor;
 import ai.magicode.appliance.store.TenantData;
+import ai.magicode.appliance.tickets.TicketsException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -736,7 +737,7 @@ public final class JobRunner implements AutoCloseable {
                 }
             }
             openPullRequest(job, client);
-        } catch (AgentException | GitHubException | GitException | LlmException | IndexException e) {
+        } catch (AgentException | GitHubException | GitException | LlmException | IndexException | TicketsException e) {
             if (stopping()) {
                 // Interrupted by shutdown, not failed: the job resumes at the next start.
                 LOG.log(INFO, "Agent job " + id + " interrupted by shutdown; it resumes at the next start");
@@ -1192,7 +1193,7 @@ public final class JobRunner implements AutoCloseable {
                 job = jobs.update(id, j -> j.withReport(comment.id()));
             }
             job = step(job, "report", start, "ok", "reported on " + reference(job));
-        } catch (GitHubException | ai.magicode.appliance.tickets.TicketsException e) {
+        } catch (GitHubException | TicketsException e) {
             job = step(job, "report", start, "failed", "could not comment: " + limit(e.getMessage(), 200));
         }
         Job failed = jobs.move(id, Job.State.FAILED);

@@ -260,6 +260,10 @@ public final class Tickets implements AutoCloseable {
         }
         String trigger = labelled ? "label" : "assignment";
         Optional<String> repository = connection.repositoryFor(ticket.projectKey());
+        if (repository.isPresent()) {
+            // Stored before the job can start: the job reads its ticket through this link at once.
+            put(link.in(repository.get()));
+        }
         TicketTrigger.Outcome outcome = repository.isEmpty()
                 ? TicketTrigger.Outcome.refused("No GitHub repository is mapped to " + projectWord(connection) + " `"
                         + ticket.projectKey() + "` in the MagiCode connection, so no work was started. An admin can add"

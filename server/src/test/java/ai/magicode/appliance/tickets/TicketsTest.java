@@ -34,6 +34,7 @@ class TicketsTest {
 
     private final List<AuditEvent> events = new CopyOnWriteArrayList<>();
     private final List<TicketTrigger> triggered = new CopyOnWriteArrayList<>();
+    private final List<String> readableAtStart = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final FakeTracker tracker = new FakeTracker();
     private ApplianceStore store;
     private Tickets tickets;
@@ -66,6 +67,12 @@ class TicketsTest {
                 "-");
         tickets.subscribe(t -> {
             triggered.add(t);
+            // A started job reads its ticket at once, from another thread: the ticket must be known by then.
+            try {
+                readableAtStart.add(tickets.task(t.tenant(), t.number()).key());
+            } catch (TicketsException e) {
+                readableAtStart.add("unknown: " + e.getMessage());
+            }
             return TicketTrigger.Outcome.started("j-" + t.key());
         });
     }
@@ -89,6 +96,7 @@ class TicketsTest {
         assertEquals("acme/shop", trigger.repository());
         assertTrue(trigger.number() < 0, "never a GitHub issue number");
         assertEquals(List.of("started", "duplicate"), outcomes());
+        assertEquals(List.of("SHOP-1"), readableAtStart, "the job could read its ticket when it started");
     }
 
     @Test
