@@ -21,6 +21,10 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
@@ -65,6 +69,17 @@ public final class ApplianceStore implements AutoCloseable {
      * while the delivery journal committed).
      */
     private final Object storing = new Object();
+    /**
+     * The one thread every write runs on. Eclipse Serializer writes a new type's entry of the type dictionary on the
+     * storing thread, and an interrupt there (an executor's {@code shutdownNow} of a thread that was storing) closes
+     * the file's channel and leaves the file held by that thread, so every later writer of a new type fails. Nobody
+     * interrupts this thread; callers wait for it without being interruptible and keep their interrupt.
+     */
+    private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
+        Thread thread = new Thread(r, "store-writer");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     private volatile boolean open = true;
 
@@ -240,7 +255,7 @@ public final class ApplianceStore implements AutoCloseable {
                     T created = Objects.requireNonNull(initial.get(), "initial value of section " + name);
                     sections.put(name, created);
                     synchronized (storing) {
-                        storage.store(sections);
+                        write(() -> storage.store(sections));
                     }
                     return created;
                 }
@@ -265,7 +280,7 @@ public final class ApplianceStore implements AutoCloseable {
         try {
             requireOpen();
             synchronized (storing) {
-                storage.store(changed);
+                write(() -> storage.store(changed));
             }
         } finally {
             lifecycle.readLock().unlock();
@@ -285,11 +300,13 @@ public final class ApplianceStore implements AutoCloseable {
         try {
             requireOpen();
             synchronized (storing) {
-                Storer storer = storage.createStorer();
-                for (Object object : changed) {
-                    storer.store(object);
-                }
-                storer.commit();
+                write(() -> {
+                    Storer storer = storage.createStorer();
+                    for (Object object : changed) {
+                        storer.store(object);
+                    }
+                    storer.commit();
+                });
             }
         } finally {
             lifecycle.readLock().unlock();
@@ -308,7 +325,9 @@ public final class ApplianceStore implements AutoCloseable {
                 files.compacting(true);
                 try {
                     // A write, so that the head file is retired and can be rewritten like the others.
-                    storage.store(root.sections());
+                    synchronized (storing) {
+                        write(() -> storage.store(root.sections()));
+                    }
                     for (int pass = 0; pass < 2; pass++) {
                         // The store keeps every record whose Java object its object registry still holds (weakly),
                         // since a later store could reference it again: let the JVM clear those first.
@@ -564,11 +583,30 @@ public final class ApplianceStore implements AutoCloseable {
             try {
                 storage.shutdown();
             } finally {
+                writer.shutdown();
                 lock.close();
             }
             LOG.log(Level.INFO, "Closed store {0}", dataDir.resolve(STORE_DIR));
         } finally {
             lifecycle.writeLock().unlock();
+        }
+    }
+
+    /** Runs one write on {@link #writer} and waits for it uninterruptibly; the caller holds {@link #storing}. */
+    private void write(Runnable write) {
+        try {
+            CompletableFuture.runAsync(write, writer).join();
+        } catch (CompletionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException runtime) {
+                // The writer's stack alone does not say which feature's write failed.
+                runtime.addSuppressed(new Exception("The write was asked for by " + Thread.currentThread()));
+                throw runtime;
+            }
+            if (cause instanceof Error error) {
+                throw error;
+            }
+            throw e;
         }
     }
 

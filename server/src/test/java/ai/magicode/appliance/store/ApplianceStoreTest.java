@@ -159,6 +159,54 @@ class ApplianceStoreTest {
         }
     }
 
+    /** Two value types the store has never seen, so storing each writes the type dictionary from the caller. */
+    record FirstNew(String text) {}
+
+    record SecondNew(String text) {}
+
+    @Test
+    void anInterruptedWriterLeavesTheStoreUsableByOthersAndKeepsItsInterrupt() throws Exception {
+        // The executors' shutdownNow interrupts threads that may be storing; Eclipse Serializer writes a new type's
+        // dictionary entry on the storing thread, and an interrupt there used to leave the dictionary file held by
+        // that thread, so the next writer of a new type failed (seen at Appliance.close in AgentIT).
+        try (ApplianceStore store = ApplianceStore.open(dataDir, List.of())) {
+            ArrayList<Object> first = store.section("first", ArrayList.class, ArrayList::new);
+            ArrayList<Object> second = store.section("second", ArrayList.class, ArrayList::new);
+            java.util.concurrent.atomic.AtomicReference<Throwable> failure =
+                    new java.util.concurrent.atomic.AtomicReference<>();
+            java.util.concurrent.atomic.AtomicBoolean stillInterrupted =
+                    new java.util.concurrent.atomic.AtomicBoolean();
+            Thread interrupted = new Thread(() -> {
+                Thread.currentThread().interrupt();
+                try {
+                    synchronized (first) {
+                        first.add(new FirstNew("written by an interrupted thread"));
+                        store.store(first);
+                    }
+                } catch (Throwable e) {
+                    failure.set(e);
+                }
+                stillInterrupted.set(Thread.currentThread().isInterrupted());
+            });
+            interrupted.start();
+            interrupted.join();
+            assertEquals(null, failure.get(), "the interrupted thread's store");
+            assertTrue(stillInterrupted.get(), "the caller's interrupt is kept for its own code to see");
+            synchronized (second) {
+                second.add(new SecondNew("written after it"));
+                store.store(second);
+            }
+        }
+        try (ApplianceStore store = ApplianceStore.open(dataDir, List.of())) {
+            assertEquals(
+                    List.of(new FirstNew("written by an interrupted thread")),
+                    store.section("first", ArrayList.class, ArrayList::new));
+            assertEquals(
+                    List.of(new SecondNew("written after it")),
+                    store.section("second", ArrayList.class, ArrayList::new));
+        }
+    }
+
     private static Notebook notebook(StoreRoot root) {
         return (Notebook) root.sections().get("notes");
     }
