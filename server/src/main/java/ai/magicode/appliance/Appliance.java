@@ -501,14 +501,17 @@ public final class Appliance implements AutoCloseable {
         } catch (NumberFormatException e) {
             return Optional.empty();
         }
+        return mirrored(tenant).filter(r -> r.id() == id).findFirst();
+    }
+
+    /** The tenant's repositories in the installation mirror whose installation is neither suspended nor removed. */
+    private java.util.stream.Stream<Installations.Repository> mirrored(String tenant) {
         Installations installations = webhooks.installations();
         return installations.repositories().stream()
-                .filter(r -> r.id() == id)
                 .filter(r -> installations
                         .find(r.installationId())
                         .filter(i -> tenant.equals(i.tenant()) && !i.suspended() && !i.removed())
-                        .isPresent())
-                .findFirst();
+                        .isPresent());
     }
 
     /** A client that may only read the repository's contents (the index's token scope). */
@@ -554,12 +557,7 @@ public final class Appliance implements AutoCloseable {
 
     /** A tenant's repositories in the GitHub installation mirror (installations neither suspended nor removed). */
     List<IndexRoutes.Repository> repositories(String tenant) {
-        Installations installations = webhooks.installations();
-        return installations.repositories().stream()
-                .filter(r -> installations
-                        .find(r.installationId())
-                        .filter(i -> tenant.equals(i.tenant()) && !i.suspended() && !i.removed())
-                        .isPresent())
+        return mirrored(tenant)
                 .map(r -> new IndexRoutes.Repository(String.valueOf(r.id()), r.fullName()))
                 .toList();
     }

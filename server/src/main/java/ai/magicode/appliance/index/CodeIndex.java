@@ -262,7 +262,7 @@ public final class CodeIndex {
         long started = System.nanoTime();
         Optional<Map<String, String>> state = state();
         if (state.isPresent() && commit.equals(state.get().get("commit"))) {
-            return new IndexStats(commit, "reused", 0, 0, 0, 0, Map.of(), 0, seconds(started));
+            return reused(commit, started);
         }
         Snapshot snapshot = repo.snapshot(commit, maxFileBytes);
         Set<String> changed = null;
@@ -277,16 +277,10 @@ public final class CodeIndex {
                 changed = changedBlobs(snapshot);
             }
         }
-        try {
-            if (changed != null) {
-                return incremental(repo::text, snapshot, changed, started, progress);
-            }
-            return rebuild(repo, snapshot, started, progress);
-        } catch (LockObtainFailedException e) {
-            throw new IndexException("Index " + dir + " is being written by another process; try again later", e);
-        } catch (IOException e) {
-            throw new IndexException("Cannot write index " + dir + ": " + e.getMessage(), e);
-        }
+        Set<String> paths = changed;
+        return writing(() -> paths != null
+                ? incremental(repo::text, snapshot, paths, started, progress)
+                : rebuild(repo, snapshot, started, progress));
     }
 
     /**
@@ -310,14 +304,29 @@ public final class CodeIndex {
             return Optional.empty();
         }
         if (snapshot.commit().equals(state.get().get("commit"))) {
-            return Optional.of(new IndexStats(snapshot.commit(), "reused", 0, 0, 0, 0, Map.of(), 0, seconds(started)));
+            return Optional.of(reused(snapshot.commit(), started));
         }
         Set<String> changed = changedBlobs(snapshot);
         if (changed.size() > maxChanged) {
             return Optional.empty();
         }
+        return Optional.of(writing(() -> incremental(text, snapshot, changed, started, progress)));
+    }
+
+    private static IndexStats reused(String commit, long started) {
+        return new IndexStats(commit, "reused", 0, 0, 0, 0, Map.of(), 0, seconds(started));
+    }
+
+    /** A write of the index, whose I/O failures {@link #writing} reports. */
+    @FunctionalInterface
+    private interface Write {
+        IndexStats run() throws IOException;
+    }
+
+    /** Runs {@code write}, reporting a second writer or an I/O failure as an {@link IndexException}. */
+    private IndexStats writing(Write write) {
         try {
-            return Optional.of(incremental(text, snapshot, changed, started, progress));
+            return write.run();
         } catch (LockObtainFailedException e) {
             throw new IndexException("Index " + dir + " is being written by another process; try again later", e);
         } catch (IOException e) {
