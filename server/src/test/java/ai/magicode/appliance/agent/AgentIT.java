@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.magicode.appliance.ApiSession;
 import ai.magicode.appliance.Appliance;
 import ai.magicode.appliance.config.ApplianceConfig;
 import ai.magicode.appliance.git.GitFixture;
@@ -11,7 +12,6 @@ import ai.magicode.appliance.git.GitRepository;
 import ai.magicode.appliance.git.SourceFile;
 import ai.magicode.appliance.github.AppKeys;
 import ai.magicode.appliance.github.GhesSimulator;
-import ai.magicode.appliance.github.WebhookSignature;
 import ai.magicode.appliance.llm.ProviderDouble;
 import ai.magicode.appliance.llm.ProviderDouble.Protocol;
 import ai.magicode.appliance.llm.ProviderDouble.Reply;
@@ -21,9 +21,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -33,7 +31,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
@@ -51,7 +48,6 @@ class AgentIT {
     private static final long APP_ID = 4242;
     private static final long INSTALLATION = 77;
     private static final String SECRET = "agent-test-webhook-secret";
-    private static final String PASSWORD = "correct horse battery staple";
     private static final String POLICY = """
             {"rules": [{"name": "default", "match": {}, "models": ["ollama/llama3.1:8b"]}]}""";
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -67,8 +63,7 @@ class AgentIT {
     private ProviderDouble model;
     private Appliance appliance;
     private URI base;
-    private String session;
-    private String csrf;
+    private ApiSession api;
     private long repoId;
 
     @BeforeEach
@@ -754,29 +749,7 @@ class AgentIT {
     }
 
     private void signIn() throws Exception {
-        Path tokenFile = dir.resolve("data").resolve("setup-token");
-        if (Files.exists(tokenFile) && !Files.readString(tokenFile).isBlank()) {
-            HttpResponse<String> setup = call(
-                    "POST",
-                    "/api/v1/setup",
-                    Map.of(
-                            "token",
-                            Files.readString(tokenFile).trim(),
-                            "username",
-                            "admin",
-                            "password",
-                            PASSWORD,
-                            "tenant",
-                            "acme"));
-            assertEquals(201, setup.statusCode(), setup.body());
-        }
-        session = null;
-        HttpResponse<String> login =
-                call("POST", "/api/v1/auth/login", Map.of("username", "admin", "password", PASSWORD));
-        assertEquals(200, login.statusCode(), login.body());
-        String cookie = login.headers().firstValue("Set-Cookie").orElseThrow();
-        session = cookie.substring(0, cookie.indexOf(';'));
-        csrf = JSON.readTree(login.body()).path("csrfToken").asText();
+        api = new ApiSession(base).signIn(dir.resolve("data"), "acme");
     }
 
     private String labelled(long issue) {
@@ -842,34 +815,11 @@ class AgentIT {
     }
 
     private void deliver(String event, String body) throws Exception {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        HttpResponse<String> response = HTTP.send(
-                HttpRequest.newBuilder(base.resolve("/webhooks/github"))
-                        .timeout(Duration.ofSeconds(30))
-                        .header("Content-Type", "application/json")
-                        .header("X-GitHub-Event", event)
-                        .header("X-GitHub-Delivery", UUID.randomUUID().toString())
-                        .header(
-                                "X-Hub-Signature-256",
-                                WebhookSignature.sign(SECRET.getBytes(StandardCharsets.UTF_8), bytes))
-                        .POST(HttpRequest.BodyPublishers.ofByteArray(bytes))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertEquals(202, response.statusCode(), response.body());
+        api.deliverAccepted(SECRET, event, body);
     }
 
     private HttpResponse<String> call(String method, String path, Object body) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30));
-        if (session != null) {
-            request.header("Cookie", session).header("X-CSRF-Token", csrf);
-        }
-        if (body == null) {
-            request.method(method, HttpRequest.BodyPublishers.noBody());
-        } else {
-            request.header("Content-Type", "application/json")
-                    .method(method, HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
-        }
-        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return api.call(method, path, body);
     }
 
     private List<JsonNode> jobs(long issue) throws Exception {

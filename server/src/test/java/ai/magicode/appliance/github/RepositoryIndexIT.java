@@ -3,6 +3,7 @@ package ai.magicode.appliance.github;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.magicode.appliance.ApiSession;
 import ai.magicode.appliance.Appliance;
 import ai.magicode.appliance.config.ApplianceConfig;
 import ai.magicode.appliance.git.GitFixture;
@@ -12,9 +13,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.helidon.webserver.WebServer;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,7 +35,6 @@ import org.junit.jupiter.api.io.TempDir;
 class RepositoryIndexIT {
     private static final long INSTALLATION = 77;
     private static final String SECRET = "index-test-webhook-secret";
-    private static final String PASSWORD = "correct horse battery staple";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
@@ -45,8 +43,7 @@ class RepositoryIndexIT {
 
     private URI base;
     private GitFixture origin;
-    private String session;
-    private String csrf;
+    private ApiSession api;
 
     @AfterEach
     void closeOrigin() {
@@ -301,18 +298,7 @@ class RepositoryIndexIT {
     }
 
     private void signIn(Path dataDir) throws Exception {
-        String token = Files.readString(dataDir.resolve("setup-token")).trim();
-        HttpResponse<String> setup = call(
-                "POST",
-                "/api/v1/setup",
-                Map.of("token", token, "username", "admin", "password", PASSWORD, "tenant", "acme"));
-        assertEquals(201, setup.statusCode(), setup.body());
-        HttpResponse<String> login =
-                call("POST", "/api/v1/auth/login", Map.of("username", "admin", "password", PASSWORD));
-        assertEquals(200, login.statusCode(), login.body());
-        String cookie = login.headers().firstValue("Set-Cookie").orElseThrow();
-        session = cookie.substring(0, cookie.indexOf(';'));
-        csrf = JSON.readTree(login.body()).path("csrfToken").asText();
+        api = new ApiSession(base).signIn(dataDir, "acme");
     }
 
     private HttpResponse<String> deliver(String event, String body) throws Exception {
@@ -320,32 +306,11 @@ class RepositoryIndexIT {
     }
 
     private HttpResponse<String> deliver(String guid, String event, String body) throws Exception {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        return HTTP.send(
-                HttpRequest.newBuilder(base.resolve("/webhooks/github"))
-                        .header("Content-Type", "application/json")
-                        .header("X-GitHub-Event", event)
-                        .header("X-GitHub-Delivery", guid)
-                        .header(
-                                "X-Hub-Signature-256",
-                                WebhookSignature.sign(SECRET.getBytes(StandardCharsets.UTF_8), bytes))
-                        .POST(HttpRequest.BodyPublishers.ofByteArray(bytes))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
+        return api.deliver(SECRET, guid, event, body);
     }
 
     private HttpResponse<String> call(String method, String path, Object body) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30));
-        if (session != null) {
-            request.header("Cookie", session).header("X-CSRF-Token", csrf);
-        }
-        if (body == null) {
-            request.method(method, HttpRequest.BodyPublishers.noBody());
-        } else {
-            request.header("Content-Type", "application/json")
-                    .method(method, HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
-        }
-        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return api.call(method, path, body);
     }
 
     private JsonNode awaitJson(String path, Predicate<JsonNode> done) throws Exception {
