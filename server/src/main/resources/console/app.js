@@ -17,6 +17,7 @@ import * as tenants from './tenants.js';
 import * as users from './users.js';
 import * as system from './system.js';
 import * as privacy from './privacy.js';
+import * as mydata from './mydata.js';
 
 const PUBLIC = {login, setup};
 const PAGES = [
@@ -33,6 +34,7 @@ const PAGES = [
   {id: 'tenants', title: 'Tenants', page: tenants, roles: ['superadmin']},
   {id: 'system', title: 'System', page: system, roles: ['superadmin']},
   {id: 'privacy', title: 'Privacy', page: privacy, roles: ['admin', 'superadmin']},
+  {id: 'my-data', title: 'My data', page: mydata, roles: null},
 ];
 
 const main = document.getElementById('main');

@@ -110,6 +110,7 @@ class ConsolePagesIT {
         PAGE_ROLES.put("tenants", Set.of("superadmin"));
         PAGE_ROLES.put("system", Set.of("superadmin"));
         PAGE_ROLES.put("privacy", Set.of("admin", "superadmin"));
+        PAGE_ROLES.put("my-data", all);
     }
 
     @TempDir

@@ -202,6 +202,82 @@ class IdentityIT {
     }
 
     @Test
+    @Order(3)
+    void aUsersOwnExportReachesThatUserOnly() throws Exception {
+        String admin = keycloak.login(KeycloakServer.REALM, "acme-admin").accessToken();
+        String member = keycloak.login(KeycloakServer.REALM, "acme-member").accessToken();
+        String other = keycloak.login(KeycloakServer.REALM, "globex-admin").accessToken();
+        String adminId = json(send("GET", "/api/v1/auth/me", admin, null))
+                .path("subject")
+                .asText();
+        HttpResponse<String> requested = send("POST", "/api/v1/privacy/me/exports", admin, null);
+        assertEquals(202, requested.statusCode(), requested.body());
+        JsonNode export = json(requested);
+        String id = export.path("id").asText();
+        String path = export.path("downloadPath").asText();
+        Instant deadline = Instant.now().plusSeconds(60);
+        String state = export.path("state").asText();
+        while (state.equals("building") && Instant.now().isBefore(deadline)) {
+            Thread.onSpinWait();
+            state = json(send("GET", "/api/v1/privacy/me/exports/" + id, admin, null))
+                    .path("state")
+                    .asText();
+        }
+        assertEquals("ready", state);
+        for (String stranger : List.of(member, other)) {
+            assertEquals(
+                    404,
+                    send("GET", "/api/v1/privacy/me/exports/" + id, stranger, null)
+                            .statusCode());
+            assertFalse(json(send("GET", "/api/v1/privacy/me/exports", stranger, null))
+                    .toString()
+                    .contains(id));
+            assertEquals(404, send("GET", path, stranger, null).statusCode(), "another user holding the link");
+        }
+        assertEquals(401, send("GET", path, null, null).statusCode(), "the link alone is not enough");
+        assertEquals(
+                404,
+                send(
+                                "GET",
+                                "/api/v1/privacy/exports/" + id + "/download?token="
+                                        + export.path("downloadToken").asText(),
+                                null,
+                                null)
+                        .statusCode(),
+                "not through the tenant exports' open download either");
+        assertEquals(
+                404, send("GET", "/api/v1/privacy/exports/" + id, admin, null).statusCode(), "not a tenant export");
+
+        HttpResponse<byte[]> download = HTTP.send(
+                HttpRequest.newBuilder(base.resolve(path))
+                        .header("Authorization", "Bearer " + admin)
+                        .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, download.statusCode());
+        assertEquals(404, send("GET", path, admin, null).statusCode(), "the link works once");
+        Map<String, String> files = new LinkedHashMap<>();
+        try (java.util.zip.ZipInputStream zip =
+                new java.util.zip.ZipInputStream(new java.io.ByteArrayInputStream(download.body()))) {
+            for (var entry = zip.getNextEntry(); entry != null; entry = zip.getNextEntry()) {
+                files.put(entry.getName(), new String(zip.readAllBytes(), StandardCharsets.UTF_8));
+            }
+        }
+        JsonNode profile = JSON.readTree(files.get("profile.json"));
+        assertEquals(adminId, profile.path("user").asText(), files.keySet().toString());
+        assertEquals("acme", profile.path("tenant").asText());
+        assertEquals(
+                adminId, JSON.readTree(files.get("manifest.json")).path("user").asText());
+        List<String> audit = files.get("audit/entries.jsonl").lines().toList();
+        assertFalse(audit.isEmpty(), "the admin's own actions are there");
+        for (String line : audit) {
+            assertEquals(adminId, JSON.readTree(line).path("actor").path("id").asText(), line);
+        }
+        // (the request itself may still be queued for the log when the archive is written: not asserted)
+        assertTrue(files.get("privacy/exports.json").contains(id));
+        assertFalse(files.containsKey("secrets.json"), "no tenant-wide kind: " + files.keySet());
+    }
+
+    @Test
     @Order(4)
     void refusesExpiredToken() throws Exception {
         String token = keycloak.login(
@@ -727,6 +803,22 @@ class IdentityIT {
                         Set.of(),
                         (p, t, s) -> new Call(
                                 "GET", "/api/v1/privacy/exports/no-such-export/download?token=wrong", null, 404)));
+        // A user's own export: any signed-in user (every principal here is a user, none an API token).
+        cells.put(
+                "POST /api/v1/privacy/me/exports",
+                new Cell(all, (p, t, s) -> new Call("POST", "/api/v1/privacy/me/exports", null, 202)));
+        cells.put(
+                "GET /api/v1/privacy/me/exports",
+                new Cell(all, (p, t, s) -> new Call("GET", "/api/v1/privacy/me/exports", null, 200)));
+        cells.put(
+                "GET /api/v1/privacy/me/exports/{id}",
+                new Cell(all, (p, t, s) -> new Call("GET", "/api/v1/privacy/me/exports/no-such-export", null, 404)));
+        cells.put(
+                "GET /api/v1/privacy/me/exports/{id}/download",
+                new Cell(
+                        all,
+                        (p, t, s) -> new Call(
+                                "GET", "/api/v1/privacy/me/exports/no-such-export/download?token=wrong", null, 404)));
         cells.put(
                 "GET /api/v1/privacy/retention",
                 new Cell(admin, (p, t, s) -> new Call("GET", "/api/v1/privacy/retention", null, 200)));

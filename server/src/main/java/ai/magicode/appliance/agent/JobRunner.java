@@ -585,35 +585,47 @@ public final class JobRunner implements AutoCloseable {
      */
     public TenantData tenantData() {
         return new TenantData(
-                Jobs.SECTION,
-                "store section " + Jobs.SECTION,
-                "until the tenant is deleted",
-                "the agent's jobs: trigger, state, steps with timing, tokens, cost and model, branch and pull request;"
-                        + " the review comments taken as follow-ups (file, line, text, reviewer, outcome); the failed"
-                        + " checks taken as fix tasks (check, commit, outcome)",
-                List.of("store:" + Jobs.SECTION, "store:" + Jobs.FOLLOW_UPS, "store:" + Jobs.CHECK_FIXES),
-                (tenant, sink) -> {
-                    sink.add(
-                            "agent/jobs.json",
-                            jobs.list(j -> j.tenant().equals(tenant)).stream()
-                                    .map(JobRunner::exported)
-                                    .toList());
-                    sink.add(
-                            "agent/follow-ups.json",
-                            jobs.followUps(tenant).stream()
-                                    .map(JobRunner::exported)
-                                    .toList());
-                    sink.add(
-                            "agent/check-fixes.json",
-                            jobs.checkFixes(tenant).stream()
-                                    .map(JobRunner::exported)
-                                    .toList());
-                },
-                tenant -> {
-                    jobs.list(j -> j.tenant().equals(tenant) && !j.state().terminal())
-                            .forEach(j -> cancel(j.id(), Actor.system(), "the tenant is being deleted"));
-                    jobs.erase(tenant);
-                });
+                        Jobs.SECTION,
+                        "store section " + Jobs.SECTION,
+                        "until the tenant is deleted",
+                        "the agent's jobs: trigger, state, steps with timing, tokens, cost and model, branch and pull request;"
+                                + " the review comments taken as follow-ups (file, line, text, reviewer, outcome); the failed"
+                                + " checks taken as fix tasks (check, commit, outcome)",
+                        List.of("store:" + Jobs.SECTION, "store:" + Jobs.FOLLOW_UPS, "store:" + Jobs.CHECK_FIXES),
+                        (tenant, sink) -> {
+                            sink.add(
+                                    "agent/jobs.json",
+                                    jobs.list(j -> j.tenant().equals(tenant)).stream()
+                                            .map(JobRunner::exported)
+                                            .toList());
+                            sink.add(
+                                    "agent/follow-ups.json",
+                                    jobs.followUps(tenant).stream()
+                                            .map(JobRunner::exported)
+                                            .toList());
+                            sink.add(
+                                    "agent/check-fixes.json",
+                                    jobs.checkFixes(tenant).stream()
+                                            .map(JobRunner::exported)
+                                            .toList());
+                        },
+                        tenant -> {
+                            jobs.list(j -> j.tenant().equals(tenant)
+                                            && !j.state().terminal())
+                                    .forEach(j -> cancel(j.id(), Actor.system(), "the tenant is being deleted"));
+                            jobs.erase(tenant);
+                        })
+                // A user's own export: the jobs they started through the API (their id is the requester). Jobs from
+                // GitHub name a GitHub login and ticket jobs a ticket key, neither of which identity links to a user.
+                .exportingUser((tenant, user, sink) -> sink.add(
+                        "agent/jobs.json",
+                        jobs
+                                .list(j -> j.tenant().equals(tenant)
+                                        && j.trigger().equals("api")
+                                        && j.requester().equals(user))
+                                .stream()
+                                .map(JobRunner::exported)
+                                .toList()));
     }
 
     private static Map<String, Object> exported(CheckFix fix) {

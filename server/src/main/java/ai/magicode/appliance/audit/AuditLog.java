@@ -404,7 +404,29 @@ public final class AuditLog implements AutoCloseable {
                     });
                     sink.addJsonLines("audit/entries.jsonl", lines);
                 },
-                tenant -> {});
+                tenant -> {},
+                (tenant, user) -> {},
+                (tenant, user, sink) -> {
+                    // The actor id is sealed under the user's key: the query matches on the opened id, so once the
+                    // user's key is destroyed nothing matches any more.
+                    AuditQuery query = new AuditQuery(
+                            Optional.empty(),
+                            Optional.empty(),
+                            Optional.of(user),
+                            Optional.empty(),
+                            Optional.empty(),
+                            Optional.of(tenant),
+                            1,
+                            Integer.MAX_VALUE);
+                    List<String> lines = new ArrayList<>();
+                    export(query, (entry, buf, start, end) -> {
+                        if (entry.actor().kind() == Actor.Kind.USER) {
+                            lines.add(entry.toJson());
+                        }
+                        return true;
+                    });
+                    sink.addJsonLines("audit/entries.jsonl", lines);
+                });
     }
 
     /** Every entry matching {@code query} (its limit ignored), oldest first, as raw lines and entries. */

@@ -195,7 +195,16 @@ public final class Identity {
                                                                 user.createdAt().toString()))
                                                 .toList()),
                                 localUsers::erase)
-                        .erasingUsers(localUsers::eraseUser),
+                        .erasingUsers(localUsers::eraseUser)
+                        .exportingUser((tenant, user, sink) -> sink.add(
+                                "auth/local-user.json",
+                                localUsers.list(tenant).stream()
+                                        .filter(local -> ("local:" + local.username()).equals(user))
+                                        .map(local -> Map.of(
+                                                "username", local.username(),
+                                                "roles", local.roleNames(),
+                                                "createdAt", local.createdAt().toString()))
+                                        .toList())),
                 new TenantData(
                                 "auth.api-tokens",
                                 "store section auth.api-tokens",
@@ -208,7 +217,13 @@ public final class Identity {
                                                 .map(Identity::describe)
                                                 .toList()),
                                 apiTokens::erase)
-                        .erasingUsers(apiTokens::eraseOwnedBy),
+                        .erasingUsers(apiTokens::eraseOwnedBy)
+                        .exportingUser((tenant, user, sink) -> sink.add(
+                                "auth/api-tokens.json",
+                                apiTokens.list(tenant).stream()
+                                        .filter(token -> token.owner().equals(user))
+                                        .map(Identity::describe)
+                                        .toList())),
                 new TenantData(
                                 "auth.sessions",
                                 "process memory (never written to disk)",
@@ -217,7 +232,24 @@ public final class Identity {
                                 List.of(),
                                 (tenant, sink) -> {},
                                 sessions::endAll)
-                        .erasingUsers(sessions::endAll),
+                        .erasingUsers(sessions::endAll)
+                        .exportingUser((tenant, user, sink) -> sink.add(
+                                "auth/sessions.json",
+                                sessions.of(tenant, user).stream()
+                                        .map(session -> Map.of(
+                                                "login", session.idToken().isPresent() ? "oidc" : "local",
+                                                "roles",
+                                                        session.caller().roles().stream()
+                                                                .map(role -> role.name()
+                                                                        .toLowerCase(java.util.Locale.ROOT))
+                                                                .sorted()
+                                                                .toList(),
+                                                "startedAt",
+                                                        session.expiresAt()
+                                                                .minus(sessions.ttl())
+                                                                .toString(),
+                                                "expiresAt", session.expiresAt().toString()))
+                                        .toList())),
                 TenantData.platform(
                         "auth.setup",
                         "store section auth.setup",

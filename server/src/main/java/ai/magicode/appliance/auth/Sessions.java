@@ -103,6 +103,17 @@ final class Sessions {
                         && session.caller().subject().equals(subject));
     }
 
+    /** The live sessions of {@code subject} in {@code tenant} (a user's own export lists them, never their ids). */
+    java.util.List<Session> of(String tenant, String subject) {
+        Instant now = clock.instant();
+        return sessions.values().stream()
+                .filter(session -> session.caller().tenant().equals(tenant)
+                        && session.caller().subject().equals(subject)
+                        && now.isBefore(session.expiresAt()))
+                .sorted(java.util.Comparator.comparing(Session::expiresAt))
+                .toList();
+    }
+
     /** Ends every session of {@code subject} in {@code tenant}; how many. */
     int endAll(String tenant, String subject) {
         int before = sessions.size();

@@ -48,7 +48,8 @@ public final class ConsoleRoutes implements HttpService {
             "tenants.js",
             "users.js",
             "system.js",
-            "privacy.js");
+            "privacy.js",
+            "mydata.js");
 
     static final String CACHE_CONTROL = "no-cache";
     private static final String RESOURCE_DIR = "/console/";

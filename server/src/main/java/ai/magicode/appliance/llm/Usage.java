@@ -188,19 +188,27 @@ public final class Usage {
                         List.of("store:" + SECTION),
                         (tenant, sink) -> sink.add(
                                 "llm/usage.json",
-                                rows(tenant).stream()
-                                        .map(row -> java.util.Map.<String, Object>of(
-                                                "day", row.day().toString(),
-                                                "repo", row.repo(),
-                                                "user", row.user(),
-                                                "model", row.model(),
-                                                "calls", row.calls(),
-                                                "inputTokens", row.inputTokens(),
-                                                "outputTokens", row.outputTokens(),
-                                                "costUsd", row.costUsd()))
-                                        .toList()),
+                                rows(tenant).stream().map(Usage::exported).toList()),
                         tenant -> erase(tenant, Optional.empty()))
-                .erasingUsers(this::eraseUser);
+                .erasingUsers(this::eraseUser)
+                .exportingUser((tenant, user, sink) -> sink.add(
+                        "llm/usage.json",
+                        rows(tenant).stream()
+                                .filter(row -> row.user().equals(user))
+                                .map(Usage::exported)
+                                .toList()));
+    }
+
+    private static java.util.Map<String, Object> exported(Row row) {
+        return java.util.Map.<String, Object>of(
+                "day", row.day().toString(),
+                "repo", row.repo(),
+                "user", row.user(),
+                "model", row.model(),
+                "calls", row.calls(),
+                "inputTokens", row.inputTokens(),
+                "outputTokens", row.outputTokens(),
+                "costUsd", row.costUsd());
     }
 
     /** Persistent totals by key. */

@@ -37,14 +37,16 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
 /**
- * Tenant exports: one zip of JSON documents per request, built in the background from every registered kind of
- * tenant data into {@code DATA_DIR/exports/<id>.zip}, downloadable once with the token handed out at the request,
- * until it expires; expired exports are deleted by {@link #sweep}. Records live in store section
- * {@code privacy.exports}.
+ * Tenant exports and users' own exports: one zip of JSON documents per request, built in the background from every
+ * registered kind of tenant data (a tenant's share, or one user's share) into {@code DATA_DIR/exports/<id>.zip},
+ * downloadable once with the token handed out at the request, until it expires; expired exports are deleted by
+ * {@link #sweep}. Records live in store sections {@code privacy.exports} (tenant) and {@code privacy.user-exports}
+ * (a user's own, downloadable by that user only).
  */
 public final class Exports implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Exports.class.getName());
     static final String SECTION = "privacy.exports";
+    static final String USER_SECTION = "privacy.user-exports";
     static final String DIR = "exports";
 
     /** Where an export stands. */
@@ -60,7 +62,7 @@ public final class Exports implements AutoCloseable {
      *
      * @param id random id
      * @param tenant whose data it holds
-     * @param requestedBy the actor id who asked
+     * @param requestedBy the actor id who asked (for a user's own export, that user: the only one who may fetch it)
      * @param state where it stands
      * @param kindsDone kinds written so far
      * @param kinds kinds to write
@@ -98,6 +100,7 @@ public final class Exports implements AutoCloseable {
 
     private final ApplianceStore store;
     private final Records records;
+    private final Records userRecords;
     private final Path dir;
     private final DataInventory inventory;
     private final Function<String, Duration> ttl;
@@ -123,21 +126,61 @@ public final class Exports implements AutoCloseable {
             Clock clock) {
         this.store = store;
         this.records = store.section(SECTION, Records.class, Records::new);
+        this.userRecords = store.section(USER_SECTION, Records.class, Records::new);
         this.dir = dataDir.resolve(DIR);
         this.inventory = inventory;
         this.ttl = ttl;
         this.audit = audit;
         this.clock = clock;
-        synchronized (records) {
-            // An export a previous process was building never finishes: mark it failed (its partial file goes too).
-            records.exports.replaceAll(
-                    (id, e) -> e.state() == State.BUILDING ? e.with(State.FAILED, e.kindsDone(), 0) : e);
-            store.store(records.exports);
+        for (Records shelf : List.of(records, userRecords)) {
+            synchronized (shelf) {
+                // An export a previous process was building never finishes: mark it failed (its partial file goes
+                // too).
+                shelf.exports.replaceAll(
+                        (id, e) -> e.state() == State.BUILDING ? e.with(State.FAILED, e.kindsDone(), 0) : e);
+                store.store(shelf.exports);
+            }
         }
     }
 
     /** Requests an export of {@code tenant}'s data; it is built in the background. */
     public Created request(String tenant, Actor actor, String requestId) {
+        Created created = newExport(tenant, actor.id());
+        put(records, created.export());
+        audit.accept(AuditEvent.of("privacy.export.request", created.export().id())
+                .tenant(tenant)
+                .actor(actor)
+                .requestId(requestId)
+                .field("expiresAt", created.export().expiresAt().toString())
+                .success());
+        worker.submit(() -> build(records, created.export(), Optional.empty()));
+        return created;
+    }
+
+    /**
+     * Requests an export of what the appliance keeps about {@code user} of {@code tenant} (each kind's
+     * {@link TenantData#exportUser} share); only that user can fetch it. It is built in the background.
+     *
+     * @param profile who the user is as the request showed it (id, roles, how signed in): written as
+     *     {@code profile.json}, since an OIDC user's roles are not stored anywhere else
+     */
+    public Created requestForUser(
+            String tenant, String user, Map<String, Object> profile, Actor actor, String requestId) {
+        Created created = newExport(tenant, user);
+        put(userRecords, created.export());
+        audit.accept(AuditEvent.of("privacy.export.request", created.export().id())
+                .tenant(tenant)
+                .actor(actor)
+                .requestId(requestId)
+                .field("scope", "user")
+                .field("expiresAt", created.export().expiresAt().toString())
+                .success());
+        Map<String, Object> copy = new LinkedHashMap<>(profile);
+        worker.submit(() -> build(userRecords, created.export(), Optional.of(copy)));
+        return created;
+    }
+
+    private Created newExport(String tenant, String requestedBy) {
         byte[] raw = new byte[32];
         RANDOM.nextBytes(raw);
         String token = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
@@ -147,7 +190,7 @@ public final class Exports implements AutoCloseable {
         Export export = new Export(
                 HexFormat.of().formatHex(id),
                 tenant,
-                actor.id(),
+                requestedBy,
                 State.BUILDING,
                 0,
                 inventory.kinds().size(),
@@ -155,33 +198,51 @@ public final class Exports implements AutoCloseable {
                 now,
                 now.plus(ttl.apply(tenant)),
                 sha256(token));
-        put(export);
-        audit.accept(AuditEvent.of("privacy.export.request", export.id())
-                .tenant(tenant)
-                .actor(actor)
-                .requestId(requestId)
-                .field("expiresAt", export.expiresAt().toString())
-                .success());
-        worker.submit(() -> build(export));
         return new Created(export, token);
     }
 
     /** The export {@code id} of {@code tenant}. */
     public Optional<Export> find(String tenant, String id) {
-        synchronized (records) {
-            return Optional.ofNullable(records.exports.get(id))
-                    .filter(e -> e.tenant().equals(tenant));
+        return find(records, id).filter(e -> e.tenant().equals(tenant));
+    }
+
+    /** The tenant exports of {@code tenant}, newest first. */
+    public List<Export> list(String tenant) {
+        return list(records, e -> e.tenant().equals(tenant));
+    }
+
+    /** {@code user}'s own export {@code id} (empty for anybody else's). */
+    public Optional<Export> findForUser(String tenant, String user, String id) {
+        return find(userRecords, id)
+                .filter(e -> e.tenant().equals(tenant) && e.requestedBy().equals(user));
+    }
+
+    /** {@code user}'s own exports, newest first. */
+    public List<Export> listForUser(String tenant, String user) {
+        return list(
+                userRecords, e -> e.tenant().equals(tenant) && e.requestedBy().equals(user));
+    }
+
+    private static Optional<Export> find(Records shelf, String id) {
+        synchronized (shelf) {
+            return Optional.ofNullable(shelf.exports.get(id));
         }
     }
 
-    /** The exports of {@code tenant}, newest first. */
-    public List<Export> list(String tenant) {
-        synchronized (records) {
-            return records.exports.values().stream()
-                    .filter(e -> e.tenant().equals(tenant))
+    private static List<Export> list(Records shelf, java.util.function.Predicate<Export> filter) {
+        synchronized (shelf) {
+            return shelf.exports.values().stream()
+                    .filter(filter)
                     .sorted(java.util.Comparator.comparing(Export::createdAt).reversed())
                     .toList();
         }
+    }
+
+    /** Every export of {@code tenant}, tenant and users' own alike. */
+    private List<Export> all(String tenant) {
+        List<Export> all = new ArrayList<>(list(tenant));
+        all.addAll(list(userRecords, e -> e.tenant().equals(tenant)));
+        return all;
     }
 
     /**
@@ -191,11 +252,36 @@ public final class Exports implements AutoCloseable {
      * @return the archive, or empty when the token does not open it (unknown, wrong, used or expired alike)
      */
     public Optional<Path> download(String id, String token, String requestId) {
+        return take(records, id, token, export -> true, Actor.anonymous(), requestId);
+    }
+
+    /**
+     * Hands out {@code user}'s own export {@code id} once, to that user only: as {@link #download}, and the caller
+     * must be the user who asked for it (someone else holding the link gets nothing).
+     */
+    public Optional<Path> downloadForUser(String tenant, String user, String id, String token, String requestId) {
+        return take(
+                userRecords,
+                id,
+                token,
+                e -> e.tenant().equals(tenant) && e.requestedBy().equals(user),
+                Actor.user(user),
+                requestId);
+    }
+
+    private Optional<Path> take(
+            Records shelf,
+            String id,
+            String token,
+            java.util.function.Predicate<Export> allowed,
+            Actor actor,
+            String requestId) {
         Export export;
-        synchronized (records) {
-            export = records.exports.get(id);
+        synchronized (shelf) {
+            export = shelf.exports.get(id);
             if (export == null
                     || token == null
+                    || !allowed.test(export)
                     || export.state() != State.READY
                     || !clock.instant().isBefore(export.expiresAt())
                     || !MessageDigest.isEqual(
@@ -203,26 +289,25 @@ public final class Exports implements AutoCloseable {
                             sha256(token).getBytes(StandardCharsets.US_ASCII))) {
                 return Optional.empty();
             }
-            put(export.with(State.DOWNLOADED, export.kindsDone(), export.bytes()));
+            put(shelf, export.with(State.DOWNLOADED, export.kindsDone(), export.bytes()));
         }
-        audit.accept(AuditEvent.of("privacy.export.download", id)
+        AuditEvent.Builder event = AuditEvent.of("privacy.export.download", id)
                 .tenant(export.tenant())
-                .actor(Actor.anonymous())
+                .actor(actor)
                 .requestId(requestId)
-                .field("bytes", export.bytes())
-                .success());
+                .field("bytes", export.bytes());
+        if (shelf == userRecords) {
+            event.field("scope", "user");
+        }
+        audit.accept(event.success());
         return Optional.of(file(id));
     }
 
     /** Deletes expired exports (file and record); returns how many. */
     public int sweep() {
         Instant now = clock.instant();
-        List<Export> expired;
-        synchronized (records) {
-            expired = records.exports.values().stream()
-                    .filter(e -> !now.isBefore(e.expiresAt()))
-                    .toList();
-        }
+        List<Export> expired = new ArrayList<>(list(records, e -> !now.isBefore(e.expiresAt())));
+        expired.addAll(list(userRecords, e -> !now.isBefore(e.expiresAt())));
         for (Export export : expired) {
             remove(export);
             audit.accept(AuditEvent.of("privacy.export.expire", export.id())
@@ -237,25 +322,38 @@ public final class Exports implements AutoCloseable {
     public TenantData tenantData() {
         return new TenantData(
                         SECTION,
-                        "store section " + SECTION + " and DATA_DIR/" + DIR + "/<id>.zip",
+                        "store sections " + SECTION + " and " + USER_SECTION + ", and DATA_DIR/" + DIR + "/<id>.zip",
                         "until downloaded and expired (privacy retention exports-hours), or the tenant is deleted",
-                        "hand a tenant its own data (an archive of every kind listed here)",
-                        List.of("store:" + SECTION, "dir:" + DIR),
+                        "hand a tenant, or one user, its own data (an archive of every kind listed here)",
+                        List.of("store:" + SECTION, "store:" + USER_SECTION, "dir:" + DIR),
                         (tenant, sink) -> sink.add(
                                 "privacy/exports.json",
-                                list(tenant).stream()
-                                        .map(e -> Map.<String, Object>of(
-                                                "id", e.id(),
-                                                "state", e.state().name().toLowerCase(java.util.Locale.ROOT),
-                                                "createdAt", e.createdAt().toString()))
-                                        .toList()),
-                        tenant -> list(tenant).forEach(this::remove))
-                .erasingUsers((tenant, user) -> list(tenant).stream()
+                                all(tenant).stream().map(this::exported).toList()),
+                        tenant -> all(tenant).forEach(this::remove))
+                .erasingUsers((tenant, user) -> all(tenant).stream()
                         .filter(export -> export.requestedBy().equals(user))
-                        .forEach(this::remove));
+                        .forEach(this::remove))
+                .exportingUser((tenant, user, sink) -> sink.add(
+                        "privacy/exports.json",
+                        all(tenant).stream()
+                                .filter(export -> export.requestedBy().equals(user))
+                                .map(this::exported)
+                                .toList()));
     }
 
-    private void build(Export export) {
+    private Map<String, Object> exported(Export export) {
+        return Map.of(
+                "id", export.id(),
+                "scope", find(userRecords, export.id()).isPresent() ? "user" : "tenant",
+                "state", export.state().name().toLowerCase(java.util.Locale.ROOT),
+                "createdAt", export.createdAt().toString());
+    }
+
+    /**
+     * Writes the archive: every kind's tenant share, or, with a {@code profile}, every kind's share of the user who
+     * asked ({@link Export#requestedBy}) after the profile.
+     */
+    private void build(Records shelf, Export export, Optional<Map<String, Object>> profile) {
         List<TenantData> kinds = inventory.kinds();
         Path target = file(export.id());
         Path partial = target.resolveSibling(export.id() + ".partial");
@@ -265,14 +363,22 @@ public final class Exports implements AutoCloseable {
                     ZipOutputStream zip = new ZipOutputStream(out)) {
                 List<String> files = new ArrayList<>();
                 ZipSink sink = new ZipSink(zip, files);
+                profile.ifPresent(p -> sink.add("profile.json", p));
                 int done = 0;
                 for (TenantData kind : kinds) {
-                    kind.export().accept(export.tenant(), sink);
-                    put(export.with(State.BUILDING, ++done, 0));
+                    if (profile.isPresent()) {
+                        kind.exportUser().accept(export.tenant(), export.requestedBy(), sink);
+                    } else {
+                        kind.export().accept(export.tenant(), sink);
+                    }
+                    put(shelf, export.with(State.BUILDING, ++done, 0));
                 }
                 Map<String, Object> manifest = new LinkedHashMap<>();
                 manifest.put("format", 1);
                 manifest.put("tenant", export.tenant());
+                if (profile.isPresent()) {
+                    manifest.put("user", export.requestedBy());
+                }
                 manifest.put("createdAt", export.createdAt().toString());
                 manifest.put("kinds", kinds.stream().map(TenantData::name).toList());
                 manifest.put("files", files);
@@ -280,9 +386,9 @@ public final class Exports implements AutoCloseable {
             }
             Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
             long bytes = Files.size(target);
-            synchronized (records) {
-                if (records.exports.containsKey(export.id())) {
-                    put(export.with(State.READY, kinds.size(), bytes));
+            synchronized (shelf) {
+                if (shelf.exports.containsKey(export.id())) {
+                    put(shelf, export.with(State.READY, kinds.size(), bytes));
                 } else {
                     Files.deleteIfExists(target); // erased while it was built
                 }
@@ -299,9 +405,9 @@ public final class Exports implements AutoCloseable {
             } catch (IOException ignored) {
                 // the sweep deletes it with the record
             }
-            synchronized (records) {
-                if (records.exports.containsKey(export.id())) {
-                    put(export.with(State.FAILED, 0, 0));
+            synchronized (shelf) {
+                if (shelf.exports.containsKey(export.id())) {
+                    put(shelf, export.with(State.FAILED, 0, 0));
                 }
             }
             audit.accept(AuditEvent.of("privacy.export.ready", export.id())
@@ -319,17 +425,19 @@ public final class Exports implements AutoCloseable {
         } catch (IOException e) {
             throw new PrivacyException("Cannot delete export " + export.id(), e);
         }
-        synchronized (records) {
-            if (records.exports.remove(export.id()) != null) {
-                store.store(records.exports);
+        for (Records shelf : List.of(records, userRecords)) {
+            synchronized (shelf) {
+                if (shelf.exports.remove(export.id()) != null) {
+                    store.store(shelf.exports);
+                }
             }
         }
     }
 
-    private void put(Export export) {
-        synchronized (records) {
-            records.exports.put(export.id(), export);
-            store.store(records.exports);
+    private void put(Records shelf, Export export) {
+        synchronized (shelf) {
+            shelf.exports.put(export.id(), export);
+            store.store(shelf.exports);
         }
     }
 

@@ -25,7 +25,8 @@ import java.util.function.Predicate;
 
 /**
  * {@code /api/v1/privacy/*}, {@code DELETE /api/v1/tenants/{name}} and {@code DELETE /api/v1/users/{id}}: the data
- * inventory, tenant exports with their one-time download, retention settings, tenant deletion and user deletion.
+ * inventory, tenant exports with their one-time download, a signed-in user's own exports, retention settings, tenant
+ * deletion and user deletion.
  */
 public final class PrivacyRoutes implements HttpService {
     private final DataInventory inventory;
@@ -68,6 +69,12 @@ public final class PrivacyRoutes implements HttpService {
                 .get("/privacy/exports/{id}", Access.roles(admin, this::export))
                 // Open: the one-time token in the link is the credential, so the link works from a plain download.
                 .get("/privacy/exports/{id}/download", Access.open(this::download))
+                // A user's own data: any signed-in user, for themself only (the download too needs that user signed
+                // in).
+                .post("/privacy/me/exports", Access.authenticated(this::requestOwnExport))
+                .get("/privacy/me/exports", Access.authenticated(this::listOwnExports))
+                .get("/privacy/me/exports/{id}", Access.authenticated(this::ownExport))
+                .get("/privacy/me/exports/{id}/download", Access.authenticated(this::downloadOwn))
                 .get("/privacy/retention", Access.roles(admin, this::retention))
                 .put("/privacy/retention", Access.roles(admin, this::updateRetention))
                 .delete("/tenants/{name}", Access.roles(superadmin, this::deleteTenant))
@@ -116,6 +123,10 @@ public final class PrivacyRoutes implements HttpService {
         Path file = exports.download(id, token, RequestIds.of(req))
                 .orElseThrow(() -> ApiException.notFound(
                         "No export can be downloaded with this link: it is unknown, used, expired or not ready."));
+        send(file, id, res);
+    }
+
+    private static void send(Path file, String id, ServerResponse res) {
         res.headers().set(HeaderNames.CONTENT_TYPE, "application/zip");
         res.headers().set(HeaderNames.CONTENT_DISPOSITION, "attachment; filename=\"magicode-export-" + id + ".zip\"");
         try (OutputStream out = res.outputStream()) {
@@ -123,6 +134,71 @@ public final class PrivacyRoutes implements HttpService {
         } catch (IOException e) {
             throw new UncheckedIOException("export download interrupted", e);
         }
+    }
+
+    private void requestOwnExport(ServerRequest req, ServerResponse res) {
+        Caller caller = user(req);
+        if (deletions.pending(caller.tenant())) {
+            throw ApiException.conflict("The tenant is being deleted.");
+        }
+        Map<String, Object> profile = new LinkedHashMap<>();
+        profile.put("user", caller.subject());
+        profile.put("tenant", caller.tenant());
+        profile.put("localUser", caller.subject().startsWith("local:"));
+        profile.put(
+                "roles",
+                caller.roles().stream()
+                        .map(role -> role.name().toLowerCase(java.util.Locale.ROOT))
+                        .sorted()
+                        .toList());
+        Exports.Created created = exports.requestForUser(
+                caller.tenant(), caller.subject(), profile, Actor.of(caller), RequestIds.of(req));
+        Map<String, Object> body = describe(created.export());
+        body.put("downloadToken", created.token());
+        body.put(
+                "downloadPath",
+                "/api/v1/privacy/me/exports/" + created.export().id() + "/download?token=" + created.token());
+        res.status(Status.ACCEPTED_202).send(body);
+    }
+
+    private void listOwnExports(ServerRequest req, ServerResponse res) {
+        Caller caller = user(req);
+        res.send(Map.of(
+                "exports",
+                exports.listForUser(caller.tenant(), caller.subject()).stream()
+                        .map(PrivacyRoutes::describe)
+                        .toList()));
+    }
+
+    private void ownExport(ServerRequest req, ServerResponse res) {
+        Caller caller = user(req);
+        String id = req.path().pathParameters().get("id");
+        Exports.Export export = exports.findForUser(caller.tenant(), caller.subject(), id)
+                .orElseThrow(() -> ApiException.notFound("You have no such export."));
+        res.send(describe(export));
+    }
+
+    private void downloadOwn(ServerRequest req, ServerResponse res) {
+        Caller caller = user(req);
+        String id = req.path().pathParameters().get("id");
+        String token = req.query().first("token").orElse(null);
+        Path file = exports.downloadForUser(caller.tenant(), caller.subject(), id, token, RequestIds.of(req))
+                .orElseThrow(() -> ApiException.notFound(
+                        "You cannot download an export with this link: it is not yours, unknown, used, expired or not"
+                                + " ready."));
+        send(file, id, res);
+    }
+
+    /** The caller of a user's own export: a signed-in user, not an API token (a token has no data of its own). */
+    private static Caller user(ServerRequest req) {
+        Caller caller = Caller.of(req).orElseThrow();
+        if (caller.kind() != Caller.Kind.USER) {
+            throw new ApiException(
+                    403,
+                    "Forbidden",
+                    "A user's own export is for a signed-in user; an API token's tenant data is in the tenant export.");
+        }
+        return caller;
     }
 
     private void retention(ServerRequest req, ServerResponse res) {

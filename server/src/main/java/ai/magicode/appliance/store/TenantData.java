@@ -21,6 +21,8 @@ import java.util.function.Consumer;
  * @param erase removes one tenant's share; must be idempotent (a deletion resumed after a crash runs it again)
  * @param eraseUser removes what it keeps about one user of a tenant (tenant, user id such as {@code local:alice});
  *     idempotent; a no-op for kinds that keep nothing per user
+ * @param exportUser writes what it keeps about one user of a tenant into a user's own export; a no-op for kinds that
+ *     keep nothing per user
  */
 public record TenantData(
         String name,
@@ -30,7 +32,8 @@ public record TenantData(
         List<String> covers,
         BiConsumer<String, Sink> export,
         Consumer<String> erase,
-        BiConsumer<String, String> eraseUser) {
+        BiConsumer<String, String> eraseUser,
+        UserExport exportUser) {
     public TenantData {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(location, "location");
@@ -40,6 +43,7 @@ public record TenantData(
         Objects.requireNonNull(export, "export");
         Objects.requireNonNull(erase, "erase");
         Objects.requireNonNull(eraseUser, "eraseUser");
+        Objects.requireNonNull(exportUser, "exportUser");
     }
 
     /** A kind that keeps nothing per user beyond its tenant's share. */
@@ -51,12 +55,37 @@ public record TenantData(
             List<String> covers,
             BiConsumer<String, Sink> export,
             Consumer<String> erase) {
-        this(name, location, retention, purpose, covers, export, erase, (tenant, user) -> {});
+        this(
+                name,
+                location,
+                retention,
+                purpose,
+                covers,
+                export,
+                erase,
+                (tenant, user) -> {},
+                (tenant, user, sink) -> {});
     }
 
     /** This kind, erasing one user's share with {@code eraseUser} (tenant, user id) when that user is deleted. */
     public TenantData erasingUsers(BiConsumer<String, String> eraseUser) {
-        return new TenantData(name, location, retention, purpose, covers, export, erase, eraseUser);
+        return new TenantData(name, location, retention, purpose, covers, export, erase, eraseUser, exportUser);
+    }
+
+    /** This kind, writing one user's share with {@code exportUser} into that user's own export. */
+    public TenantData exportingUser(UserExport exportUser) {
+        return new TenantData(name, location, retention, purpose, covers, export, erase, eraseUser, exportUser);
+    }
+
+    /** Writes what a kind keeps about one user of a tenant into a sink (a user's own export). */
+    @FunctionalInterface
+    public interface UserExport {
+        /**
+         * @param tenant the user's tenant
+         * @param user the user's id, such as {@code local:alice} or an OIDC subject
+         * @param sink where the documents go
+         */
+        void accept(String tenant, String user, Sink sink);
     }
 
     /** Where an export writes: one JSON document per call, of maps, lists, strings, numbers and booleans. */

@@ -63,13 +63,17 @@ final class JiraTracker implements Tracker {
                 site + "/browse/" + issue.path("key").asText(key));
     }
 
-    /** The assignee's e-mail where Jira shows it: in the issue, else (Cloud) from the user by account id. */
+    /**
+     * The assignee's e-mail where Jira shows it: in the issue, else from the user (Cloud by account id, where the
+     * user's profile visibility allows it; Data Center by user name, where the instance's e-mail visibility setting
+     * leaves it out of issues but lets the bot's account read it).
+     */
     private Optional<String> email(JsonNode assignee, String account) {
         String shown = assignee.path("emailAddress").asText("");
-        if (!shown.isBlank() || account.isEmpty() || !cloud) {
+        if (!shown.isBlank() || account.isEmpty()) {
             return Optional.of(shown).filter(e -> !e.isBlank());
         }
-        JsonNode user = http.get(api + "/user?accountId=" + encode(account));
+        JsonNode user = http.get(api + "/user?" + (cloud ? "accountId=" : "username=") + encode(account));
         return Optional.of(user.path("emailAddress").asText("")).filter(e -> !e.isBlank());
     }
 

@@ -65,6 +65,7 @@ class TicketsIT {
     private static final String JIRA_EMAIL = "magicode-bot@acme.example";
     private static final String JIRA_TOKEN = "jira-api-token-123";
     private static final String LINEAR_KEY = "lin_api_test_456";
+    private static final String JIRA_PAT = "jira-dc-personal-access-token-789";
     private static final String ASSIGNEE_EMAIL = "dana.private@acme.example";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -242,7 +243,82 @@ class TicketsIT {
                     "the forged delivery reached nothing");
             assertTrue(
                     jira.requests().stream().allMatch(r -> !r.path().startsWith("/rest/api/2")), "Cloud uses REST v3");
+            assertEquals(List.of(), jira.violations(), "every exchange holds to Jira Cloud's OpenAPI description");
             assertEmailNowhere("SHOP-9", "SHOP-1");
+        }
+    }
+
+    @Test
+    void aLabelledJiraDataCenterTicketBecomesAPullRequestThroughRestV2AndTheAssigneeEmailIsNowhere() throws Exception {
+        try (JiraSimulator jira = JiraSimulator.startDataCenter(JIRA_PAT)) {
+            // E-mails hidden in issues: the bot reads the assignee's from GET /rest/api/2/user?username=dana.
+            jira.user("dana", ASSIGNEE_EMAIL)
+                    .hideEmailsInIssues()
+                    .issue(
+                            "SHOP-2",
+                            "Greeting has a typo",
+                            "It says wrold instead of world.",
+                            List.of("magicode"),
+                            "dana");
+            JsonNode connection = connect(Map.of(
+                    "kind",
+                    "jira-data-center",
+                    "name",
+                    "acme jira dc",
+                    "baseUrl",
+                    jira.url().toString(),
+                    "token",
+                    JIRA_PAT,
+                    "webhookSecret",
+                    HOOK_SECRET,
+                    "repositories",
+                    Map.of("SHOP", "acme/shop"),
+                    "openedStatus",
+                    "In Review",
+                    "mergedStatus",
+                    "Done"));
+            String id = connection.path("id").asText();
+            assertFalse(connection.toString().contains(JIRA_PAT), "the personal access token is write-only");
+
+            assertEquals(401, deliverJira(id, "SHOP-2", "wrong-secret").statusCode(), "bad signature");
+            assertTrue(jira.requests().isEmpty(), "a refused delivery reaches nothing");
+
+            assertEquals(202, deliverJira(id, "SHOP-2", HOOK_SECRET).statusCode());
+            JsonNode job = awaitJob(j -> j.path("state").asText().equals("open"));
+            assertEquals("jira", job.path("trigger").asText());
+            assertEquals("SHOP-2", job.path("requester").asText());
+            ObjectNode pr = ghes.repo("acme/shop").pulls().values().iterator().next();
+            assertTrue(pr.path("head").path("ref").asText().startsWith("magicode/shop-2-"), pr.toString());
+            String body = pr.path("body").asText();
+            assertTrue(body.contains(jira.url() + "/browse/SHOP-2"), body);
+            assertTrue(body.contains("for @dana"), "the assignee's e-mail was matched to a GitHub user: " + body);
+            await("the ticket is told and moved", () -> jira.status("SHOP-2").equals("In Review"));
+            assertEquals(
+                    1, jira.comments("SHOP-2").size(), jira.comments("SHOP-2").toString());
+            assertTrue(
+                    jira.comments("SHOP-2")
+                            .getFirst()
+                            .contains(pr.path("html_url").asText()),
+                    jira.comments("SHOP-2").toString());
+            // Plain text (wiki markup), not the Atlassian Document Format: the simulator refuses an ADF body on v2.
+            assertTrue(
+                    jira.requests().stream()
+                            .filter(r -> r.path().endsWith("/comment"))
+                            .allMatch(r -> r.body().contains("\"body\":\"")),
+                    jira.requests().toString());
+
+            deliverGitHub("pull_request", merged(pr));
+            await(
+                    "the ticket moves when the pull request is merged",
+                    () -> jira.status("SHOP-2").equals("Done"));
+            assertTrue(
+                    jira.requests().stream().allMatch(r -> r.path().startsWith("/rest/api/2/")),
+                    "Data Center uses REST v2: " + jira.requests());
+            assertTrue(
+                    jira.requests().stream().anyMatch(r -> r.path().equals("/rest/api/2/user")),
+                    "the assignee's e-mail was looked up by user name");
+            assertEquals(List.of(), jira.violations(), "every request is an operation of Jira Data Center's REST API");
+            assertEmailNowhere("SHOP-2-forged-never-used", "SHOP-2");
         }
     }
 

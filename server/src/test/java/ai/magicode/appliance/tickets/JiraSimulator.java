@@ -21,10 +21,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A Jira Cloud site for tests (REST v3 under {@code /rest/api/3}): issues with labels, assignee and status, users
- * with e-mails, comments, a fixed workflow of transitions, and JQL search by label. Requests need the basic
- * authentication it was started with; every request is recorded. Its shapes follow Atlassian's REST v3 reference by
- * hand: no machine-readable Jira description is served here to check them against (see docs/tickets.md).
+ * A Jira site for tests, Cloud (REST v3 under {@code /rest/api/3}) or Data Center (REST v2 under {@code /rest/api/2}):
+ * issues with labels, assignee and status, users with e-mails, comments, a fixed workflow of transitions, and JQL
+ * search by label. Requests need the credentials it was started with; every request is recorded, and every exchange
+ * is checked against Jira's published OpenAPI description ({@link JiraContract}: what is checked differs between Cloud
+ * and Data Center); {@link #violations()} must stay empty.
  */
 public final class JiraSimulator implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -47,9 +48,11 @@ public final class JiraSimulator implements AutoCloseable {
     private final Map<String, List<String>> comments = new ConcurrentHashMap<>();
     private final Map<String, String> emails = new ConcurrentHashMap<>();
     private final List<Recorded> requests = new CopyOnWriteArrayList<>();
+    private final List<String> violations = new CopyOnWriteArrayList<>();
 
     private final boolean cloud;
     private final String api;
+    private volatile boolean hideEmails;
 
     private JiraSimulator(boolean cloud, String authorization) throws IOException {
         this.cloud = cloud;
@@ -78,6 +81,15 @@ public final class JiraSimulator implements AutoCloseable {
     /** The site's base URL. */
     public URI url() {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    }
+
+    /**
+     * Data Center only: leaves e-mails out of the issues added from now on, as an instance whose e-mail visibility is
+     * restricted does; the bot then reads them from {@code GET /rest/api/2/user?username=…}.
+     */
+    public JiraSimulator hideEmailsInIssues() {
+        hideEmails = true;
+        return this;
     }
 
     /** A user whose e-mail the site shows to the API. */
@@ -112,12 +124,14 @@ public final class JiraSimulator implements AutoCloseable {
                     .put("displayName", "Assignee " + assignee)
                     .put("active", true);
         } else {
-            // Data Center shows the assignee's e-mail in the issue itself.
-            fields.putObject("assignee")
+            // Data Center shows the assignee's e-mail in the issue itself, unless the instance hides it.
+            ObjectNode user = fields.putObject("assignee")
                     .put("name", assignee)
                     .put("key", assignee)
-                    .put("emailAddress", emails.getOrDefault(assignee, ""))
                     .put("active", true);
+            if (!hideEmails) {
+                user.put("emailAddress", emails.getOrDefault(assignee, ""));
+            }
         }
         fields.putObject("project")
                 .put("id", "1")
@@ -136,6 +150,11 @@ public final class JiraSimulator implements AutoCloseable {
     /** The issue's status. */
     public String status(String key) {
         return statuses.get(key);
+    }
+
+    /** Contract violations seen so far (requests and answers that break Jira's description); a test fails on any. */
+    public List<String> violations() {
+        return List.copyOf(violations);
     }
 
     /** Every request, in order. */
@@ -163,6 +182,23 @@ public final class JiraSimulator implements AutoCloseable {
         if (out.length > 0) {
             exchange.getResponseHeaders().add("Content-Type", "application/json");
         }
+        Map<String, String> requestHeaders = new java.util.LinkedHashMap<>();
+        for (String name : List.of("Authorization", "Content-Type", "Accept")) {
+            String value = exchange.getRequestHeaders().getFirst(name);
+            if (value != null) {
+                requestHeaders.put(name, value);
+            }
+        }
+        violations.addAll((cloud ? JiraContract.cloud() : JiraContract.dataCenter())
+                .validate(
+                        method,
+                        path,
+                        queryParameters(query),
+                        requestHeaders,
+                        body,
+                        status,
+                        out.length > 0 ? Map.of("Content-Type", "application/json") : Map.of(),
+                        out));
         exchange.sendResponseHeaders(status, out.length == 0 ? -1 : out.length);
         exchange.getResponseBody().write(out);
         exchange.close();
@@ -178,6 +214,17 @@ public final class JiraSimulator implements AutoCloseable {
             return new Object[] {
                 200,
                 Map.of("accountId", account, "emailAddress", email, "displayName", "User " + account, "active", true)
+            };
+        }
+        if (!cloud && method.equals("GET") && path.equals("/rest/api/2/user")) {
+            String name = param(query, "username");
+            String email = emails.get(name);
+            if (email == null) {
+                return new Object[] {404, Map.of("errorMessages", List.of("No user"), "errors", Map.of())};
+            }
+            return new Object[] {
+                200,
+                Map.of("name", name, "key", name, "emailAddress", email, "displayName", "User " + name, "active", true)
             };
         }
         if (method.equals("POST") && path.equals(cloud ? "/rest/api/3/search/jql" : "/rest/api/2/search")) {
@@ -238,6 +285,20 @@ public final class JiraSimulator implements AutoCloseable {
             }
             default -> new Object[] {405, Map.of("errorMessages", List.of("Method not allowed"), "errors", Map.of())};
         };
+    }
+
+    private static Map<String, List<String>> queryParameters(String query) {
+        Map<String, List<String>> parameters = new java.util.LinkedHashMap<>();
+        if (query == null || query.isEmpty()) {
+            return parameters;
+        }
+        for (String pair : query.split("&")) {
+            int eq = pair.indexOf('=');
+            String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+            String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            parameters.computeIfAbsent(name, n -> new ArrayList<>()).add(value);
+        }
+        return parameters;
     }
 
     private static String param(String query, String name) {

@@ -36,6 +36,7 @@ class JiraTrackerIT {
                     List.of("SHOP-1"),
                     tracker.labelled("magicode", Instant.now().minusSeconds(60)));
             assertTrue(jira.requests().stream().allMatch(r -> r.path().startsWith("/rest/api/3/")));
+            assertEquals(List.of(), jira.violations(), "every exchange holds to Jira Cloud's OpenAPI description");
         }
     }
 
@@ -55,6 +56,7 @@ class JiraTrackerIT {
             assertEquals(
                     List.of("OPS-2"), tracker.labelled("magicode", Instant.now().minusSeconds(60)));
             assertTrue(jira.requests().stream().allMatch(r -> r.path().startsWith("/rest/api/2/")));
+            assertEquals(List.of(), jira.violations(), "every operation is one of Jira Data Center's REST API");
         }
     }
 

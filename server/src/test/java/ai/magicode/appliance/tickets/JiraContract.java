@@ -1,0 +1,141 @@
+package ai.magicode.appliance.tickets;
+
+import com.atlassian.oai.validator.OpenApiInteractionValidator;
+import com.atlassian.oai.validator.model.Request;
+import com.atlassian.oai.validator.model.SimpleRequest;
+import com.atlassian.oai.validator.model.SimpleResponse;
+import com.atlassian.oai.validator.report.LevelResolver;
+import com.atlassian.oai.validator.report.ValidationReport;
+import com.atlassian.oai.validator.whitelist.ValidationErrorsWhitelist;
+import com.atlassian.oai.validator.whitelist.rule.WhitelistRules;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Jira's published OpenAPI descriptions (the subsets in {@code src/test/resources/contracts/jira}), against which the
+ * Jira simulator checks every exchange. What is checked differs, because the two descriptions do:
+ *
+ * <ul>
+ *   <li><b>Cloud</b> (Atlassian's platform REST v3 description): the operation, its path and query parameters, the
+ *       basic authentication it declares, the request body against its schema, and the response's status and body
+ *       against theirs. {@code POST /rest/api/3/search/jql} is newer than this description; it is checked as
+ *       {@code POST /rest/api/3/search}, whose request schema holds the same three fields the appliance sends
+ *       ({@code jql}, {@code fields}, {@code maxResults}) and whose answer holds {@code issues} (the newer answer's
+ *       {@code isLast} excused). A 204 declared with a body is excused too ({@link #KNOWN_DEFECTS}). The description
+ *       leaves a comment's {@code body} untyped: the Atlassian Document Format is checked by {@code
+ *       AtlassianDocumentTest} and the simulator, not here.
+ *   <li><b>Data Center</b> (Jira 7.6.1's REST API, converted from Atlassian's WADL): the operation exists with that
+ *       method and its path and query parameters fit their declared types. The WADL describes no bodies and no real
+ *       status codes (every answer is a generic {@code 200}), so bodies and statuses are not checked.
+ * </ul>
+ */
+final class JiraContract {
+    /**
+     * Where the Cloud description cannot be met by Jira's real answers, or describes an older operation, excused for
+     * exactly that operation and message; everything else in those exchanges is still checked.
+     */
+    private static final ValidationErrorsWhitelist KNOWN_DEFECTS = ValidationErrorsWhitelist.create()
+            .withRule(
+                    // Declared as 204 with a JSON body; Jira (like any 204) sends none.
+                    "transition: 204 declares a body",
+                    WhitelistRules.allOf(
+                            WhitelistRules.isResponse(),
+                            WhitelistRules.pathContainsSubstring("/transitions"),
+                            WhitelistRules.messageHasKey("validation.response.body.missing")))
+            .withRule(
+                    // The answer of /search/jql is checked as /search's, whose schema closes its properties; isLast
+                    // is the one property the newer operation answers that the older one lacks.
+                    "search/jql: isLast is the newer operation's",
+                    WhitelistRules.allOf(
+                            WhitelistRules.isResponse(),
+                            WhitelistRules.pathContainsSubstring("/rest/api/3/search"),
+                            WhitelistRules.messageHasKey("validation.response.body.schema.additionalProperties"),
+                            WhitelistRules.messageContainsSubstring("[\"isLast\"]")));
+
+    private static JiraContract cloud;
+    private static JiraContract dataCenter;
+
+    private final OpenApiInteractionValidator validator;
+    private final boolean isCloud;
+
+    private JiraContract(String resource, boolean isCloud) {
+        this.isCloud = isCloud;
+        String text;
+        try (InputStream in = JiraContract.class.getResourceAsStream(resource)) {
+            text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        LevelResolver.Builder levels = LevelResolver.create()
+                // Jira's schemas allow properties beyond those they list; the validator would forbid them otherwise.
+                .withLevel("validation.schema.additionalProperties", ValidationReport.Level.IGNORE);
+        if (!isCloud) {
+            levels.withLevel("validation.request.body.unexpected", ValidationReport.Level.IGNORE)
+                    .withLevel("validation.response.status.unknown", ValidationReport.Level.IGNORE)
+                    .withLevel("validation.response.body.unexpected", ValidationReport.Level.IGNORE);
+        }
+        this.validator = OpenApiInteractionValidator.createForInlineApiSpecification(text)
+                .withBasePathOverride(isCloud ? "/" : "/rest")
+                .withLevelResolver(levels.build())
+                .withWhitelist(KNOWN_DEFECTS)
+                .build();
+    }
+
+    /** The Cloud (REST v3) contract, parsed once per test JVM. */
+    static synchronized JiraContract cloud() {
+        if (cloud == null) {
+            cloud = new JiraContract("/contracts/jira/jira-cloud-subset.json", true);
+        }
+        return cloud;
+    }
+
+    /** The Data Center (REST v2) contract, parsed once per test JVM. */
+    static synchronized JiraContract dataCenter() {
+        if (dataCenter == null) {
+            dataCenter = new JiraContract("/contracts/jira/jira-data-center-subset.json", false);
+        }
+        return dataCenter;
+    }
+
+    /**
+     * Validates one exchange; returns the messages of every error, empty when both sides hold to the contract.
+     *
+     * @param path the request's path (from {@code /rest/…})
+     */
+    List<String> validate(
+            String method,
+            String path,
+            Map<String, List<String>> query,
+            Map<String, String> requestHeaders,
+            byte[] requestBody,
+            int status,
+            Map<String, String> responseHeaders,
+            byte[] responseBody) {
+        String described = isCloud && path.equals("/rest/api/3/search/jql") ? "/rest/api/3/search" : path;
+        SimpleRequest.Builder request = new SimpleRequest.Builder(Request.Method.valueOf(method), described);
+        requestHeaders.forEach(request::withHeader);
+        query.forEach(request::withQueryParam);
+        if (requestBody != null && requestBody.length > 0) {
+            request.withBody(requestBody);
+        }
+        SimpleResponse.Builder response = SimpleResponse.Builder.status(status);
+        responseHeaders.forEach(response::withHeader);
+        if (responseBody != null && responseBody.length > 0) {
+            response.withBody(responseBody);
+        }
+        ValidationReport report = validator.validate(request.build(), response.build());
+        List<String> errors = new ArrayList<>();
+        for (ValidationReport.Message message : report.getMessages()) {
+            if (message.getLevel() == ValidationReport.Level.ERROR) {
+                errors.add(
+                        method + " " + path + " -> " + status + ": " + message.getKey() + ": " + message.getMessage());
+            }
+        }
+        return errors;
+    }
+}
