@@ -4,12 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.magicode.appliance.ApiSession;
 import ai.magicode.appliance.Appliance;
 import ai.magicode.appliance.config.ApplianceConfig;
 import ai.magicode.appliance.git.GitFixture;
 import ai.magicode.appliance.github.AppKeys;
 import ai.magicode.appliance.github.GhesSimulator;
-import ai.magicode.appliance.github.WebhookSignature;
 import ai.magicode.appliance.llm.ProviderDouble;
 import ai.magicode.appliance.llm.ProviderDouble.Protocol;
 import ai.magicode.appliance.llm.ProviderDouble.Reply;
@@ -59,7 +59,6 @@ class TicketsIT {
     private static final long INSTALLATION = 77;
     private static final String SECRET = "tickets-test-github-secret";
     private static final String HOOK_SECRET = "tickets-test-hook-secret";
-    private static final String PASSWORD = "correct horse battery staple";
     private static final String POLICY = """
             {"rules": [{"name": "default", "match": {}, "models": ["ollama/llama3.1:8b"]}]}""";
     private static final String JIRA_EMAIL = "magicode-bot@acme.example";
@@ -78,8 +77,7 @@ class TicketsIT {
     private ProviderDouble model;
     private Appliance appliance;
     private URI base;
-    private String session;
-    private String csrf;
+    private ApiSession api;
     private long repoId;
     private final List<String> logs = new CopyOnWriteArrayList<>();
     private final Handler capture = new Handler() {
@@ -519,57 +517,15 @@ class TicketsIT {
     }
 
     private void signIn() throws Exception {
-        Path tokenFile = dir.resolve("data").resolve("setup-token");
-        HttpResponse<String> setup = call(
-                "POST",
-                "/api/v1/setup",
-                Map.of(
-                        "token",
-                        Files.readString(tokenFile).trim(),
-                        "username",
-                        "admin",
-                        "password",
-                        PASSWORD,
-                        "tenant",
-                        "acme"));
-        assertEquals(201, setup.statusCode(), setup.body());
-        HttpResponse<String> login =
-                call("POST", "/api/v1/auth/login", Map.of("username", "admin", "password", PASSWORD));
-        assertEquals(200, login.statusCode(), login.body());
-        String cookie = login.headers().firstValue("Set-Cookie").orElseThrow();
-        session = cookie.substring(0, cookie.indexOf(';'));
-        csrf = JSON.readTree(login.body()).path("csrfToken").asText();
+        api = new ApiSession(base).signIn(dir.resolve("data"), "acme");
     }
 
     private void deliverGitHub(String event, String body) throws Exception {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        HttpResponse<String> response = HTTP.send(
-                HttpRequest.newBuilder(base.resolve("/webhooks/github"))
-                        .timeout(Duration.ofSeconds(30))
-                        .header("Content-Type", "application/json")
-                        .header("X-GitHub-Event", event)
-                        .header("X-GitHub-Delivery", UUID.randomUUID().toString())
-                        .header(
-                                "X-Hub-Signature-256",
-                                WebhookSignature.sign(SECRET.getBytes(StandardCharsets.UTF_8), bytes))
-                        .POST(HttpRequest.BodyPublishers.ofByteArray(bytes))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertEquals(202, response.statusCode(), response.body());
+        api.deliverAccepted(SECRET, event, body);
     }
 
     private HttpResponse<String> call(String method, String path, Object body) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30));
-        if (session != null) {
-            request.header("Cookie", session).header("X-CSRF-Token", csrf);
-        }
-        if (body == null) {
-            request.method(method, HttpRequest.BodyPublishers.noBody());
-        } else {
-            request.header("Content-Type", "application/json")
-                    .method(method, HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
-        }
-        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return api.call(method, path, body);
     }
 
     private List<JsonNode> jobs() throws Exception {
