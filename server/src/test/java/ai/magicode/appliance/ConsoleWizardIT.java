@@ -333,11 +333,90 @@ class ConsoleWizardIT {
         page("users");
         waitForText(By.cssSelector("main table"), "admin");
         String text = browser.findElement(By.id("main")).getText();
-        assertTrue(text.contains("admin admin, superadmin"), text);
+        assertTrue(text.contains("admin (you) admin, superadmin enabled"), text);
         assertTrue(text.contains("Local login is on."), text);
         assertTrue(text.contains("No OIDC provider is configured"), text);
         assertEquals("", serious(axeSource()), "axe-core on the users page");
         screenshot("users");
+    }
+
+    @Test
+    @Order(4)
+    void usersAreCreatedChangedDisabledAndDeletedFromTheUsersPage() throws Exception {
+        String axe = axeSource();
+        browser.get(base + "/#/users");
+        page("users");
+        waitForText(By.cssSelector("main table"), "admin");
+
+        // Created with a password and a role; the password field is cleared as it is sent.
+        browser.findElement(By.id("f-username")).sendKeys("carol");
+        browser.findElement(By.id("f-password")).sendKeys(PASSWORD);
+        browser.findElement(By.id("user-create-roles-operator")).click();
+        browser.findElement(By.cssSelector("#user-create-form button[type=submit]"))
+                .click();
+        waitForText(By.id("users-status"), "Created carol with roles operator.");
+        assertEquals("", browser.findElement(By.id("f-password")).getDomProperty("value"));
+        assertFalse(browser.getPageSource().contains(PASSWORD), "the password is not in the page");
+        waitForText(By.id("users-local"), "carol operator enabled");
+        assertEquals(200, localLogin("carol").statusCode());
+
+        // Its roles changed: the form ticks the current ones, the server answers the new ones.
+        new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("f-rolesUser")))
+                .selectByVisibleText("carol");
+        assertTrue(browser.findElement(By.id("user-roles-operator")).isSelected());
+        browser.findElement(By.id("user-roles-operator")).click();
+        browser.findElement(By.id("user-roles-auditor")).click();
+        browser.findElement(By.id("user-roles-member")).click();
+        browser.findElement(By.cssSelector("#user-roles-form button[type=submit]"))
+                .click();
+        waitForText(By.id("users-status"), "carol now has roles auditor, member.");
+        waitForText(By.id("users-local"), "carol auditor, member enabled");
+        assertEquals("", serious(axe), "axe-core on the users page after changes");
+
+        // Disabled: no sign-in.
+        browser.findElement(By.cssSelector("button[data-user='local:carol'][data-action='disable']"))
+                .click();
+        waitForText(By.id("users-status"), "Disabled carol");
+        waitForText(By.id("users-local"), "carol auditor, member disabled");
+        assertEquals(401, localLogin("carol").statusCode());
+
+        // The last admin cannot disable themselves: the server's reason is shown, nothing changes.
+        browser.findElement(By.cssSelector("button[data-user='local:admin'][data-action='disable']"))
+                .click();
+        waitForText(By.id("users-status"), "You are the last admin of acme");
+        waitForText(By.id("users-local"), "admin (you) admin, superadmin enabled");
+        assertEquals("", serious(axe), "axe-core on the users page with an error");
+        screenshot("users-managed");
+
+        // Deleted through the privacy feature's user deletion, after the confirmation.
+        browser.findElement(By.cssSelector("button[data-user='local:carol'][data-action='delete']"))
+                .click();
+        wait.until(ExpectedConditions.alertIsPresent()).accept();
+        waitForText(By.id("users-status"), "Deleted carol.");
+        wait.until(driver -> !driver.findElement(By.id("users-local")).getText().contains("carol"));
+
+        // Each action is in the audit log.
+        Cookie session = browser.manage().getCookieNamed("magicode_session");
+        for (String action :
+                List.of("auth.user.create", "auth.user.roles", "auth.user.disable", "privacy.user.delete")) {
+            HttpResponse<String> entries = HTTP.send(
+                    HttpRequest.newBuilder(base.resolve("/api/v1/audit?action=" + action))
+                            .header("Cookie", session.getName() + "=" + session.getValue())
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, entries.statusCode(), entries.body());
+            assertTrue(entries.body().contains("\"action\":\"" + action + "\""), action + ": " + entries.body());
+        }
+    }
+
+    private static HttpResponse<String> localLogin(String username) throws Exception {
+        return HTTP.send(
+                HttpRequest.newBuilder(base.resolve("/api/v1/auth/login"))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(
+                                JSON.writeValueAsString(Map.of("username", username, "password", PASSWORD))))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     // --- helpers -------------------------------------------------------------------------
