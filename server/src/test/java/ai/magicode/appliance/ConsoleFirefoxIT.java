@@ -119,8 +119,7 @@ class ConsoleFirefoxIT {
                   set('f-password', %s);
                   document.getElementById('login-form').requestSubmit();
                   return true;
-                })()"""
-                .formatted(JSON.writeValueAsString(PASSWORD)));
+                })()""".formatted(JSON.writeValueAsString(PASSWORD)));
         firefox.waitUntil("document.getElementById('main').dataset.page === 'dashboard'", "the dashboard");
         assertEquals(
                 "admin",
@@ -173,5 +172,28 @@ class ConsoleFirefoxIT {
         assertTrue(result.path("facts").asText().contains("Policy version"), result.toString());
         assertEquals(List.of(), firefox.errors(), "console errors after the dry run");
         assertEquals("[]", firefox.evaluate("window.cspViolations").toString(), "CSP violations after the dry run");
+    }
+
+    @Test
+    @Order(3)
+    void theChecksSeeAConsoleErrorAndACspViolation() throws Exception {
+        // The checks above could fail: a console error and a blocked inline script are reported.
+        firefox.evaluate("""
+                (() => {
+                  console.error('probe from the test');
+                  const script = document.createElement('script');
+                  script.textContent = 'window.inlineRan = true;';
+                  document.body.append(script);
+                  return true;
+                })()""");
+        firefox.waitUntil("window.cspViolations.length > 0", "the CSP violation event");
+        assertTrue(firefox.evaluate("window.cspViolations[0]").asText().startsWith("script-src"));
+        assertTrue(firefox.evaluate("window.inlineRan === undefined").asBoolean(), "the inline script ran");
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (firefox.errors().stream().noneMatch(error -> error.contains("probe from the test"))) {
+            assertTrue(System.nanoTime() < deadline, "the console error never arrived: " + firefox.errors());
+            java.util.concurrent.locks.LockSupport.parkNanos(
+                    Duration.ofMillis(20).toNanos());
+        }
     }
 }

@@ -103,11 +103,7 @@ final class FirefoxBidi implements AutoCloseable {
                 .path(0)
                 .path("context")
                 .asText();
-        bidi.command(
-                "script.addPreloadScript",
-                Map.of(
-                        "functionDeclaration",
-                        """
+        bidi.command("script.addPreloadScript", Map.of("functionDeclaration", """
                         () => {
                           window.cspViolations = [];
                           document.addEventListener('securitypolicyviolation', (e) =>
@@ -186,9 +182,7 @@ final class FirefoxBidi implements AutoCloseable {
                   observer.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
                   window.addEventListener('hashchange', () => { if (check()) resolve(true); });
                   setTimeout(() => { observer.disconnect(); resolve(check()); }, %d);
-                })"""
-                        .formatted(condition, timeout.toMillis() / 2))
-                .asBoolean();
+                })""".formatted(condition, timeout.toMillis() / 2)).asBoolean();
         if (!met) {
             throw new AssertionError("waited " + timeout.toMillis() / 2 + " ms for " + what + " (" + condition + ")");
         }
@@ -198,7 +192,8 @@ final class FirefoxBidi implements AutoCloseable {
     List<String> errors() {
         return logEntries.stream()
                 .filter(entry -> "error".equals(entry.path("level").asText()))
-                .map(entry -> entry.path("type").asText() + ": " + entry.path("text").asText())
+                .map(entry ->
+                        entry.path("type").asText() + ": " + entry.path("text").asText())
                 .toList();
     }
 
@@ -236,7 +231,8 @@ final class FirefoxBidi implements AutoCloseable {
                 partial.setLength(0);
                 try {
                     JsonNode message = JSON.readTree(text);
-                    if (message.has("id") && pending.containsKey(message.path("id").asLong())) {
+                    if (message.has("id")
+                            && pending.containsKey(message.path("id").asLong())) {
                         pending.get(message.path("id").asLong()).complete(message);
                     } else if ("log.entryAdded".equals(message.path("method").asText())) {
                         logEntries.add(message.path("params"));
