@@ -386,6 +386,7 @@ class ConsoleWizardIT {
         waitForText(By.id("users-status"), "You are the last admin of acme");
         waitForText(By.id("users-local"), "admin (you) admin, superadmin enabled");
         assertEquals("", serious(axe), "axe-core on the users page with an error");
+        browser.executeScript("window.scrollTo(0, 0);");
         screenshot("users-managed");
 
         // Deleted through the privacy feature's user deletion, after the confirmation.
