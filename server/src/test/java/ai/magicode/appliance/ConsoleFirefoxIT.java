@@ -8,9 +8,6 @@ import ai.magicode.appliance.config.ApplianceConfig;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,8 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The console in Firefox (Debian's {@code firefox-esr}, headless, driven over WebDriver BiDi by {@link FirefoxBidi}
  * since geckodriver is not available): the local sign-in form, then every page as the first administrator (superadmin
- * and admin), each drawing its heading and content with no console error, no uncaught exception and no
- * Content-Security-Policy violation; and one interaction, a policy dry run from its form.
+ * and admin), each drawing its heading and content with no console error, no uncaught exception, no
+ * Content-Security-Policy violation and no serious axe-core violation; and one interaction, a policy dry run from its
+ * form.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ConsoleFirefoxIT {
@@ -77,17 +75,7 @@ class ConsoleFirefoxIT {
                         "MAGICODE_SERVER_HOST", "127.0.0.1",
                         "MAGICODE_INDEX_EMBEDDINGS", "none")));
         base = URI.create("http://127.0.0.1:" + appliance.start().port());
-        String token =
-                Files.readString(dir.resolve("data").resolve("setup-token")).trim();
-        HttpResponse<String> setup = HttpClient.newHttpClient()
-                .send(
-                        HttpRequest.newBuilder(base.resolve("/api/v1/setup"))
-                                .header("Content-Type", "application/json")
-                                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(Map.of(
-                                        "token", token, "username", "admin", "password", PASSWORD, "tenant", "acme"))))
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString());
-        assertEquals(201, setup.statusCode(), setup.body());
+        ConsoleBrowser.setUp(base, dir.resolve("data"), "admin", PASSWORD, "acme");
         firefox = FirefoxBidi.start(dir.resolve("firefox-profile"), WAIT);
     }
 
@@ -126,6 +114,8 @@ class ConsoleFirefoxIT {
                 firefox.evaluate("document.getElementById('who-name').textContent.split(' ')[0].replace('local:', '')")
                         .asText());
 
+        // axe-core, once for the document (the pages change by hash, in the same document).
+        firefox.run(ConsoleBrowser.axeSource());
         for (var page : PAGES.entrySet()) {
             String id = page.getKey();
             firefox.evaluate("(location.hash = '#/" + id + "', true)");
@@ -148,6 +138,12 @@ class ConsoleFirefoxIT {
             assertFalse(drawn.path("text").asText().contains("Not allowed for your role"), id + ": " + drawn);
             assertFalse(drawn.path("current").asText().isEmpty(), id + " is not marked current in the navigation");
             assertEquals(List.of(), firefox.errors(), "console errors after the " + id + " page");
+            assertEquals(
+                    "",
+                    ConsoleBrowser.seriousViolations(firefox.evaluate(
+                                    "axe.run(document, {resultTypes: ['violations']}).then((r) => r.violations)")
+                            .toString()),
+                    "axe-core on " + id + " in Firefox");
             assertEquals("[]", firefox.evaluate("window.cspViolations").toString(), "CSP violations on " + id);
         }
     }

@@ -167,6 +167,25 @@ final class FirefoxBidi implements AutoCloseable {
         return value.isMissingNode() ? JSON.nullNode() : JSON.readTree(value.asText());
     }
 
+    /** Runs {@code script} (statements, such as a library's source) in the page; a thrown exception fails the test. */
+    void run(String script) throws Exception {
+        JsonNode result = command(
+                "script.evaluate",
+                Map.of(
+                        "expression",
+                        script,
+                        "target",
+                        Map.of("context", context),
+                        "awaitPromise",
+                        false,
+                        "resultOwnership",
+                        "none"));
+        if ("exception".equals(result.path("type").asText())) {
+            throw new AssertionError("the page threw: "
+                    + result.path("exceptionDetails").path("text").asText());
+        }
+    }
+
     /**
      * Waits until {@code condition} (a JavaScript expression) is true in the page, checking it as the page changes
      * (a {@code MutationObserver} on the document) up to the deadline; fails naming {@code what} otherwise.

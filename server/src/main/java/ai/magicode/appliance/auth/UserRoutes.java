@@ -100,6 +100,9 @@ final class UserRoutes implements HttpService {
         Caller caller = Caller.of(req).orElseThrow();
         requirePerson(caller);
         String tenant = tenant(req, caller);
+        if (tenant.equals(AuditEvent.PLATFORM)) {
+            throw ApiException.badRequest("Local users belong to a tenant: name it with ?tenant=.");
+        }
         JsonBody body = JsonBody.of(req);
         String username = body.string("username");
         String password = body.string("password");
@@ -185,7 +188,10 @@ final class UserRoutes implements HttpService {
                 .asOptional()
                 .filter(t -> !t.isBlank())
                 .orElse(caller.tenant());
-        if (!tenant.equals(caller.tenant()) && !caller.has(Role.SUPERADMIN)) {
+        if (tenant.equals(caller.tenant())) {
+            return tenant;
+        }
+        if (!caller.has(Role.SUPERADMIN)) {
             throw new ApiException(403, "Forbidden", "An admin manages the users of their own tenant only.");
         }
         if (tenants.find(tenant).isEmpty()) {
