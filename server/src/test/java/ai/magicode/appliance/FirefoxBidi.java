@@ -96,19 +96,24 @@ final class FirefoxBidi implements AutoCloseable {
             throw e;
         }
         bidi.output.addAll(lines);
-        bidi.command("session.new", Map.of("capabilities", Map.of()));
-        bidi.command("session.subscribe", Map.of("events", List.of("log.entryAdded")));
-        bidi.context = bidi.command("browsingContext.getTree", Map.of())
-                .path("contexts")
-                .path(0)
-                .path("context")
-                .asText();
-        bidi.command("script.addPreloadScript", Map.of("functionDeclaration", """
-                        () => {
-                          window.cspViolations = [];
-                          document.addEventListener('securitypolicyviolation', (e) =>
-                            window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));
-                        }"""));
+        try {
+            bidi.command("session.new", Map.of("capabilities", Map.of()));
+            bidi.command("session.subscribe", Map.of("events", List.of("log.entryAdded")));
+            bidi.context = bidi.command("browsingContext.getTree", Map.of())
+                    .path("contexts")
+                    .path(0)
+                    .path("context")
+                    .asText();
+            bidi.command("script.addPreloadScript", Map.of("functionDeclaration", """
+                            () => {
+                              window.cspViolations = [];
+                              document.addEventListener('securitypolicyviolation', (e) =>
+                                window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));
+                            }"""));
+        } catch (Exception | AssertionError e) {
+            bidi.close();
+            throw e;
+        }
         return bidi;
     }
 
