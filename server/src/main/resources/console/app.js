@@ -171,7 +171,8 @@ async function route() {
     return;
   }
   drawChrome(id);
-  await drawBanner();
+  // The banner's answer (air-gapped or not) is fetched while the page draws, not before it.
+  const bannerDrawn = drawBanner();
   replace(main);
   if (notice) {
     main.append(message(notice.kind, notice.text));
@@ -189,6 +190,7 @@ async function route() {
       main.append(h('h1', {}, entry.title), message('error', 'Not allowed for your role.'));
     }
   }
+  await bannerDrawn;
   // Marks the page drawn (tests wait on it), unless the page sent the browser elsewhere meanwhile.
   if (location.hash === hash) main.dataset.page = id;
   // The first page drawn marks the console interactive (the browser test reads it for docs/performance.md).

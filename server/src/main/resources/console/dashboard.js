@@ -31,14 +31,17 @@ export async function render(context) {
   const {main, me} = context;
   const has = (...roles) => roles.some((role) => me.roles.includes(role));
   main.append(h('h1', {}, 'Dashboard'));
-  const version = await api('GET', '/api/v1/version').catch((e) => context.fail(main, e));
-  if (version) {
-    main.append(h('dl', {class: 'facts', id: 'version'},
+  // Every part's API call starts at once; each draws into its own place, so the page keeps its order.
+  const facts = h('div', {});
+  const checks = h('div', {});
+  main.append(facts, checks);
+  const versionDrawn = api('GET', '/api/v1/version').then((version) => {
+    facts.append(h('dl', {class: 'facts', id: 'version'},
       h('dt', {}, 'Version'), h('dd', {}, version.version),
       h('dt', {}, 'Store schema'), h('dd', {}, String(version.storeSchemaVersion)),
       h('dt', {}, 'Signed in as'), h('dd', {}, me.subject + ' (' + me.roles.join(', ') + ') in ' + me.tenant)));
-  }
-  await health(main);
+  }, (e) => context.fail(facts, e));
+  const healthDrawn = health(checks);
   /** One section: its heading, then what `fill` draws; a 403 (role) leaves the section out. */
   const section = async (id, title, fill) => {
     const box = h('section', {id, 'aria-labelledby': id + '-title'}, h('h2', {id: id + '-title'}, title));
@@ -52,13 +55,15 @@ export async function render(context) {
   };
   const readers = has('admin', 'operator', 'member', 'auditor');
   const llmReaders = has('superadmin', 'admin', 'operator', 'auditor');
-  // The sections are placed in order at once and filled in parallel (their API calls do not wait on each other).
+  // The sections are placed in order at once and filled in parallel with the facts and health above.
   await Promise.all([
     readers && section('dash-jobs', 'Jobs and pull requests, last ' + DAYS + ' days', jobs),
     llmReaders && section('dash-usage', 'Tokens and cost by provider and model, last ' + DAYS + ' days', usage),
     readers && section('dash-index', 'Index freshness', freshness),
     has('superadmin', 'admin', 'auditor') && section('dash-denials', 'Policy denials', denials),
     llmReaders && section('dash-rate', 'GitHub rate-limit budget', rateLimits),
+    versionDrawn,
+    healthDrawn,
   ]);
 }
 

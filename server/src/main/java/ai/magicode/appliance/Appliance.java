@@ -631,7 +631,8 @@ public final class Appliance implements AutoCloseable {
                         deletions,
                         identity::tenantExists,
                         new UserDeletions(store, inventory, audit::append, audit::shredUser, deletions),
-                        identity::userKnown));
+                        identity::userKnown,
+                        identity::requireRemovable));
         rules.register(
                 "/api/v1",
                 new JobRoutes(jobs, webhooks.installations(), config.github().webUrl(), audit::append));

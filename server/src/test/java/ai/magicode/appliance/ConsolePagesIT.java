@@ -14,9 +14,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
-import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,7 +22,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -46,12 +43,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
-import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -66,8 +59,6 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ConsolePagesIT {
-    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final String PASSWORD = "correct horse battery staple";
     private static final String SECRET = "console-pages-webhook-secret";
@@ -77,8 +68,6 @@ class ConsolePagesIT {
     private static final String HOSTILE_IMG = "acme/<img src=x onerror=\"document.title='pwned'\">";
     private static final String HOSTILE_SCRIPT = "acme/\"><script>document.title='pwned'</script>";
     private static final String HOSTILE_TITLE = "<img src=x onerror=\"document.title='pwned'\"> crash on save";
-    private static final Path SCREENSHOTS = Path.of("target/console-screenshots");
-    private static final String AXE = "META-INF/resources/webjars/axe-core/4.6.3/axe.min.js";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     /** The console's pages and the roles app.js lets in (null: every signed-in role), with the API each reads. */
@@ -123,15 +112,13 @@ class ConsolePagesIT {
     private static String session;
     private static String csrf;
     private static String repoId;
+    private static ConsoleBrowser chrome;
     private static ChromeDriver browser;
     private static WebDriverWait wait;
 
     @BeforeAll
     static void start() throws Exception {
-        TestRequirements.require(
-                "chromium",
-                Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-                "the console's browser tests drive Debian's chromium and chromium-driver");
+        ConsoleBrowser.require();
         Path gitDir = dir.resolve("shop.git");
         try (GitFixture origin = GitFixture.create(gitDir, true)) {
             // Enough files that an update takes a while, so the progress bar is seen part-way.
@@ -205,30 +192,15 @@ class ConsolePagesIT {
                 call("PUT", "/api/v1/github/installations/" + INSTALLATION + "/tenant", Map.of("tenant", "acme"));
         assertEquals(200, mapped.statusCode(), mapped.body());
 
-        ChromeOptions options = new ChromeOptions()
-                .setBinary(CHROMIUM.toFile())
-                .addArguments(
-                        "--headless=new",
-                        "--no-sandbox",
-                        "--disable-gpu",
-                        "--disable-background-networking",
-                        "--disable-component-update",
-                        "--disable-sync",
-                        "--no-first-run",
-                        "--window-size=1280,1000",
-                        "--user-data-dir=" + dir.resolve("profile"));
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(CHROMEDRIVER.toFile())
-                .usingAnyFreePort()
-                .build();
-        browser = new ChromeDriver(service, options);
-        wait = new WebDriverWait(browser, WAIT);
+        chrome = ConsoleBrowser.start(dir.resolve("profile"), WAIT);
+        browser = chrome.driver();
+        wait = chrome.await();
     }
 
     @AfterAll
     static void stop() {
-        if (browser != null) {
-            browser.quit();
+        if (chrome != null) {
+            chrome.close();
         }
         if (appliance != null) {
             appliance.close();
@@ -246,15 +218,15 @@ class ConsolePagesIT {
     void reindexesFromTheRepositoriesPageAndWatchesTheProgressBarMove() throws Exception {
         signIn();
         browser.findElement(By.linkText("Repositories")).click();
-        page("repos");
-        waitForText(By.id("repos-list"), "acme/shop");
+        chrome.page("repos");
+        chrome.waitForText(By.id("repos-list"), "acme/shop");
         String list = browser.findElement(By.id("repos-list")).getText();
         assertTrue(list.contains(HOSTILE_IMG), "a hostile repository name is shown as text");
         assertTrue(list.contains(HOSTILE_SCRIPT), "a hostile repository name is shown as text");
         assertTrue(browser.findElements(By.cssSelector("main img")).isEmpty(), "a repository name became markup");
         assertTrue(browser.findElements(By.cssSelector("main script")).isEmpty(), "a repository name became script");
         assertFalse(browser.getTitle().contains("pwned"), "a repository name ran as script");
-        waitForText(By.id("banner"), "Air-gapped mode is on");
+        chrome.waitForText(By.id("banner"), "Air-gapped mode is on");
 
         // Record every value the bar shows, then re-index and wait for the end.
         browser.executeScript("""
@@ -265,7 +237,7 @@ class ConsolePagesIT {
                 """.formatted(repoId));
         browser.findElement(By.cssSelector("button.reindex[data-repo='" + repoId + "']"))
                 .click();
-        waitForText(By.id("repos-status"), "Re-indexing acme/shop");
+        chrome.waitForText(By.id("repos-status"), "Re-indexing acme/shop");
         wait.until(driver -> "ready"
                 .equals(driver.findElement(By.cssSelector("progress[data-repo='" + repoId + "']"))
                         .getDomAttribute("data-state")));
@@ -284,27 +256,27 @@ class ConsolePagesIT {
         String state = browser.findElement(By.cssSelector(".index-state[data-repo='" + repoId + "']"))
                 .getText();
         assertTrue(state.startsWith("ready · " + FILES + " / " + FILES + " files"), state);
-        screenshot("repos");
+        chrome.screenshot("repos");
     }
 
     @Test
     @Order(2)
     void policyErrorsAppearNextToTheirRuleAndTheDryRunExplainsTheDecision() throws Exception {
         browser.findElement(By.linkText("Policies")).click();
-        page("policies");
-        waitForText(By.id("policy-version"), "version 0");
+        chrome.page("policies");
+        chrome.waitForText(By.id("policy-version"), "version 0");
         // An invalid second rule: the server's error lands next to rule 2, and nothing is saved.
         browser.findElement(By.id("policy-add")).click();
         var rule2 = browser.findElement(By.id("policy-rule-2"));
         rule2.clear();
         rule2.sendKeys("{\"name\": \"Bad Name\", \"match\": {\"tasks\": [\"dance\"]}, \"models\": []}");
         browser.findElement(By.id("policy-save")).click();
-        waitForText(By.id("policy-rule-2-errors"), "name must be 1 to 64 lower-case letters");
+        chrome.waitForText(By.id("policy-rule-2-errors"), "name must be 1 to 64 lower-case letters");
         assertTrue(browser.findElement(By.id("policy-rule-2-errors")).getText().contains("match.tasks"));
         assertEquals("", browser.findElement(By.id("policy-rule-1-errors")).getText());
         assertEquals("true", rule2.getDomAttribute("aria-invalid"));
-        waitForText(By.id("policy-status"), "not saved");
-        screenshot("policies-invalid");
+        chrome.waitForText(By.id("policy-status"), "not saved");
+        chrome.screenshot("policies-invalid");
         // Fixed: a deny rule for a frozen repository, saved as version 1.
         rule2.clear();
         rule2.sendKeys(
@@ -318,14 +290,14 @@ class ConsolePagesIT {
         rule2.clear();
         rule2.sendKeys(first);
         browser.findElement(By.id("policy-save")).click();
-        waitForText(By.id("policy-status"), "Saved version 1");
-        waitForText(By.id("policy-versions"), "local:admin");
+        chrome.waitForText(By.id("policy-status"), "Saved version 1");
+        chrome.waitForText(By.id("policy-versions"), "local:admin");
 
         // The dry run: a frozen repository is denied by its rule; another goes to the default rule.
         browser.findElement(By.id("f-dry-repo")).sendKeys("acme/legacy-billing");
         browser.findElement(By.id("f-dry-prompt")).sendKeys("Fix the rounding of invoice totals");
         browser.findElement(By.cssSelector("#dry-run-form button[type=submit]")).click();
-        waitForText(By.id("dry-run-decision"), "deny");
+        chrome.waitForText(By.id("dry-run-decision"), "deny");
         assertEquals("frozen-repo", browser.findElement(By.id("dry-run-rule")).getText());
         browser.findElement(By.id("f-dry-repo")).clear();
         browser.findElement(By.id("f-dry-repo")).sendKeys("acme/shop");
@@ -334,18 +306,18 @@ class ConsolePagesIT {
                 driver -> !driver.findElement(By.id("dry-run-rule")).getText().equals("frozen-repo"));
         assertEquals(
                 "default-local-only", browser.findElement(By.id("dry-run-rule")).getText());
-        screenshot("policies");
+        chrome.screenshot("policies");
     }
 
     @Test
     @Order(3)
     void showsModelsUsageAndVerifiesTheAuditChain() throws Exception {
         browser.findElement(By.linkText("Models")).click();
-        page("models");
-        waitForText(By.id("air-gapped-state"), "Air-gapped mode is on");
+        chrome.page("models");
+        chrome.waitForText(By.id("air-gapped-state"), "Air-gapped mode is on");
         String models = browser.findElement(By.id("models-list")).getText();
         assertTrue(models.contains("ollama/") && models.contains("local"), models);
-        screenshot("models");
+        chrome.screenshot("models");
 
         // Three model calls (to the local Ollama double), then their usage as charts and CSV.
         for (int i = 0; i < 3; i++) {
@@ -358,8 +330,8 @@ class ConsolePagesIT {
         }
         appliance.llm().flush();
         browser.findElement(By.linkText("Usage")).click();
-        page("usage");
-        waitForText(By.id("usage-totals"), "3 calls, 4,500 tokens");
+        chrome.page("usage");
+        chrome.waitForText(By.id("usage-totals"), "3 calls, 4,500 tokens");
         assertEquals(
                 2,
                 browser.findElements(By.cssSelector("#usage-results svg.chart")).size());
@@ -372,29 +344,29 @@ class ConsolePagesIT {
                 browser.findElement(By.id("usage-csv")).getDomAttribute("href"), StandardCharsets.UTF_8);
         assertTrue(csv.startsWith("data:text/csv;charset=utf-8,Day,model,Calls"), csv);
         assertTrue(csv.contains(",3,3600,900,"), csv);
-        screenshot("usage");
+        chrome.screenshot("usage");
 
         browser.findElement(By.linkText("Audit log")).click();
-        page("audit");
+        chrome.page("audit");
         browser.findElement(By.id("audit-verify")).click();
-        waitForText(By.id("audit-verify-result"), "The audit chain holds");
+        chrome.waitForText(By.id("audit-verify-result"), "The audit chain holds");
         assertTrue(browser.findElement(By.id("audit-results")).getText().contains("index.update"));
-        screenshot("audit-verify");
+        chrome.screenshot("audit-verify");
     }
 
     @Test
     @Order(4)
     void everyPagePassesAxeForTheAdministrator() throws Exception {
-        String axe = axeSource();
+        String axe = ConsoleBrowser.axeSource();
         Map<String, String> failures = new LinkedHashMap<>();
         for (String id : PAGE_ROLES.keySet()) {
             browser.get(base + "/#/" + id);
-            page(id);
+            chrome.page(id);
             if (id.equals("repos")) {
-                waitForText(By.id("repos-list"), "acme/shop");
+                chrome.waitForText(By.id("repos-list"), "acme/shop");
             }
-            screenshot("page-" + id);
-            String violations = serious(axe);
+            chrome.screenshot("page-" + id);
+            String violations = chrome.serious(axe);
             if (!violations.isEmpty()) {
                 failures.put(id, violations);
             }
@@ -421,7 +393,7 @@ class ConsolePagesIT {
             for (Map.Entry<String, Set<String>> entry : PAGE_ROLES.entrySet()) {
                 String id = entry.getKey();
                 browser.get(base + "/#/" + id);
-                page(id);
+                chrome.page(id);
                 boolean allowed = entry.getValue().contains(role);
                 String text = browser.findElement(By.id("main")).getText();
                 assertEquals(!allowed, text.contains("Not allowed for your role"), role + " on " + id + ": " + text);
@@ -434,7 +406,7 @@ class ConsolePagesIT {
                     assertEquals(allowed ? 200 : 403, status, role + " calling " + api);
                 }
                 if (!allowed) {
-                    screenshot("forbidden-" + role + "-" + id);
+                    chrome.screenshot("forbidden-" + role + "-" + id);
                 }
             }
         }
@@ -451,7 +423,7 @@ class ConsolePagesIT {
             browser.executeCdpCommand("Network.clearBrowserCache", Map.of());
             browser.get("about:blank");
             browser.get(base + "/#/dashboard");
-            page("dashboard");
+            chrome.page("dashboard");
             wait.until(driver -> (Boolean)
                     browser.executeScript("return performance.getEntriesByName('console-interactive').length > 0;"));
             double interactive = ((Number) browser.executeScript(
@@ -488,7 +460,9 @@ class ConsolePagesIT {
                 "console first load: %d files, %.1f KB raw, %.1f KB gzip-ed; DOMContentLoaded %.0f ms, "
                         + "interactive (first page drawn) %.0f ms (medians of 5 cold loads)%n",
                 fetched.size(), raw / 1024.0, gzipped / 1024.0, domContentLoaded, interactive);
-        assertTrue(fetched.size() > 5, "the first load fetched the console's modules: " + fetched);
+        assertTrue(
+                fetched.stream().anyMatch(asset -> asset.endsWith("/console/bundle.js")),
+                "the first load fetched the console's modules, joined in one bundle: " + fetched);
         assertTrue(gzipped < 250 * 1024, "the console's first load is over 250 KB gzip-ed: " + gzipped);
     }
 
@@ -531,16 +505,16 @@ class ConsolePagesIT {
         browser.manage().deleteAllCookies(); // signed in by an earlier test: the login page would move on
         signIn();
         browser.findElement(By.linkText("Jobs")).click();
-        page("jobs");
-        waitForText(By.id("jobs-list"), id);
+        chrome.page("jobs");
+        chrome.waitForText(By.id("jobs-list"), id);
         String list = browser.findElement(By.id("jobs-list")).getText();
         assertTrue(list.contains(HOSTILE_TITLE), "the hostile title is shown as text: " + list);
         assertHarmless();
-        screenshot("jobs");
+        chrome.screenshot("jobs");
         // The state filter: no cancelled job yet.
         new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("f-state"))).selectByValue("cancelled");
         browser.findElement(By.cssSelector("#jobs-filters button[type=submit]")).click();
-        waitForText(By.id("jobs-list"), "No job matches these filters.");
+        chrome.waitForText(By.id("jobs-list"), "No job matches these filters.");
 
         browser.get(base + "/#/jobs?id=" + id);
         jobPage(id);
@@ -549,8 +523,8 @@ class ConsolePagesIT {
         String issueLink = browser.findElement(By.cssSelector("#job-facts a")).getDomAttribute("href");
         assertEquals(ghes.apiUrl().toString().replaceAll("/api/v3/?$", "") + "/acme/shop/issues/" + issue, issueLink);
         assertHarmless();
-        String axe = axeSource();
-        assertEquals("", serious(axe), "axe-core on the job page");
+        String axe = ConsoleBrowser.axeSource();
+        assertEquals("", chrome.serious(axe), "axe-core on the job page");
 
         // A member reads the job but has no Cancel button, and the API refuses the member's cancel.
         HttpResponse<String> created = call(
@@ -567,7 +541,7 @@ class ConsolePagesIT {
         browser.get(base + "/#/jobs?id=" + id);
         jobPage(id);
         assertTrue(browser.findElements(By.id("job-cancel")).isEmpty(), "a member sees no Cancel button");
-        screenshot("job-member");
+        chrome.screenshot("job-member");
         HttpResponse<String> refused = HTTP.send(
                 HttpRequest.newBuilder(base.resolve("/api/v1/jobs/" + id + "/cancel"))
                         .header("Authorization", "Bearer " + memberToken)
@@ -583,13 +557,13 @@ class ConsolePagesIT {
         jobPage(id);
         String steps = browser.findElement(By.id("job-detail")).getText();
         assertTrue(steps.contains("Timeline"), steps);
-        screenshot("job");
+        chrome.screenshot("job");
         browser.findElement(By.id("job-cancel")).click();
         wait.until(ExpectedConditions.alertIsPresent()).accept();
-        waitForText(By.id("job-status"), "is now cancelled");
+        chrome.waitForText(By.id("job-status"), "is now cancelled");
         assertEquals("cancelled", browser.findElement(By.id("job-state")).getText());
         assertTrue(browser.findElements(By.id("job-cancel")).isEmpty(), "no Cancel button on a cancelled job");
-        screenshot("job-cancelled");
+        chrome.screenshot("job-cancelled");
 
         // The stalled call ends now (the runner then lets go of the job); later tests get a fresh double.
         ollama.close();
@@ -601,7 +575,7 @@ class ConsolePagesIT {
     void dashboardShowsJobsUsageIndexFreshnessAndTheRateLimitBudget() throws Exception {
         browser.manage().deleteAllCookies();
         signIn();
-        waitForText(By.id("dash-rate"), "installation:" + INSTALLATION);
+        chrome.waitForText(By.id("dash-rate"), "installation:" + INSTALLATION);
         String rate = browser.findElement(By.id("dash-rate")).getText();
         assertTrue(rate.matches("(?s).*installation:" + INSTALLATION + " [0-9,]+ of 5,000.*"), rate);
         assertTrue(browser.findElements(By.cssSelector("#dash-rate meter")).size() >= 1, "a meter per credential");
@@ -612,12 +586,12 @@ class ConsolePagesIT {
         assertTrue(usage.contains("ollama/"), usage);
         assertTrue(
                 browser.findElements(By.cssSelector("#dash-usage svg rect")).size() > 0, "the tokens chart has bars");
-        waitForText(By.id("dash-jobs-summary"), "job(s)");
+        chrome.waitForText(By.id("dash-jobs-summary"), "job(s)");
         assertTrue(browser.findElement(By.id("dash-denials-count")).getText().contains("denied by the routing policy"));
         assertHarmless();
-        assertEquals("", serious(axeSource()), "axe-core on the dashboard");
+        assertEquals("", chrome.serious(ConsoleBrowser.axeSource()), "axe-core on the dashboard");
         browser.executeScript("document.getElementById('dash-jobs').scrollIntoView();");
-        screenshot("dashboard-full");
+        chrome.screenshot("dashboard-full");
     }
 
     @Test
@@ -626,22 +600,23 @@ class ConsolePagesIT {
         browser.manage().deleteAllCookies();
         signIn();
         browser.get(base + "/#/repos");
-        page("repos");
-        waitForText(By.id("repos-list"), "acme/shop");
+        chrome.page("repos");
+        chrome.waitForText(By.id("repos-list"), "acme/shop");
         var labels = browser.findElement(By.id("labels-" + repoId));
         labels.clear();
         labels.sendKeys("restricted, internal");
         browser.findElement(By.id("agent-" + repoId)).click();
         browser.findElement(By.cssSelector("form.repo-settings-form[data-repo='" + repoId + "'] button[type=submit]"))
                 .click();
-        waitForText(By.id("repos-status"), "Saved the settings of acme/shop");
+        chrome.waitForText(By.id("repos-status"), "Saved the settings of acme/shop");
         // Stored: a fresh page shows them, and the API lists them.
         browser.get("about:blank");
         browser.get(base + "/#/repos");
-        page("repos");
-        waitForText(By.cssSelector(".repo-settings[data-repo='" + repoId + "']"), "internal, restricted · agent off");
-        assertEquals("", serious(axeSource()), "axe-core on the repositories page with settings");
-        screenshot("repos-settings");
+        chrome.page("repos");
+        chrome.waitForText(
+                By.cssSelector(".repo-settings[data-repo='" + repoId + "']"), "internal, restricted · agent off");
+        assertEquals("", chrome.serious(ConsoleBrowser.axeSource()), "axe-core on the repositories page with settings");
+        chrome.screenshot("repos-settings");
         JsonNode listed = JSON.readTree(call("GET", "/api/v1/repos", null).body());
         for (JsonNode repo : listed.path("repositories")) {
             if (repo.path("id").asText().equals(repoId)) {
@@ -702,8 +677,8 @@ class ConsolePagesIT {
         assertEquals(
                 201, call("POST", "/api/v1/tenants", Map.of("name", "doomed")).statusCode());
         browser.get(base + "/#/privacy");
-        page("privacy");
-        waitForText(By.id("privacy-inventory"), "auth.tenants");
+        chrome.page("privacy");
+        chrome.waitForText(By.id("privacy-inventory"), "auth.tenants");
         wait.until(driver -> !driver.findElement(By.id("f-exportHours"))
                 .getDomProperty("value")
                 .isEmpty());
@@ -736,31 +711,31 @@ class ConsolePagesIT {
         hours.sendKeys("48");
         browser.findElement(By.cssSelector("#retention-form button[type=submit]"))
                 .click();
-        waitForText(By.id("retention-status"), "Retention saved.");
+        chrome.waitForText(By.id("retention-status"), "Retention saved.");
         assertEquals(
                 48,
                 JSON.readTree(call("GET", "/api/v1/privacy/retention", null).body())
                         .path("exportHours")
                         .asInt());
         browser.executeScript("document.getElementById('privacy-export').scrollIntoView()");
-        screenshot("privacy");
-        assertEquals("", serious(axeSource()), "axe-core on the privacy page");
+        chrome.screenshot("privacy");
+        assertEquals("", chrome.serious(ConsoleBrowser.axeSource()), "axe-core on the privacy page");
 
         // Tenant deletion: a confirmation that does not match deletes nothing; the right one runs to the end.
         browser.findElement(By.id("f-tenantName")).sendKeys("doomed");
         browser.findElement(By.id("f-tenantConfirm")).sendKeys("doomd");
         browser.findElement(By.cssSelector("#tenant-delete-form button[type=submit]"))
                 .click();
-        waitForText(By.id("tenant-delete-status"), "does not match");
+        chrome.waitForText(By.id("tenant-delete-status"), "does not match");
         assertTrue(call("GET", "/api/v1/tenants", null).body().contains("\"doomed\""), "nothing was deleted");
         WebElement confirm = browser.findElement(By.id("f-tenantConfirm"));
         confirm.clear();
         confirm.sendKeys("doomed");
         browser.findElement(By.cssSelector("#tenant-delete-form button[type=submit]"))
                 .click();
-        waitForText(By.id("tenant-delete-status"), "Deleted doomed");
+        chrome.waitForText(By.id("tenant-delete-status"), "Deleted doomed");
         assertFalse(call("GET", "/api/v1/tenants", null).body().contains("\"doomed\""), "the tenant is gone");
-        screenshot("privacy-tenant-deleted");
+        chrome.screenshot("privacy-tenant-deleted");
     }
 
     private static void jobPage(String id) {
@@ -779,47 +754,11 @@ class ConsolePagesIT {
         // A fresh document: a hash change alone would keep the console's idea of who is signed in.
         browser.get("about:blank");
         browser.get(base + "/#/login");
-        page("login");
+        chrome.page("login");
         browser.findElement(By.id("f-username")).sendKeys("admin");
         browser.findElement(By.id("f-password")).sendKeys(PASSWORD);
         browser.findElement(By.cssSelector("#login-form button[type=submit]")).click();
-        page("dashboard");
-    }
-
-    /** axe-core's serious and critical violations on the page drawn, as "rule: targets" lines; empty when none. */
-    private static String serious(String axe) throws IOException {
-        browser.executeScript(axe);
-        Object result = ((JavascriptExecutor) browser).executeAsyncScript("""
-                        const done = arguments[arguments.length - 1];
-                        axe.run(document, {resultTypes: ['violations']})
-                          .then((r) => done(JSON.stringify(r.violations)), (e) => done('error: ' + e));
-                        """);
-        String text = String.valueOf(result);
-        assertFalse(text.startsWith("error:"), text);
-        StringBuilder out = new StringBuilder();
-        for (JsonNode violation : JSON.readTree(text)) {
-            String impact = violation.path("impact").asText();
-            if (impact.equals("serious") || impact.equals("critical")) {
-                List<String> targets = new ArrayList<>();
-                violation
-                        .path("nodes")
-                        .forEach(n -> targets.add(n.path("target").toString()));
-                out.append(violation.path("id").asText())
-                        .append(" (")
-                        .append(impact)
-                        .append("): ")
-                        .append(targets)
-                        .append('\n');
-            }
-        }
-        return out.toString();
-    }
-
-    private static String axeSource() throws IOException {
-        try (InputStream in = ConsolePagesIT.class.getClassLoader().getResourceAsStream(AXE)) {
-            assertTrue(in != null, "the axe-core WebJar is not on the test class path");
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
+        chrome.page("dashboard");
     }
 
     private static byte[] gzip(byte[] body) throws IOException {
@@ -828,21 +767,6 @@ class ConsolePagesIT {
             zip.write(body);
         }
         return out.toByteArray();
-    }
-
-    private static void page(String id) {
-        wait.until(driver -> id.equals(driver.findElement(By.id("main")).getDomAttribute("data-page"))
-                && driver.getCurrentUrl().endsWith("#/" + id));
-    }
-
-    private static void waitForText(By locator, String text) {
-        wait.until(ExpectedConditions.textToBePresentInElementLocated(locator, text));
-    }
-
-    private static void screenshot(String name) throws IOException {
-        File shot = browser.getScreenshotAs(OutputType.FILE);
-        Files.createDirectories(SCREENSHOTS);
-        Files.copy(shot.toPath(), SCREENSHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
     }
 
     private static HttpResponse<String> call(String method, String path, Object body) throws Exception {

@@ -12,9 +12,7 @@ import ai.magicode.appliance.llm.ProviderDouble;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayInputStream;
-import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -23,7 +21,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -45,12 +42,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Cookie;
-import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -66,8 +59,6 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ConsoleWizardIT {
-    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final String PASSWORD = "correct horse battery staple";
     private static final long INSTALLATION = 77;
@@ -79,8 +70,6 @@ class ConsoleWizardIT {
             + HexFormat.of()
                     .formatHex(UUID.randomUUID().toString().getBytes(StandardCharsets.US_ASCII))
                     .substring(0, 24);
-    private static final Path SCREENSHOTS = Path.of("target/console-screenshots");
-    private static final String AXE = "META-INF/resources/webjars/axe-core/4.6.3/axe.min.js";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
@@ -92,15 +81,13 @@ class ConsoleWizardIT {
     private static Appliance appliance;
     private static URI base;
     private static String repoId;
+    private static ConsoleBrowser chrome;
     private static ChromeDriver browser;
     private static WebDriverWait wait;
 
     @BeforeAll
     static void start() throws Exception {
-        TestRequirements.require(
-                "chromium",
-                Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-                "the console's browser tests drive Debian's chromium and chromium-driver");
+        ConsoleBrowser.require();
         Path gitDir = dir.resolve("shop.git");
         try (GitFixture origin = GitFixture.create(gitDir, true)) {
             for (int i = 0; i < FILES; i++) {
@@ -142,32 +129,17 @@ class ConsoleWizardIT {
                         Map.entry("MAGICODE_LLM_OLLAMA_BASE_URL", ollama.baseUrl()))));
         appliance.start();
 
-        ChromeOptions options = new ChromeOptions()
-                .setBinary(CHROMIUM.toFile())
-                .addArguments(
-                        "--headless=new",
-                        "--no-sandbox",
-                        "--disable-gpu",
-                        "--disable-background-networking",
-                        "--disable-component-update",
-                        "--disable-sync",
-                        "--no-first-run",
-                        "--window-size=1280,1000",
-                        "--user-data-dir=" + dir.resolve("profile"));
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(CHROMEDRIVER.toFile())
-                .usingAnyFreePort()
-                .build();
-        browser = new ChromeDriver(service, options);
-        wait = new WebDriverWait(browser, WAIT);
+        chrome = ConsoleBrowser.start(dir.resolve("profile"), WAIT);
+        browser = chrome.driver();
+        wait = chrome.await();
         // The wizard redraws its form when a step changes: an element found a moment ago may be gone.
         wait.ignoring(StaleElementReferenceException.class);
     }
 
     @AfterAll
     static void stop() {
-        if (browser != null) {
-            browser.quit();
+        if (chrome != null) {
+            chrome.close();
         }
         if (appliance != null) {
             appliance.close();
@@ -183,9 +155,9 @@ class ConsoleWizardIT {
     @Test
     @Order(1)
     void walksTheWholeWizardAndSeesTheRepositoryIndexed() throws Exception {
-        String axe = axeSource();
+        String axe = ConsoleBrowser.axeSource();
         browser.get(base + "/");
-        page("setup");
+        chrome.page("setup");
         step(
                 1,
                 Map.of(
@@ -197,12 +169,12 @@ class ConsoleWizardIT {
 
         // Step 4: no App yet; create one on the GitHub server from the manifest.
         awaitStep(4);
-        waitForText(By.id("setup-status"), "you are signed in");
-        assertEquals("", serious(axe), "axe-core on the GitHub App step");
-        screenshot("setup-github");
+        chrome.waitForText(By.id("setup-status"), "you are signed in");
+        assertEquals("", chrome.serious(axe), "axe-core on the GitHub App step");
+        chrome.screenshot("setup-github");
         browser.findElement(By.id("setup-create-app")).click();
         // The simulator confirms at once and sends the browser back to /setup/github-app?code=…&state=….
-        waitForText(By.id("setup-status"), "GitHub created the App");
+        chrome.waitForText(By.id("setup-status"), "GitHub created the App");
         awaitStep(4);
         assertTrue(browser.getCurrentUrl().endsWith("/#/setup"), browser.getCurrentUrl());
         assertEquals(1, ghes.postedManifests().size());
@@ -210,29 +182,30 @@ class ConsoleWizardIT {
                 base + "/setup/github-app",
                 ghes.postedManifests().getFirst().path("redirect_url").asText());
         long appId = ghes.createdApp().path("id").asLong();
-        waitForText(By.id("setup-app-state"), "A GitHub App is registered (id " + appId + "), with its webhook secret");
-        screenshot("setup-github-created");
+        chrome.waitForText(
+                By.id("setup-app-state"), "A GitHub App is registered (id " + appId + "), with its webhook secret");
+        chrome.screenshot("setup-github-created");
         browser.findElement(By.id("setup-next")).click();
 
         // Step 5: the Ollama double answers the connection test; an external provider's key is stored (write-only).
         awaitStep(5);
-        waitForText(By.id("setup-providers"), "ollama");
+        chrome.waitForText(By.id("setup-providers"), "ollama");
         browser.findElement(By.cssSelector("button.test-provider[data-provider='ollama']"))
                 .click();
-        waitForText(By.cssSelector(".provider-test[data-provider='ollama']"), "answered (ollama/");
+        chrome.waitForText(By.cssSelector(".provider-test[data-provider='ollama']"), "answered (ollama/");
         new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("f-provider"))).selectByValue("openai");
         browser.findElement(By.id("f-api-key")).sendKeys(PLANTED_KEY);
         browser.findElement(By.id("setup-store-key")).click();
-        waitForText(By.id("setup-status"), "The key of openai is stored in the vault.");
+        chrome.waitForText(By.id("setup-status"), "The key of openai is stored in the vault.");
         assertEquals("", browser.findElement(By.id("f-api-key")).getDomProperty("value"), "the key field is cleared");
         assertFalse(browser.getPageSource().contains(PLANTED_KEY), "the key is not in the page");
-        assertEquals("", serious(axe), "axe-core on the provider step");
-        screenshot("setup-provider");
+        assertEquals("", chrome.serious(axe), "axe-core on the provider step");
+        chrome.screenshot("setup-provider");
         browser.findElement(By.id("setup-next")).click();
 
         // Step 6: waits for the installation; GitHub's webhook (signed with the new App's secret) brings it.
         awaitStep(6);
-        waitForText(By.id("setup-repos"), "No installation has reached the appliance yet");
+        chrome.waitForText(By.id("setup-repos"), "No installation has reached the appliance yet");
         String repositories =
                 "[{\"id\":" + repoId + ",\"full_name\":\"acme/shop\",\"name\":\"shop\",\"private\":true}]";
         HttpResponse<String> delivered = deliver(
@@ -247,32 +220,32 @@ class ConsoleWizardIT {
                 .click();
         wait.until(ExpectedConditions.elementToBeClickable(By.id("repo-" + repoId)))
                 .click();
-        assertEquals("", serious(axe), "axe-core on the repositories step");
-        screenshot("setup-repos");
+        assertEquals("", chrome.serious(axe), "axe-core on the repositories step");
+        chrome.screenshot("setup-repos");
         browser.findElement(By.id("setup-next")).click();
 
         // Step 7: each part checked.
         awaitStep(7);
-        waitForText(By.id("setup-checks"), "Appliance health");
+        chrome.waitForText(By.id("setup-checks"), "Appliance health");
         String checks = browser.findElement(By.id("setup-checks")).getText();
         assertTrue(checks.contains("GitHub App " + appId + " registered."), checks);
         assertTrue(checks.contains("ollama answered"), checks);
         assertTrue(checks.contains("acme/shop: "), checks);
         assertFalse(checks.contains("Missing"), checks);
-        assertEquals("", serious(axe), "axe-core on the done page");
-        screenshot("setup-done-all");
+        assertEquals("", chrome.serious(axe), "axe-core on the done page");
+        chrome.screenshot("setup-done-all");
 
         // The repository indexes to the end, as the repositories page shows.
         browser.findElement(By.linkText("Watch the indexing on the Repositories page"))
                 .click();
-        page("repos");
+        chrome.page("repos");
         wait.until(driver -> "ready"
                 .equals(driver.findElement(By.cssSelector("progress[data-repo='" + repoId + "']"))
                         .getDomAttribute("data-state")));
         String state = browser.findElement(By.cssSelector(".index-state[data-repo='" + repoId + "']"))
                 .getText();
         assertTrue(state.startsWith("ready · " + FILES + " / " + FILES + " files"), state);
-        screenshot("setup-repo-indexed");
+        chrome.screenshot("setup-repo-indexed");
         assertTrue(ghes.violations().isEmpty(), "GHES contract violations: " + ghes.violations());
     }
 
@@ -282,20 +255,20 @@ class ConsoleWizardIT {
         System.getLogger("ai.magicode.appliance.ConsoleWizardIT")
                 .log(System.Logger.Level.WARNING, "a careless line with a token " + PLANTED_TOKEN);
         browser.get(base + "/#/system");
-        page("system");
-        waitForText(By.id("system-facts"), Appliance.version());
+        chrome.page("system");
+        chrome.waitForText(By.id("system-facts"), Appliance.version());
         String storage = browser.findElement(By.cssSelector("main table")).getText();
         assertTrue(storage.contains("audit ") && storage.contains("store ") && storage.contains("index "), storage);
         browser.findElement(By.id("backup")).click();
-        waitForText(By.id("backup-status"), "Backup written to");
+        chrome.waitForText(By.id("backup-status"), "Backup written to");
         List<Path> backups;
         try (var list = Files.list(dir.resolve("backups"))) {
             backups = list.toList();
         }
         assertEquals(1, backups.size(), backups.toString());
         assertTrue(Files.exists(backups.getFirst().resolve("backup.json")), "the backup has its manifest");
-        assertEquals("", serious(axeSource()), "axe-core on the system page");
-        screenshot("system");
+        assertEquals("", chrome.serious(ConsoleBrowser.axeSource()), "axe-core on the system page");
+        chrome.screenshot("system");
 
         // The bundle, downloaded with the browser's session as the link would.
         Cookie session = browser.manage().getCookieNamed("magicode_session");
@@ -330,14 +303,94 @@ class ConsoleWizardIT {
     @Order(3)
     void usersPageListsTheLocalAdministratorAndSaysSsoIsOff() throws Exception {
         browser.get(base + "/#/users");
-        page("users");
-        waitForText(By.cssSelector("main table"), "admin");
+        chrome.page("users");
+        chrome.waitForText(By.cssSelector("main table"), "admin");
         String text = browser.findElement(By.id("main")).getText();
-        assertTrue(text.contains("admin admin, superadmin"), text);
+        assertTrue(text.contains("admin (you) admin, superadmin enabled"), text);
         assertTrue(text.contains("Local login is on."), text);
         assertTrue(text.contains("No OIDC provider is configured"), text);
-        assertEquals("", serious(axeSource()), "axe-core on the users page");
-        screenshot("users");
+        assertEquals("", chrome.serious(ConsoleBrowser.axeSource()), "axe-core on the users page");
+        chrome.screenshot("users");
+    }
+
+    @Test
+    @Order(4)
+    void usersAreCreatedChangedDisabledAndDeletedFromTheUsersPage() throws Exception {
+        String axe = ConsoleBrowser.axeSource();
+        browser.get(base + "/#/users");
+        chrome.page("users");
+        chrome.waitForText(By.cssSelector("main table"), "admin");
+
+        // Created with a password and a role; the password field is cleared as it is sent.
+        browser.findElement(By.id("f-username")).sendKeys("carol");
+        browser.findElement(By.id("f-password")).sendKeys(PASSWORD);
+        browser.findElement(By.id("user-create-roles-operator")).click();
+        browser.findElement(By.cssSelector("#user-create-form button[type=submit]"))
+                .click();
+        chrome.waitForText(By.id("users-status"), "Created carol with roles operator.");
+        assertEquals("", browser.findElement(By.id("f-password")).getDomProperty("value"));
+        assertFalse(browser.getPageSource().contains(PASSWORD), "the password is not in the page");
+        chrome.waitForText(By.id("users-local"), "carol operator enabled");
+        assertEquals(200, localLogin("carol").statusCode());
+
+        // Its roles changed: the form ticks the current ones, the server answers the new ones.
+        new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("f-rolesUser")))
+                .selectByVisibleText("carol");
+        assertTrue(browser.findElement(By.id("user-roles-operator")).isSelected());
+        browser.findElement(By.id("user-roles-operator")).click();
+        browser.findElement(By.id("user-roles-auditor")).click();
+        browser.findElement(By.id("user-roles-member")).click();
+        browser.findElement(By.cssSelector("#user-roles-form button[type=submit]"))
+                .click();
+        chrome.waitForText(By.id("users-status"), "carol now has roles auditor, member.");
+        chrome.waitForText(By.id("users-local"), "carol auditor, member enabled");
+        assertEquals("", chrome.serious(axe), "axe-core on the users page after changes");
+
+        // Disabled: no sign-in.
+        browser.findElement(By.cssSelector("button[data-user='local:carol'][data-action='disable']"))
+                .click();
+        chrome.waitForText(By.id("users-status"), "Disabled carol");
+        chrome.waitForText(By.id("users-local"), "carol auditor, member disabled");
+        assertEquals(401, localLogin("carol").statusCode());
+
+        // The last admin cannot disable themselves: the server's reason is shown, nothing changes.
+        browser.findElement(By.cssSelector("button[data-user='local:admin'][data-action='disable']"))
+                .click();
+        chrome.waitForText(By.id("users-status"), "You are the last admin of acme");
+        chrome.waitForText(By.id("users-local"), "admin (you) admin, superadmin enabled");
+        assertEquals("", chrome.serious(axe), "axe-core on the users page with an error");
+        browser.executeScript("window.scrollTo(0, 0);");
+        chrome.screenshot("users-managed");
+
+        // Deleted through the privacy feature's user deletion, after the confirmation.
+        browser.findElement(By.cssSelector("button[data-user='local:carol'][data-action='delete']"))
+                .click();
+        wait.until(ExpectedConditions.alertIsPresent()).accept();
+        chrome.waitForText(By.id("users-status"), "Deleted carol.");
+        wait.until(driver -> !driver.findElement(By.id("users-local")).getText().contains("carol"));
+
+        // Each action is in the audit log.
+        Cookie session = browser.manage().getCookieNamed("magicode_session");
+        for (String action :
+                List.of("auth.user.create", "auth.user.roles", "auth.user.disable", "privacy.user.delete")) {
+            HttpResponse<String> entries = HTTP.send(
+                    HttpRequest.newBuilder(base.resolve("/api/v1/audit?action=" + action))
+                            .header("Cookie", session.getName() + "=" + session.getValue())
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, entries.statusCode(), entries.body());
+            assertTrue(entries.body().contains("\"action\":\"" + action + "\""), action + ": " + entries.body());
+        }
+    }
+
+    private static HttpResponse<String> localLogin(String username) throws Exception {
+        return HTTP.send(
+                HttpRequest.newBuilder(base.resolve("/api/v1/auth/login"))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(
+                                JSON.writeValueAsString(Map.of("username", username, "password", PASSWORD))))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     // --- helpers -------------------------------------------------------------------------
@@ -365,57 +418,6 @@ class ConsoleWizardIT {
             }
         }
         return files;
-    }
-
-    /** axe-core's serious and critical violations on the page drawn, as "rule: targets" lines; empty when none. */
-    private static String serious(String axe) throws IOException {
-        browser.executeScript(axe);
-        Object result = ((JavascriptExecutor) browser).executeAsyncScript("""
-                        const done = arguments[arguments.length - 1];
-                        axe.run(document, {resultTypes: ['violations']})
-                          .then((r) => done(JSON.stringify(r.violations)), (e) => done('error: ' + e));
-                        """);
-        String text = String.valueOf(result);
-        assertFalse(text.startsWith("error:"), text);
-        StringBuilder out = new StringBuilder();
-        for (JsonNode violation : JSON.readTree(text)) {
-            String impact = violation.path("impact").asText();
-            if (impact.equals("serious") || impact.equals("critical")) {
-                List<String> targets = new ArrayList<>();
-                violation
-                        .path("nodes")
-                        .forEach(n -> targets.add(n.path("target").toString()));
-                out.append(violation.path("id").asText())
-                        .append(" (")
-                        .append(impact)
-                        .append("): ")
-                        .append(targets)
-                        .append('\n');
-            }
-        }
-        return out.toString();
-    }
-
-    private static String axeSource() throws IOException {
-        try (InputStream in = ConsoleWizardIT.class.getClassLoader().getResourceAsStream(AXE)) {
-            assertTrue(in != null, "the axe-core WebJar is not on the test class path");
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-    }
-
-    private static void page(String id) {
-        wait.until(driver -> id.equals(driver.findElement(By.id("main")).getDomAttribute("data-page"))
-                && driver.getCurrentUrl().endsWith("#/" + id));
-    }
-
-    private static void waitForText(By locator, String text) {
-        wait.until(ExpectedConditions.textToBePresentInElementLocated(locator, text));
-    }
-
-    private static void screenshot(String name) throws IOException {
-        File shot = browser.getScreenshotAs(OutputType.FILE);
-        Files.createDirectories(SCREENSHOTS);
-        Files.copy(shot.toPath(), SCREENSHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
     }
 
     private static HttpResponse<String> deliver(String secret, String event, String body) throws Exception {

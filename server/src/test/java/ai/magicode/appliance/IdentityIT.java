@@ -700,6 +700,39 @@ class IdentityIT {
                 new Cell(
                         EnumSet.of(Role.ADMIN, Role.SUPERADMIN),
                         (p, t, s) -> new Call("GET", "/api/v1/users", null, 200)));
+        // Local users managed: a superadmin (platform tenant) names the tenant; changes to a user nobody is are 404.
+        cells.put(
+                "POST /api/v1/users",
+                new Cell(
+                        EnumSet.of(Role.ADMIN, Role.SUPERADMIN),
+                        (p, t, s) -> new Call(
+                                "POST",
+                                "/api/v1/users" + usersTenant(p),
+                                Map.of(
+                                        "username",
+                                        "matrix" + UNIQUE.incrementAndGet(),
+                                        "password",
+                                        "a long enough password",
+                                        "roles",
+                                        List.of("member")),
+                                201)));
+        cells.put(
+                "PUT /api/v1/users/{id}/roles",
+                new Cell(
+                        EnumSet.of(Role.ADMIN, Role.SUPERADMIN),
+                        (p, t, s) -> new Call(
+                                "PUT",
+                                "/api/v1/users/local:nobody/roles" + usersTenant(p),
+                                Map.of("roles", List.of("member")),
+                                404)));
+        for (String change : List.of("disable", "enable")) {
+            cells.put(
+                    "POST /api/v1/users/{id}/" + change,
+                    new Cell(
+                            EnumSet.of(Role.ADMIN, Role.SUPERADMIN),
+                            (p, t, s) -> new Call(
+                                    "POST", "/api/v1/users/local:nobody/" + change + usersTenant(p), null, 404)));
+        }
         // The system page: superadmins only (a backup is written each time).
         cells.put(
                 "GET /api/v1/system", new Cell(superadmin, (p, t, s) -> new Call("GET", "/api/v1/system", null, 200)));
@@ -852,6 +885,11 @@ class IdentityIT {
     /** Whether {@code tenant} is the principal's own (each tenant's admin deletes its own target once). */
     private static boolean ownIn(Principal principal, String tenant) {
         return tenant.equals(principal.tenant());
+    }
+
+    /** The superadmin (of the platform tenant) names a tenant's users; admins manage their own. */
+    private static String usersTenant(Principal principal) {
+        return principal.roles().contains(Role.SUPERADMIN) ? "?tenant=acme" : "";
     }
 
     private static String scratchOr(Principal principal, String tenant) {

@@ -30,8 +30,8 @@ import java.util.regex.Pattern;
  */
 final class AuthRoutes implements HttpService {
     static final String LOGIN_PATH = "/api/v1/auth/login";
-    private static final Pattern USERNAME = Pattern.compile("[A-Za-z0-9._@-]{1,64}");
-    private static final int MIN_PASSWORD = 12;
+    private static final Pattern USERNAME = UserRoutes.USERNAME;
+    private static final int MIN_PASSWORD = UserRoutes.MIN_PASSWORD;
 
     private final SetupToken setupToken;
     private final LocalUsers users;

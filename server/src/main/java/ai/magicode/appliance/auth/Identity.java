@@ -7,6 +7,7 @@ import ai.magicode.appliance.audit.AuditEvent;
 import ai.magicode.appliance.config.AuthConfig;
 import ai.magicode.appliance.store.ApplianceStore;
 import ai.magicode.appliance.store.TenantData;
+import ai.magicode.appliance.web.Caller;
 import ai.magicode.appliance.web.RequestIds;
 import io.helidon.metrics.api.Counter;
 import io.helidon.metrics.api.Gauge;
@@ -98,7 +99,7 @@ public final class Identity {
                 new AuthRoutes(setupToken, localUsers, tenants, sessions, config.localLogin(), secureCookies, audit);
         this.tokenRoutes = new TokenRoutes(apiTokens, audit);
         this.tenantRoutes = new TenantRoutes(tenants, audit);
-        this.userRoutes = new UserRoutes(localUsers, config);
+        this.userRoutes = new UserRoutes(localUsers, sessions, apiTokens, tenants, config, audit);
         Optional<String> clientSecret = config.clientSecretFile().map(Identity::readSecret);
         this.console = provider.map(oidc -> new ConsoleLogin(
                 oidc,
@@ -174,6 +175,15 @@ public final class Identity {
                 || sessions.has(tenant, user)
                 || apiTokens.list(tenant).stream()
                         .anyMatch(token -> token.owner().equals(user));
+    }
+
+    /**
+     * Refuses (with a 403 or 409 {@code ApiException}) the deletion of {@code user} of {@code tenant} by {@code
+     * caller} when it breaks a user-management rule: only a superadmin removes a superadmin's account, and the last
+     * enabled local admin of a tenant (or the last superadmin) cannot remove themselves.
+     */
+    public void requireRemovable(Caller caller, String tenant, String user) {
+        userRoutes.requireRemovable(caller, tenant, user);
     }
 
     /** The tenant data identity keeps: tenants, local users, API tokens, console sessions, first-run setup. */

@@ -50,10 +50,11 @@ final class LocalUsers {
     }
 
     synchronized void create(String username, String tenant, Set<Role> roles, char[] password) {
+        disabledAt().remove(username);
         state.users.put(
                 username,
                 new LocalUser(username, tenant, RoleNames.join(roles), PasswordHashes.hash(password), Instant.now()));
-        store.store(state.users);
+        store.storeAll(List.of(state.users, state, disabledAt()));
     }
 
     /** The user whose password this is, if any. */
@@ -63,7 +64,63 @@ final class LocalUsers {
             user = state.users.get(username);
         }
         boolean matches = PasswordHashes.verify(password, user == null ? DUMMY : user.passwordHash());
-        return matches && user != null ? Optional.of(user) : Optional.empty();
+        return matches && user != null && !isDisabled(user.username()) ? Optional.of(user) : Optional.empty();
+    }
+
+    /** Whether a local user of that name exists in any tenant (names are unique across tenants). */
+    synchronized boolean nameTaken(String username) {
+        return state.users.containsKey(username);
+    }
+
+    /** The local user of {@code tenant} whose subject is {@code subject} ({@code local:<username>}). */
+    synchronized Optional<LocalUser> find(String tenant, String subject) {
+        LocalUser user =
+                subject.startsWith(SUBJECT_PREFIX) ? state.users.get(subject.substring(SUBJECT_PREFIX.length())) : null;
+        return user == null || !user.tenant().equals(tenant) ? Optional.empty() : Optional.of(user);
+    }
+
+    /** Gives {@code username} these roles (its password and creation time stay). */
+    synchronized LocalUser setRoles(String username, Set<Role> roles) {
+        LocalUser user = state.users.get(username);
+        LocalUser changed = new LocalUser(
+                user.username(), user.tenant(), RoleNames.join(roles), user.passwordHash(), user.createdAt());
+        state.users.put(username, changed);
+        store.store(state.users);
+        return changed;
+    }
+
+    /** Disables (no sign-in) or enables {@code username}. */
+    synchronized void setDisabled(String username, boolean disabled) {
+        if (disabled) {
+            disabledAt().putIfAbsent(username, Instant.now());
+        } else {
+            disabledAt().remove(username);
+        }
+        store.storeAll(List.of(state, disabledAt()));
+    }
+
+    /** When {@code username} was disabled, if it is. */
+    synchronized Optional<Instant> disabledSince(String username) {
+        return Optional.ofNullable(disabledAt().get(username));
+    }
+
+    private synchronized boolean isDisabled(String username) {
+        return disabledAt().containsKey(username);
+    }
+
+    /** The enabled local users holding {@code role} (in any tenant; filter by tenant for tenant roles). */
+    synchronized List<LocalUser> enabledWith(Role role) {
+        return state.users.values().stream()
+                .filter(user -> user.roles().contains(role) && !isDisabled(user.username()))
+                .toList();
+    }
+
+    /** Disabled user names; absent from stores written before users could be disabled, so made on first use. */
+    private Map<String, Instant> disabledAt() {
+        if (state.disabledAt == null) {
+            state.disabledAt = new HashMap<>();
+        }
+        return state.disabledAt;
     }
 
     /** The local users of {@code tenant}, by name. */
@@ -77,9 +134,15 @@ final class LocalUsers {
     /** Removes every local user of {@code tenant}; how many there were. */
     synchronized int erase(String tenant) {
         int before = state.users.size();
-        state.users.values().removeIf(user -> user.tenant().equals(tenant));
+        state.users.values().removeIf(user -> {
+            boolean doomed = user.tenant().equals(tenant);
+            if (doomed) {
+                disabledAt().remove(user.username());
+            }
+            return doomed;
+        });
         if (state.users.size() != before) {
-            store.store(state.users);
+            store.storeAll(List.of(state.users, state, disabledAt()));
         }
         return before - state.users.size();
     }
@@ -92,7 +155,8 @@ final class LocalUsers {
             return false;
         }
         state.users.remove(user.username());
-        store.store(state.users);
+        disabledAt().remove(user.username());
+        store.storeAll(List.of(state.users, state, disabledAt()));
         return true;
     }
 
@@ -117,5 +181,7 @@ final class LocalUsers {
     static final class State {
         final Map<String, LocalUser> users = new HashMap<>();
         boolean loginDisabled;
+        /** Disabled user names and since when. */
+        Map<String, Instant> disabledAt = new HashMap<>();
     }
 }

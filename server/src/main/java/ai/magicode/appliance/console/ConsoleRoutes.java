@@ -21,7 +21,7 @@ import java.util.function.BooleanSupplier;
 
 /**
  * The admin console's static assets, read once from the jar ({@code console/} on the class path): the
- * page at {@code /} (which opens the setup wizard while first-run setup is pending) and its ES modules and style sheet at {@code /console/NAME}. Every answer carries a
+ * page at {@code /} (which opens the setup wizard while first-run setup is pending) and its ES modules and style sheet at {@code /console/NAME}, with the modules also joined into one ({@code /console/bundle.js}, which the page loads). Every answer carries a
  * strong ETag and {@code Cache-Control: no-cache}, so browsers revalidate cheaply (304) and never run a
  * stale module after an upgrade. The page is plain HTML with no inline script or style, which the
  * strict Content-Security-Policy of {@code web.SecurityHeaders} requires.
@@ -50,6 +50,9 @@ public final class ConsoleRoutes implements HttpService {
             "system.js",
             "privacy.js",
             "mydata.js");
+
+    /** The modules joined at start ({@link ConsoleBundle}): what the page loads, one request for the whole graph. */
+    static final String BUNDLE = "bundle.js";
 
     static final String CACHE_CONTROL = "no-cache";
     private static final String RESOURCE_DIR = "/console/";
@@ -86,6 +89,14 @@ public final class ConsoleRoutes implements HttpService {
         for (String name : ASSETS) {
             assets.put(name, asset(name, read(name)));
         }
+        assets.put(
+                BUNDLE,
+                asset(
+                        BUNDLE,
+                        ConsoleBundle.of(
+                                        "app.js",
+                                        name -> new String(assets.get(name).body(), StandardCharsets.UTF_8))
+                                .getBytes(StandardCharsets.UTF_8)));
     }
 
     @Override

@@ -36,11 +36,20 @@ public final class PrivacyRoutes implements HttpService {
     private final Predicate<String> tenantExists;
     private final UserDeletions users;
     private final BiPredicate<String, String> userKnown;
+    private final UserCheck removable;
+
+    /** Refuses a user's deletion that identity's rules forbid (throws an {@code ApiException}). */
+    @FunctionalInterface
+    public interface UserCheck {
+        /** Throws when {@code caller} may not delete {@code user} of {@code tenant}. */
+        void require(Caller caller, String tenant, String user);
+    }
 
     /**
      * @param tenantExists whether a tenant of that name exists (identity)
      * @param users deletes users
      * @param userKnown whether identity knows a user (tenant, user id)
+     * @param removable refuses deletions identity forbids (the last admin removing themselves, say)
      */
     public PrivacyRoutes(
             DataInventory inventory,
@@ -49,7 +58,9 @@ public final class PrivacyRoutes implements HttpService {
             TenantDeletions deletions,
             Predicate<String> tenantExists,
             UserDeletions users,
-            BiPredicate<String, String> userKnown) {
+            BiPredicate<String, String> userKnown,
+            UserCheck removable) {
+        this.removable = removable;
         this.users = users;
         this.userKnown = userKnown;
         this.inventory = inventory;
@@ -263,6 +274,7 @@ public final class PrivacyRoutes implements HttpService {
         if (deletions.pending(tenant)) {
             throw ApiException.conflict("The tenant is being deleted.");
         }
+        removable.require(caller, tenant, user);
         boolean known = userKnown.test(tenant, user);
         UserDeletions.Result result = users.delete(tenant, user, Actor.of(caller), RequestIds.of(req));
         Map<String, Object> body = new LinkedHashMap<>();

@@ -58,7 +58,7 @@ class ConsoleRoutesTest {
                 .orElseThrow();
         assertTrue(csp.contains("script-src 'self';"), csp);
         assertFalse(csp.contains("unsafe-inline"), csp);
-        assertTrue(page.entity().contains("<script type=\"module\" src=\"/console/app.js\">"), page.entity());
+        assertTrue(page.entity().contains("<script type=\"module\" src=\"/console/bundle.js\">"), page.entity());
         assertTrue(page.entity().contains("data-sso=\"true\""), "the page says whether SSO is configured");
         assertTrue(page.entity().contains("data-version=\"1.2.3-test\""), "the page carries the version");
     }
@@ -138,5 +138,65 @@ class ConsoleRoutesTest {
                 assertFalse(text.contains(sink), name + " uses " + sink);
             }
         }
+    }
+
+    @Test
+    void servesEveryModuleJoinedInOneBundleThePageLoads() throws IOException {
+        ClientResponseTyped<String> bundle = client.get("/console/bundle.js").request(String.class);
+        assertEquals(Status.OK_200, bundle.status());
+        assertEquals(
+                "text/javascript; charset=UTF-8",
+                bundle.headers().first(HeaderNames.CONTENT_TYPE).orElseThrow());
+        String text = bundle.entity();
+        // Every module is in it once, and no import or export is left for the browser to resolve.
+        for (String name : ConsoleRoutes.ASSETS) {
+            if (name.endsWith(".js")) {
+                assertEquals(1, text.split("\n// --- " + Pattern.quote(name) + "\n", -1).length - 1, name);
+            }
+        }
+        assertFalse(
+                Pattern.compile("^\\s*(import|export)\\b", Pattern.MULTILINE)
+                        .matcher(text)
+                        .find(),
+                text);
+        // Dependencies come first; the entry module last.
+        assertTrue(text.indexOf("// --- api.js") < text.indexOf("// --- login.js"));
+        assertTrue(text.indexOf("// --- dom.js") < text.indexOf("// --- dashboard.js"));
+        assertTrue(text.indexOf("// --- chart.js") < text.indexOf("// --- dashboard.js"));
+        assertTrue(text.trim().endsWith("})();"));
+        assertTrue(text.contains("const {api, ApiError, setCsrf} = module_api;"), "app.js's import, rewritten");
+        assertTrue(text.contains("const dashboard = module_dashboard;"), "a namespace import, rewritten");
+        String html = Files.readString(SOURCES.resolve("index.html"));
+        assertTrue(html.contains("<script type=\"module\" src=\"/console/bundle.js\"></script>"), html);
+    }
+
+    @Test
+    void bundlerJoinsModulesInDependencyOrderAndRefusesWhatItDoesNotKnow() {
+        java.util.Map<String, String> modules = java.util.Map.of(
+                "main.js",
+                        "import {a} from './lib.js';\nimport * as page from './page.js';\nconsole.log(a(), page.b);\n",
+                "page.js", "import {a} from './lib.js';\nexport async function b() { return a(); }\n",
+                "lib.js", "let count = 0;\nexport function a() { return ++count; }\nexport class C {}\n");
+        String joined = ConsoleBundle.of("main.js", modules::get);
+        assertTrue(joined.indexOf("// --- lib.js") < joined.indexOf("// --- page.js"), joined);
+        assertTrue(joined.indexOf("// --- page.js") < joined.indexOf("// --- main.js"), joined);
+        assertEquals(1, joined.split("// --- lib.js", -1).length - 1, "a module shared by two is in once");
+        assertTrue(joined.contains("const module_lib = (() => {\nlet count = 0;\nfunction a()"), joined);
+        assertTrue(joined.contains("return {a, C};"), joined);
+        assertTrue(joined.contains("async function b()"), joined);
+        assertTrue(joined.contains("const page = module_page;"), joined);
+        IllegalStateException unknown = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalStateException.class,
+                () -> ConsoleBundle.of(
+                        "main.js", java.util.Map.of("main.js", "export default function x() {}\n")::get));
+        assertTrue(unknown.getMessage().contains("export default"), unknown.getMessage());
+        IllegalStateException cycle = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalStateException.class,
+                () -> ConsoleBundle.of(
+                        "a.js",
+                        java.util.Map.of(
+                                "a.js", "import {b} from './b.js';\n",
+                                "b.js", "import {a} from './a.js';\nexport function b() {}\n")::get));
+        assertTrue(cycle.getMessage().contains("cycle"), cycle.getMessage());
     }
 }
