@@ -40,21 +40,9 @@ public final class ApiSession {
      * dir holds a setup token), then signs in as that admin.
      */
     public ApiSession signIn(Path dataDir, String tenant) throws Exception {
-        Path tokenFile = dataDir.resolve("setup-token");
-        if (Files.exists(tokenFile) && !Files.readString(tokenFile).isBlank()) {
-            HttpResponse<String> setup = call(
-                    "POST",
-                    "/api/v1/setup",
-                    Map.of(
-                            "token",
-                            Files.readString(tokenFile).trim(),
-                            "username",
-                            "admin",
-                            "password",
-                            PASSWORD,
-                            "tenant",
-                            tenant));
-            assertEquals(201, setup.statusCode(), setup.body());
+        if (Files.exists(dataDir.resolve("setup-token"))
+                && !Files.readString(dataDir.resolve("setup-token")).isBlank()) {
+            setUp(base, dataDir, "admin", PASSWORD, tenant);
         }
         cookie = null;
         HttpResponse<String> login =
@@ -64,6 +52,27 @@ public final class ApiSession {
         cookie = setCookie.substring(0, setCookie.indexOf(';'));
         csrf = JSON.readTree(login.body()).path("csrfToken").asText();
         return this;
+    }
+
+    /**
+     * First-run setup through the API with the token the appliance wrote to {@code dataDir}: the first superadmin and
+     * tenant admin {@code username}, and {@code tenant}.
+     */
+    public static void setUp(URI base, Path dataDir, String username, String password, String tenant) throws Exception {
+        HttpResponse<String> setup = new ApiSession(base)
+                .call(
+                        "POST",
+                        "/api/v1/setup",
+                        Map.of(
+                                "token",
+                                Files.readString(dataDir.resolve("setup-token")).trim(),
+                                "username",
+                                username,
+                                "password",
+                                password,
+                                "tenant",
+                                tenant));
+        assertEquals(201, setup.statusCode(), setup.body());
     }
 
     /** One API call, with the session when signed in; {@code body} (or none when null) is sent as JSON. */

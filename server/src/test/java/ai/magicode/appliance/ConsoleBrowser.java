@@ -1,6 +1,5 @@
 package ai.magicode.appliance;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,10 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +15,6 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -142,23 +136,6 @@ final class ConsoleBrowser implements AutoCloseable {
             assertTrue(in != null, "the axe-core WebJar is not on the test class path");
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
-    }
-
-    /** First-run setup through the API with the token the appliance wrote to {@code dataDir}: a superadmin and admin. */
-    static void setUp(URI base, Path dataDir, String username, String password, String tenant) throws Exception {
-        String token = Files.readString(dataDir.resolve("setup-token")).trim();
-        HttpResponse<String> setup = HttpClient.newHttpClient()
-                .send(
-                        HttpRequest.newBuilder(base.resolve("/api/v1/setup"))
-                                .header("Content-Type", "application/json")
-                                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(Map.of(
-                                        "token", token,
-                                        "username", username,
-                                        "password", password,
-                                        "tenant", tenant))))
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString());
-        assertEquals(201, setup.statusCode(), setup.body());
     }
 
     @Override

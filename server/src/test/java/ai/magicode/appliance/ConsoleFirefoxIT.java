@@ -75,7 +75,7 @@ class ConsoleFirefoxIT {
                         "MAGICODE_SERVER_HOST", "127.0.0.1",
                         "MAGICODE_INDEX_EMBEDDINGS", "none")));
         base = URI.create("http://127.0.0.1:" + appliance.start().port());
-        ConsoleBrowser.setUp(base, dir.resolve("data"), "admin", PASSWORD, "acme");
+        ApiSession.setUp(base, dir.resolve("data"), "admin", PASSWORD, "acme");
         firefox = FirefoxBidi.start(dir.resolve("firefox-profile"), WAIT);
     }
 
