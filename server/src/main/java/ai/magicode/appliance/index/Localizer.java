@@ -28,7 +28,7 @@ import org.apache.lucene.search.TermQuery;
  * Ranks files for an issue. The BM25 baseline scores file documents by their terms. The hybrid ranking fuses, per
  * file: BM25 over terms and path tokens, the best vector similarity among its chunks, explicit mentions (paths, stack
  * frames, dotted module names, a class named like the file) and definitions of the identifiers the issue names (IDF
- * weighted); then weighs by the structural prior of {@link RepoPaths#prior} (tests, docs and other text need more
+ * weighted), and the best unit whose qualified name matches the issue's words; then weighs by the structural prior of {@link RepoPaths#prior} (tests, docs and other text need more
  * evidence).
  */
 final class Localizer {
@@ -36,6 +36,7 @@ final class Localizer {
     static final double VECTOR = 0.6;
     static final double MENTION = 0.8;
     static final double DEFINITION = 0.5;
+    static final double SYMBOL = 0.2;
     static final int CANDIDATES = 300;
     private static final float TITLE_BOOST = 2.0f;
     private static final int MAX_TERMS = 1000;
@@ -85,16 +86,19 @@ final class Localizer {
         IssueSignals signals = IssueSignals.of(issue);
         Map<String, Double> mentions = mentions(signals, paths != null ? paths : Paths.of(allPaths(searcher)));
         Map<String, Double> definitions = normalized(definitions(signals));
+        Map<String, Double> symbols = normalized(symbols(issue));
         Set<String> candidates = new LinkedHashSet<>(lexical.keySet());
         candidates.addAll(vector.keySet());
         candidates.addAll(mentions.keySet());
         candidates.addAll(definitions.keySet());
+        candidates.addAll(symbols.keySet());
         Map<String, Double> fused = new HashMap<>();
         for (String path : candidates) {
             double score = LEXICAL * lexical.getOrDefault(path, 0.0)
                     + VECTOR * vector.getOrDefault(path, 0.0)
                     + MENTION * mentions.getOrDefault(path, 0.0)
-                    + DEFINITION * definitions.getOrDefault(path, 0.0);
+                    + DEFINITION * definitions.getOrDefault(path, 0.0)
+                    + SYMBOL * symbols.getOrDefault(path, 0.0);
             fused.put(path, score * RepoPaths.prior(path));
         }
         return ranked(fused, top);
@@ -137,6 +141,35 @@ final class Localizer {
             scores.put(paths[i], (double) hits[i].score);
         }
         return scores;
+    }
+
+    /**
+     * Files by their best unit whose qualified name (split into words) matches the issue's words: BM25 over the
+     * chunks' symbol field, the title's words counting double, aggregated per file by the best chunk.
+     */
+    private Map<String, Double> symbols(String issue) throws IOException {
+        Set<String> words = new LinkedHashSet<>(IdentifierTokens.of(issue));
+        if (words.isEmpty()) {
+            return Map.of();
+        }
+        Set<String> title =
+                Set.copyOf(IdentifierTokens.of(issue.lines().findFirst().orElse("")));
+        BooleanQuery.Builder terms = new BooleanQuery.Builder();
+        int added = 0;
+        for (String word : words) {
+            if (added++ >= MAX_TERMS) {
+                break;
+            }
+            Query symbol = new TermQuery(new Term(CodeIndex.SYMBOL, hasher.hash(word)));
+            terms.add(title.contains(word) ? new BoostQuery(symbol, TITLE_BOOST) : symbol, BooleanClause.Occur.SHOULD);
+        }
+        ScoreDoc[] hits = searcher.search(terms.build(), CANDIDATES).scoreDocs;
+        String[] paths = paths(searcher, hits);
+        Map<String, Double> best = new HashMap<>();
+        for (int i = 0; i < hits.length; i++) {
+            best.merge(paths[i], (double) hits[i].score, Math::max);
+        }
+        return best;
     }
 
     private Map<String, Double> vector(String issue) throws IOException {
