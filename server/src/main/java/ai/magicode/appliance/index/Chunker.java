@@ -127,6 +127,10 @@ final class Chunker {
                 inString = !inString;
             }
         }
+        int[] starts = new int[defs.size()];
+        for (int d = 0; d < defs.size(); d++) {
+            starts[d] = documentedStart(lines, defs.get(d).line(), true);
+        }
         List<Chunk> chunks = new ArrayList<>();
         for (int d = 0; d < defs.size(); d++) {
             Def def = defs.get(d);
@@ -151,7 +155,7 @@ final class Chunker {
             if (def.kind().equals("class")) {
                 for (int n = d + 1; n < defs.size() && defs.get(n).line() <= end; n++) {
                     if (defs.get(n).indent() > def.indent()) {
-                        unitEnd = Math.max(def.line(), defs.get(n).line() - 1);
+                        unitEnd = Math.max(def.line(), starts[n] - 1);
                         break;
                     }
                 }
@@ -170,19 +174,82 @@ final class Chunker {
                     def.name(),
                     List.copyOf(enclosing),
                     signature,
-                    def.line(),
+                    starts[d],
                     unitEnd,
-                    slice(lines, decoratorStart(lines, def.line()), unitEnd)));
+                    slice(lines, starts[d], unitEnd)));
         }
         return chunks;
     }
 
-    private static int decoratorStart(String[] lines, int line) {
+    /**
+     * The first line of what directly documents the unit declared at {@code line}: the doc comments, line comments,
+     * annotations and decorators (multi-line ones included) right above it, with no blank line in between. They
+     * belong to the unit they describe, not to a window of their own. In Python a {@code #} comment or decorator
+     * counts only at the declaration's own indentation, so the end of the previous body is never taken.
+     */
+    static int documentedStart(String[] lines, int line, boolean python) {
+        int indent = indentOf(lines[line - 1]);
         int start = line;
-        while (start > 1 && lines[start - 2].trim().startsWith("@")) {
-            start--;
+        while (start > 1) {
+            String above = lines[start - 2].trim();
+            boolean sameIndent = indentOf(lines[start - 2]) == indent;
+            if (above.isEmpty()) {
+                break;
+            }
+            if (python ? sameIndent && (above.startsWith("#") || above.startsWith("@")) : lineComment(above)) {
+                start--;
+                continue;
+            }
+            if (!python && above.endsWith("*/")) {
+                int open = start - 1;
+                while (open > 1 && !lines[open - 1].contains("/*") && start - open < MAX_LEADING_LINES) {
+                    open--;
+                }
+                if (lines[open - 1].trim().startsWith("/*")) {
+                    start = open;
+                    continue;
+                }
+                break;
+            }
+            int decorator = multiLineDecorator(lines, start - 1, indent);
+            if (decorator < 0) {
+                break;
+            }
+            start = decorator;
         }
         return start;
+    }
+
+    private static final int MAX_LEADING_LINES = 200;
+
+    /** A line comment, an annotation, or a block comment that closes on its own line. */
+    private static boolean lineComment(String trimmed) {
+        return trimmed.startsWith("//")
+                || trimmed.startsWith("@")
+                || (trimmed.startsWith("/*") && trimmed.indexOf("*/", 2) >= 0);
+    }
+
+    /**
+     * The line of a decorator or annotation whose arguments span the lines up to {@code last} (deeper indented, or
+     * closing brackets at its own indentation), or -1 when {@code last} does not end one.
+     */
+    private static int multiLineDecorator(String[] lines, int last, int indent) {
+        for (int l = last; l >= 1 && last - l < 30; l--) {
+            String text = lines[l - 1];
+            String trimmed = text.trim();
+            if (trimmed.isEmpty()) {
+                return -1;
+            }
+            int at = indentOf(text);
+            if (at == indent && trimmed.startsWith("@")) {
+                return l;
+            }
+            boolean closing = !trimmed.isEmpty() && ")]}".indexOf(trimmed.charAt(0)) >= 0;
+            if (at < indent || (at == indent && !closing)) {
+                return -1;
+            }
+        }
+        return -1;
     }
 
     private static String signature(String[] lines, int line) {
@@ -256,7 +323,7 @@ final class Chunker {
                                     frame.name(),
                                     enclosing,
                                     frame.signature(),
-                                    frame.startLine(),
+                                    documentedStart(lines, frame.startLine(), false),
                                     i + 1,
                                     ""));
                         }

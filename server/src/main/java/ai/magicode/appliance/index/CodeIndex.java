@@ -25,7 +25,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.PriorityQueue;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -33,16 +38,22 @@ import org.apache.lucene.analysis.core.WhitespaceAnalyzer;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.KnnFloatVectorField;
+import org.apache.lucene.document.SortedDocValuesField;
 import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.StringField;
 import org.apache.lucene.document.TextField;
 import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.FloatVectorValues;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.KnnVectorValues;
+import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.index.VectorSimilarityFunction;
+import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.KnnFloatVectorQuery;
 import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.SearcherManager;
 import org.apache.lucene.search.TermQuery;
@@ -62,13 +73,16 @@ import org.apache.lucene.util.BytesRef;
  */
 public final class CodeIndex {
     /** Bumped whenever the document layout changes; an index with another version is rebuilt. */
-    static final String FORMAT_VERSION = "1";
+    static final String FORMAT_VERSION = "2";
 
     /** Files larger than this are skipped (counted) unless the caller sets another cap. */
     public static final long DEFAULT_MAX_FILE_BYTES = 1_000_000;
 
     static final String KIND = "kind";
     static final String PATH = "path";
+    /** The path again as doc values, which searches read per hit far cheaper than stored fields (format 2). */
+    static final String PATH_VALUES = "pathdv";
+
     static final String PATH_TOKENS = "pathtok";
     static final String BODY = "body";
     static final String DEFINES = "def";
@@ -519,6 +533,7 @@ public final class CodeIndex {
             Document doc = new Document();
             doc.add(new StringField(KIND, "file", Field.Store.NO));
             doc.add(new StringField(PATH, path, Field.Store.YES));
+            doc.add(new SortedDocValuesField(PATH_VALUES, new BytesRef(path)));
             doc.add(new StoredField(BLOB, blobId));
             doc.add(new Field(
                     PATH_TOKENS, new TermStream(hashed(IdentifierTokens.of(path))), TextField.TYPE_NOT_STORED));
@@ -541,7 +556,8 @@ public final class CodeIndex {
                 chunks++;
                 Document c = new Document();
                 c.add(new StringField(KIND, "chunk", Field.Store.NO));
-                c.add(new StringField(PATH, path, Field.Store.YES));
+                c.add(new StringField(PATH, path, Field.Store.NO));
+                c.add(new SortedDocValuesField(PATH_VALUES, new BytesRef(path)));
                 c.add(new StoredField(START, chunk.startLine()));
                 c.add(new StoredField(END, chunk.endLine()));
                 c.add(new Field(
@@ -661,19 +677,51 @@ public final class CodeIndex {
      *
      * @return the chunks indexed
      */
-    int build(String commit, Iterator<Map.Entry<String, String>> files) throws IOException {
+    long build(String commit, Iterator<Map.Entry<String, String>> files) throws IOException {
         deleteTree(luceneDir());
+        // Each indexing thread fills its own in-memory segment, HNSW graph included, so the graphs are built in
+        // parallel; a large buffer keeps the segments few (each one is a graph a vector search visits).
+        int threads = Runtime.getRuntime().availableProcessors();
+        long bufferMb = Math.clamp(Runtime.getRuntime().maxMemory() / 3 / (1 << 20), 64, 1900);
+        IndexWriterConfig config = config().setRAMBufferSizeMB(bufferMb);
         try (Directory d = FSDirectory.open(luceneDir());
-                IndexWriter w = new IndexWriter(d, config())) {
-            Writer writer = new Writer(w, null, null);
-            while (files.hasNext()) {
-                Map.Entry<String, String> file = files.next();
-                writer.add(file.getKey(), "generated", file.getValue());
+                IndexWriter w = new IndexWriter(d, config)) {
+            List<Writer> writers = new ArrayList<>();
+            List<Future<?>> running = new ArrayList<>();
+            try (ExecutorService pool = Executors.newFixedThreadPool(threads)) {
+                for (int t = 0; t < threads; t++) {
+                    Writer writer = new Writer(w, null, null);
+                    writers.add(writer);
+                    running.add(pool.submit(() -> {
+                        while (true) {
+                            Map.Entry<String, String> file;
+                            synchronized (files) {
+                                if (!files.hasNext()) {
+                                    break;
+                                }
+                                file = files.next();
+                            }
+                            writer.add(file.getKey(), "generated", file.getValue());
+                        }
+                        writer.flushEmbeddings();
+                        return null;
+                    }));
+                }
+                for (Future<?> future : running) {
+                    future.get();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IndexException("Interrupted while building " + dir, e);
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof IOException io) {
+                    throw io;
+                }
+                throw new IndexException("Cannot build " + dir + ": " + e.getCause(), e.getCause());
             }
-            writer.flushEmbeddings();
             w.setLiveCommitData(commitData(commit).entrySet());
             w.commit();
-            return writer.chunks;
+            return writers.stream().mapToLong(writer -> writer.chunks).sum();
         }
     }
 
@@ -735,6 +783,68 @@ public final class CodeIndex {
                 } catch (IOException e) {
                     LOG.log(System.Logger.Level.WARNING, "Cannot release a reader of {0}: {1}", dir, e.toString());
                 }
+            }
+        }
+
+        /** Documents of a kind ({@code file} or {@code chunk}) in this reader. */
+        long count(String kind) throws IOException {
+            IndexSearcher searcher = manager.acquire();
+            try {
+                return searcher.count(new TermQuery(new Term(KIND, kind)));
+            } finally {
+                manager.release(searcher);
+            }
+        }
+
+        /** Segments in this reader: each holds its own HNSW graph, which every vector search visits. */
+        int segments() throws IOException {
+            IndexSearcher searcher = manager.acquire();
+            try {
+                return searcher.getIndexReader().leaves().size();
+            } finally {
+                manager.release(searcher);
+            }
+        }
+
+        /**
+         * The {@code k} chunks nearest to {@code query} (global doc ids): {@code exact} compares with every vector,
+         * else the HNSW search as the hybrid search runs it ({@link Localizer#CANDIDATES} candidates), cut to k.
+         */
+        Set<Integer> nearest(float[] query, int k, boolean exact) throws IOException {
+            IndexSearcher searcher = manager.acquire();
+            try {
+                if (!exact) {
+                    ScoreDoc[] hits = searcher.search(
+                                    new KnnFloatVectorQuery(VECTOR, query, Localizer.CANDIDATES), Localizer.CANDIDATES)
+                            .scoreDocs;
+                    Set<Integer> docs = new HashSet<>();
+                    for (int i = 0; i < Math.min(k, hits.length); i++) {
+                        docs.add(hits[i].doc);
+                    }
+                    return docs;
+                }
+                PriorityQueue<ScoreDoc> best = new PriorityQueue<>(Comparator.comparingDouble(h -> h.score));
+                for (LeafReaderContext leaf : searcher.getIndexReader().leaves()) {
+                    FloatVectorValues values = leaf.reader().getFloatVectorValues(VECTOR);
+                    if (values == null) {
+                        continue;
+                    }
+                    KnnVectorValues.DocIndexIterator it = values.iterator();
+                    for (int doc = it.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = it.nextDoc()) {
+                        float score = VectorSimilarityFunction.COSINE.compare(query, values.vectorValue(it.index()));
+                        if (best.size() < k || score > best.peek().score) {
+                            best.add(new ScoreDoc(leaf.docBase + doc, score));
+                            if (best.size() > k) {
+                                best.poll();
+                            }
+                        }
+                    }
+                }
+                Set<Integer> docs = new HashSet<>();
+                best.forEach(h -> docs.add(h.doc));
+                return docs;
+            } finally {
+                manager.release(searcher);
             }
         }
 

@@ -2,6 +2,8 @@ package ai.magicode.appliance.index;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -9,7 +11,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import org.apache.lucene.index.StoredFields;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.ReaderUtil;
+import org.apache.lucene.index.SortedDocValues;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
@@ -24,7 +28,7 @@ import org.apache.lucene.search.TermQuery;
  * Ranks files for an issue. The BM25 baseline scores file documents by their terms. The hybrid ranking fuses, per
  * file: BM25 over terms and path tokens, the best vector similarity among its chunks, explicit mentions (paths, stack
  * frames, dotted module names, a class named like the file) and definitions of the identifiers the issue names (IDF
- * weighted); then weighs by the structural prior of {@link RepoPaths#prior} (tests, docs and other text need more
+ * weighted), and the best unit whose qualified name matches the issue's words; then weighs by the structural prior of {@link RepoPaths#prior} (tests, docs and other text need more
  * evidence).
  */
 final class Localizer {
@@ -32,7 +36,8 @@ final class Localizer {
     static final double VECTOR = 0.6;
     static final double MENTION = 0.8;
     static final double DEFINITION = 0.5;
-    private static final int CANDIDATES = 300;
+    static final double SYMBOL = 0.2;
+    static final int CANDIDATES = 300;
     private static final float TITLE_BOOST = 2.0f;
     private static final int MAX_TERMS = 1000;
 
@@ -81,16 +86,19 @@ final class Localizer {
         IssueSignals signals = IssueSignals.of(issue);
         Map<String, Double> mentions = mentions(signals, paths != null ? paths : Paths.of(allPaths(searcher)));
         Map<String, Double> definitions = normalized(definitions(signals));
+        Map<String, Double> symbols = normalized(symbols(issue));
         Set<String> candidates = new LinkedHashSet<>(lexical.keySet());
         candidates.addAll(vector.keySet());
         candidates.addAll(mentions.keySet());
         candidates.addAll(definitions.keySet());
+        candidates.addAll(symbols.keySet());
         Map<String, Double> fused = new HashMap<>();
         for (String path : candidates) {
             double score = LEXICAL * lexical.getOrDefault(path, 0.0)
                     + VECTOR * vector.getOrDefault(path, 0.0)
                     + MENTION * mentions.getOrDefault(path, 0.0)
-                    + DEFINITION * definitions.getOrDefault(path, 0.0);
+                    + DEFINITION * definitions.getOrDefault(path, 0.0)
+                    + SYMBOL * symbols.getOrDefault(path, 0.0);
             fused.put(path, score * RepoPaths.prior(path));
         }
         return ranked(fused, top);
@@ -127,11 +135,41 @@ final class Localizer {
                 .add(new TermQuery(new Term(CodeIndex.KIND, "file")), BooleanClause.Occur.FILTER)
                 .build();
         Map<String, Double> scores = new LinkedHashMap<>();
-        StoredFields stored = searcher.storedFields();
-        for (ScoreDoc hit : searcher.search(query, top).scoreDocs) {
-            scores.put(stored.document(hit.doc, Set.of(CodeIndex.PATH)).get(CodeIndex.PATH), (double) hit.score);
+        ScoreDoc[] hits = searcher.search(query, top).scoreDocs;
+        String[] paths = paths(searcher, hits);
+        for (int i = 0; i < hits.length; i++) {
+            scores.put(paths[i], (double) hits[i].score);
         }
         return scores;
+    }
+
+    /**
+     * Files by their best unit whose qualified name (split into words) matches the issue's words: BM25 over the
+     * chunks' symbol field, the title's words counting double, aggregated per file by the best chunk.
+     */
+    private Map<String, Double> symbols(String issue) throws IOException {
+        Set<String> words = new LinkedHashSet<>(IdentifierTokens.of(issue));
+        if (words.isEmpty()) {
+            return Map.of();
+        }
+        Set<String> title =
+                Set.copyOf(IdentifierTokens.of(issue.lines().findFirst().orElse("")));
+        BooleanQuery.Builder terms = new BooleanQuery.Builder();
+        int added = 0;
+        for (String word : words) {
+            if (added++ >= MAX_TERMS) {
+                break;
+            }
+            Query symbol = new TermQuery(new Term(CodeIndex.SYMBOL, hasher.hash(word)));
+            terms.add(title.contains(word) ? new BoostQuery(symbol, TITLE_BOOST) : symbol, BooleanClause.Occur.SHOULD);
+        }
+        ScoreDoc[] hits = searcher.search(terms.build(), CANDIDATES).scoreDocs;
+        String[] paths = paths(searcher, hits);
+        Map<String, Double> best = new HashMap<>();
+        for (int i = 0; i < hits.length; i++) {
+            best.merge(paths[i], (double) hits[i].score, Math::max);
+        }
+        return best;
     }
 
     private Map<String, Double> vector(String issue) throws IOException {
@@ -141,22 +179,47 @@ final class Localizer {
         String text = issue.length() > 2000 ? issue.substring(0, 2000) : issue;
         float[] query = embedder.embed().apply(List.of(text))[0];
         Map<String, Double> best = new HashMap<>();
-        StoredFields stored = searcher.storedFields();
-        for (ScoreDoc hit :
-                searcher.search(new KnnFloatVectorQuery(CodeIndex.VECTOR, query, CANDIDATES), CANDIDATES).scoreDocs) {
-            String path = stored.document(hit.doc, Set.of(CodeIndex.PATH)).get(CodeIndex.PATH);
-            best.merge(path, (double) hit.score, Math::max);
+        ScoreDoc[] hits =
+                searcher.search(new KnnFloatVectorQuery(CodeIndex.VECTOR, query, CANDIDATES), CANDIDATES).scoreDocs;
+        String[] paths = paths(searcher, hits);
+        for (int i = 0; i < hits.length; i++) {
+            best.merge(paths[i], (double) hits[i].score, Math::max);
         }
         return best;
     }
 
     /** The paths of all files in the index: the same for every search on one reader, so a kept reader lists them once. */
     static List<String> allPaths(IndexSearcher searcher) throws IOException {
-        List<String> paths = new ArrayList<>();
-        StoredFields stored = searcher.storedFields();
-        for (ScoreDoc hit :
-                searcher.search(new TermQuery(new Term(CodeIndex.KIND, "file")), Integer.MAX_VALUE).scoreDocs) {
-            paths.add(stored.document(hit.doc, Set.of(CodeIndex.PATH)).get(CodeIndex.PATH));
+        ScoreDoc[] hits = searcher.search(new TermQuery(new Term(CodeIndex.KIND, "file")), Integer.MAX_VALUE).scoreDocs;
+        return List.of(paths(searcher, hits));
+    }
+
+    /**
+     * The path of each hit, from doc values: hits visited in document order, one forward pass per segment, instead of
+     * a stored-fields block decompressed per hit.
+     */
+    static String[] paths(IndexSearcher searcher, ScoreDoc[] hits) throws IOException {
+        Integer[] order = new Integer[hits.length];
+        for (int i = 0; i < hits.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, Comparator.comparingInt(i -> hits[i].doc));
+        List<LeafReaderContext> leaves = searcher.getIndexReader().leaves();
+        String[] paths = new String[hits.length];
+        int leaf = -1;
+        SortedDocValues values = null;
+        for (int i : order) {
+            int doc = hits[i].doc;
+            int at = ReaderUtil.subIndex(doc, leaves);
+            if (at != leaf) {
+                leaf = at;
+                values = leaves.get(at).reader().getSortedDocValues(CodeIndex.PATH_VALUES);
+            }
+            if (values == null || !values.advanceExact(doc - leaves.get(at).docBase)) {
+                throw new IOException(
+                        "document " + doc + " has no path; the index is not of format " + CodeIndex.FORMAT_VERSION);
+            }
+            paths[i] = values.lookupOrd(values.ordValue()).utf8ToString();
         }
         return paths;
     }
@@ -227,7 +290,6 @@ final class Localizer {
     private Map<String, Double> definitions(IssueSignals signals) throws IOException {
         Map<String, Double> scores = new HashMap<>();
         int files = Math.max(1, searcher.count(new TermQuery(new Term(CodeIndex.KIND, "file"))));
-        StoredFields stored = searcher.storedFields();
         for (String identifier : signals.identifiers()) {
             Term term = new Term(CodeIndex.DEFINES, hasher.hash(identifier.toLowerCase(Locale.ROOT)));
             int df = searcher.getIndexReader().docFreq(term);
@@ -235,8 +297,8 @@ final class Localizer {
                 continue;
             }
             double idf = Math.log(1.0 + (double) files / df);
-            for (ScoreDoc hit : searcher.search(new TermQuery(term), 50).scoreDocs) {
-                scores.merge(stored.document(hit.doc, Set.of(CodeIndex.PATH)).get(CodeIndex.PATH), idf, Double::sum);
+            for (String path : paths(searcher, searcher.search(new TermQuery(term), 50).scoreDocs)) {
+                scores.merge(path, idf, Double::sum);
             }
         }
         return scores;

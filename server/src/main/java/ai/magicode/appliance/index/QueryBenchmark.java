@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Random;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 
@@ -67,48 +68,71 @@ public final class QueryBenchmark {
      *
      * @param chunks chunks in the index
      * @param files files in the index
+     * @param reused whether an index built by an earlier run was searched (then {@code buildSeconds} is 0)
      * @param buildSeconds time to generate and build the index (not a goal figure)
-     * @param p50Millis median hybrid search latency
-     * @param p99Millis 99th percentile hybrid search latency
+     * @param p50Millis median hybrid search latency (NaN when no query ran)
+     * @param p99Millis 99th percentile hybrid search latency (NaN when no query ran)
      * @param bytesPerChunk index bytes on disk per chunk
      * @param heapBytes heap in use after a full GC with the reader open, after the queries
      * @param top1 share of queries whose target file ranks first (a sanity check that the searches do real work)
+     * @param recallAt10 share of the exact 10 nearest chunks that the HNSW search (as the hybrid search runs it)
+     *     returns among its first 10, over the recall sample (NaN without one)
      */
     public record Result(
             long chunks,
             int files,
+            boolean reused,
             double buildSeconds,
             double p50Millis,
             double p99Millis,
             double bytesPerChunk,
             long heapBytes,
-            double top1) {}
+            double top1,
+            double recallAt10) {}
 
-    /** Builds an index of at least {@code chunks} chunks under {@code parent}, runs {@code queries} searches. */
-    public static Result run(Path parent, long chunks, int queries, PrintStream out) {
-        Path dir;
-        try {
-            dir = Files.createTempDirectory(Files.createDirectories(parent.toAbsolutePath()), "magicode-bench-query");
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create a scratch directory under " + parent, e);
-        }
+    /** The index directory of a run with {@code chunks} chunks under {@code parent}: kept, so later runs reuse it. */
+    public static Path indexDirectory(Path parent, long chunks) {
+        return parent.toAbsolutePath().resolve("magicode-bench-query-" + chunks);
+    }
+
+    /**
+     * Searches the index of at least {@code chunks} chunks kept in {@link #indexDirectory} (building it when it is
+     * missing or incompatible), running {@code queries} searches (none: build only) and measuring the vector
+     * search's recall against exact search on {@code recallSample} of them.
+     */
+    public static Result run(Path parent, long chunks, int queries, int recallSample, PrintStream out) {
+        Path dir = indexDirectory(parent, chunks);
         try {
             Embedder embedder = new Embedder("feature-hashing-" + DIMENSION, DIMENSION, QueryBenchmark::embed);
             CodeIndex index = CodeIndex.open(dir, true, CodeIndex.DEFAULT_MAX_FILE_BYTES, embedder);
             int perFile = Chunker.chunk(path(0), source(0)).size();
             int files = (int) ((chunks + perFile - 1) / perFile);
-            out.printf("building %d files (%d chunks each) ...%n", files, perFile);
-            long started = System.nanoTime();
-            long indexed = index.build("generated", generated(files));
-            double buildSeconds = (System.nanoTime() - started) / 1e9;
+            String commit = "generated-" + files + "x" + perFile;
+            boolean reused = index.indexedCommit().filter(commit::equals).isPresent();
+            double buildSeconds = 0;
+            if (reused) {
+                out.printf("reusing the index in %s%n", dir);
+            } else {
+                out.printf("building %d files (%d chunks each) in %s ...%n", files, perFile, dir);
+                long started = System.nanoTime();
+                index.build(commit, generated(files));
+                buildSeconds = (System.nanoTime() - started) / 1e9;
+            }
             long bytes;
             try (Stream<Path> walk = Files.walk(index.luceneDir())) {
                 bytes = walk.filter(Files::isRegularFile)
                         .mapToLong(f -> f.toFile().length())
                         .sum();
             }
-            out.printf("built %d chunks in %.0f s; index %d bytes%n", indexed, buildSeconds, bytes);
             try (CodeIndex.Searcher searcher = index.openSearcher()) {
+                long indexed = searcher.count("chunk");
+                out.printf(
+                        "%s %d chunks in %d segments in %.0f s; index %d bytes%n",
+                        reused ? "reused" : "built", indexed, searcher.segments(), buildSeconds, bytes);
+                double recall = recallSample > 0 ? recall(searcher, files, recallSample) : Double.NaN;
+                if (recallSample > 0) {
+                    out.printf("vector recall@10 against exact search: %.3f over %d queries%n", recall, recallSample);
+                }
                 SplittableRandom random = new SplittableRandom(7);
                 for (int i = 0; i < Math.min(100, queries); i++) { // warm-up
                     int file = random.nextInt(files);
@@ -133,31 +157,50 @@ public final class QueryBenchmark {
                 Result result = new Result(
                         indexed,
                         files,
+                        reused,
                         buildSeconds,
-                        nanos[queries / 2] / 1e6,
-                        nanos[(int) Math.min(queries - 1, Math.ceil(queries * 0.99) - 1)] / 1e6,
+                        queries == 0 ? Double.NaN : nanos[queries / 2] / 1e6,
+                        queries == 0
+                                ? Double.NaN
+                                : nanos[(int) Math.min(queries - 1, Math.ceil(queries * 0.99) - 1)] / 1e6,
                         (double) bytes / indexed,
                         heap,
-                        (double) first / queries);
-                out.printf(
-                        "hybrid search on %d chunks (%d files): p50 %.1f ms, p99 %.1f ms over %d queries;"
-                                + " %.0f bytes per chunk; heap in use %d MB (max %d MB); target file first in %.0f%%%n",
-                        result.chunks(),
-                        result.files(),
-                        result.p50Millis(),
-                        result.p99Millis(),
-                        queries,
-                        result.bytesPerChunk(),
-                        heap >> 20,
-                        runtime.maxMemory() >> 20,
-                        100 * result.top1());
+                        queries == 0 ? Double.NaN : (double) first / queries,
+                        recall);
+                if (queries > 0) {
+                    out.printf(
+                            "hybrid search on %d chunks (%d files): p50 %.1f ms, p99 %.1f ms over %d queries;"
+                                    + " %.0f bytes per chunk; heap in use %d MB (max %d MB); target file first in"
+                                    + " %.0f%%%n",
+                            result.chunks(),
+                            result.files(),
+                            result.p50Millis(),
+                            result.p99Millis(),
+                            queries,
+                            result.bytesPerChunk(),
+                            heap >> 20,
+                            runtime.maxMemory() >> 20,
+                            100 * result.top1());
+                }
                 return result;
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } finally {
-            CodeIndex.deleteIndex(dir);
         }
+    }
+
+    /** Mean share of the exact 10 nearest chunks among the HNSW search's first 10, over generated issue vectors. */
+    private static double recall(CodeIndex.Searcher searcher, int files, int sample) throws IOException {
+        SplittableRandom random = new SplittableRandom(11);
+        double sum = 0;
+        for (int i = 0; i < sample; i++) {
+            float[] query = embed(List.of(issue(random.nextInt(files), random.nextInt(METHODS))))[0];
+            Set<Integer> approximate = searcher.nearest(query, 10, false);
+            Set<Integer> exact = searcher.nearest(query, 10, true);
+            approximate.retainAll(exact);
+            sum += (double) approximate.size() / Math.max(1, exact.size());
+        }
+        return sum / sample;
     }
 
     private static Iterator<Map.Entry<String, String>> generated(int files) {

@@ -17,6 +17,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.apache.lucene.analysis.core.WhitespaceAnalyzer;
+import org.apache.lucene.document.Document;
+import org.apache.lucene.document.Field;
+import org.apache.lucene.document.StringField;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.store.Directory;
+import org.apache.lucene.store.FSDirectory;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -214,6 +222,32 @@ class CodeIndexTest {
                     CodeIndex.open(dir.resolve("index"), true, CodeIndex.DEFAULT_MAX_FILE_BYTES, embedder("fake-v2"));
             assertEquals("rebuilt", other.update(repo, commit).action());
             assertEquals("reused", other.update(repo, commit).action());
+        }
+    }
+
+    @Test
+    void rebuildsAnIndexOfTheFormerFormatWhosePathsHaveNoDocValues() throws IOException {
+        String commit = fixture.commit("first");
+        // What format 1 wrote: the path stored and indexed only, recorded as version 1.
+        try (Directory d = FSDirectory.open(Files.createDirectories(dir.resolve("index/lucene")));
+                IndexWriter w = new IndexWriter(d, new IndexWriterConfig(new WhitespaceAnalyzer()))) {
+            Document file = new Document();
+            file.add(new StringField(CodeIndex.KIND, "file", Field.Store.NO));
+            file.add(new StringField(CodeIndex.PATH, "app/session_store.py", Field.Store.YES));
+            w.addDocument(file);
+            w.setLiveCommitData(Map.of("version", "1", "commit", commit, "privacy", "true", "model", "fake-v1")
+                    .entrySet());
+            w.commit();
+        }
+        try (GitRepository repo = GitRepository.open(fixture.dir())) {
+            CodeIndex index = index(true);
+            assertTrue(index.indexedCommit().isEmpty(), "a format-1 index is not taken as current");
+            assertEquals("rebuilt", index.update(repo, commit).action());
+            assertEquals("2", CodeIndex.FORMAT_VERSION);
+            assertEquals(
+                    "app/session_store.py",
+                    index.search("expire_stale_sessions", 1, true).getFirst().path());
+            assertEquals("reused", index.update(repo, commit).action());
         }
     }
 

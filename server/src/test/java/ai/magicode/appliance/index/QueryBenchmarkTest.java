@@ -9,27 +9,34 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code bench index-query} on a small generated index: it searches for real and cleans up (no timing asserted). */
+/** {@code bench index-query} on a small generated index: it searches for real and keeps the index for a later run (no timing asserted). */
 class QueryBenchmarkTest {
     @TempDir
     Path dir;
 
     @Test
-    void findsTheTargetFileOfMostGeneratedIssuesAndDeletesItsIndex() throws Exception {
+    void findsTheTargetFileOfMostGeneratedIssuesAndReusesItsIndexInALaterRun() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        QueryBenchmark.Result result =
-                QueryBenchmark.run(dir, 3000, 40, new PrintStream(out, true, StandardCharsets.UTF_8));
-        assertTrue(result.chunks() >= 3000, result.toString());
+        PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8);
+        QueryBenchmark.Result built = QueryBenchmark.run(dir, 3000, 0, 0, print);
+        assertFalse(built.reused());
+        assertTrue(built.chunks() >= 3000, built.toString());
+        assertTrue(Double.isNaN(built.p50Millis()), "no queries when building only");
+        QueryBenchmark.Result result = QueryBenchmark.run(dir, 3000, 40, 10, print);
+        assertTrue(result.reused(), result.toString());
+        assertEquals(built.chunks(), result.chunks());
         assertTrue(result.top1() > 0.8, "target file first in only " + result.top1());
+        assertTrue(result.recallAt10() > 0.5 && result.recallAt10() <= 1.0, result.toString());
         assertTrue(result.bytesPerChunk() > 0 && result.p99Millis() >= result.p50Millis(), result.toString());
         try (Stream<Path> left = Files.list(dir)) {
-            assertEquals(0, left.count(), "the scratch index is deleted");
+            assertEquals(List.of(QueryBenchmark.indexDirectory(dir, 3000)), left.toList(), "one kept index");
         }
-        assertFalse(out.toString(StandardCharsets.UTF_8).isEmpty());
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("reusing the index"));
     }
 
     @Test
