@@ -125,7 +125,8 @@ final class AcceptLog implements AutoCloseable {
         }
     }
 
-    private static Segment openFile(Path file) throws IOException {
+    /** Opens a new segment file for appending. */
+    static Segment openFile(Path file) throws IOException {
         FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         return new Segment() {
             @Override

@@ -75,6 +75,9 @@ public final class WebhookInbox implements AutoCloseable {
     private final AtomicBoolean dirty = new AtomicBoolean();
     private final Thread folder;
     private volatile boolean folding = true;
+    /** For tests: while set, the folder leaves logged deliveries in the accept log. */
+    volatile boolean foldsHeld;
+
     private final Installations installations;
     private final EventParser parser;
     private final Consumer<AuditEvent> audit;
@@ -110,6 +113,16 @@ public final class WebhookInbox implements AutoCloseable {
             ApplianceStore store,
             Consumer<AuditEvent> audit,
             Function<AuditEvent, CompletableFuture<?>> auditAsync) {
+        this(config, store, audit, auditAsync, AcceptLog::openFile);
+    }
+
+    /** For tests: the accept log's segments opened through {@code segments} (one that fails like a full disk). */
+    WebhookInbox(
+            WebhookConfig config,
+            ApplianceStore store,
+            Consumer<AuditEvent> audit,
+            Function<AuditEvent, CompletableFuture<?>> auditAsync,
+            AcceptLog.Opener segments) {
         this.config = config;
         this.installations = new Installations(store);
         this.journal = new DeliveryJournal(store, this::auditAccepted);
@@ -121,7 +134,7 @@ public final class WebhookInbox implements AutoCloseable {
                 Thread.ofPlatform().name("webhook-worker-", 0).daemon().factory());
         this.retries = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("webhook-retry").daemon().factory());
-        this.log = new AcceptLog(store.dataDir().resolve(AcceptLog.DIR), config.maxBodyBytes());
+        this.log = new AcceptLog(store.dataDir().resolve(AcceptLog.DIR), config.maxBodyBytes(), segments);
         AcceptLog.Recovered recovered = log.recover();
         if (!recovered.segments().isEmpty()) {
             LOG.log(
@@ -263,8 +276,8 @@ public final class WebhookInbox implements AutoCloseable {
     /** Folds logged deliveries into the store as they come, a few log forces per store commit. */
     private void foldLoop() {
         while (folding) {
-            if (!dirty.getAndSet(false)) {
-                LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(1));
+            if (foldsHeld || !dirty.getAndSet(false)) {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(foldsHeld ? 5 : 1000));
                 continue;
             }
             try {
