@@ -86,7 +86,7 @@ final class AcceptLog implements AutoCloseable {
 
     private record Append(Delivery delivery, ByteBuffer record, CompletableFuture<Void> done) implements Task {}
 
-    private record Rotate(CompletableFuture<Sealed> done) implements Task {}
+    private record Rotate(Path file, Segment segment, CompletableFuture<Sealed> done) implements Task {}
 
     private record Stop() implements Task {}
 
@@ -96,11 +96,13 @@ final class AcceptLog implements AutoCloseable {
     private final LinkedBlockingQueue<Task> queue = new LinkedBlockingQueue<>();
     private final AtomicLong forces = new AtomicLong();
     private final Object enqueue = new Object();
+    private final Object rotation = new Object();
     private Thread writer;
     private boolean closed;
     private volatile String broken;
-    // Owned by the writer thread:
+    /** The number of the newest segment file; guarded by {@code rotation}. */
     private long number;
+    // Owned by the writer thread:
     private Path file;
     private Segment segment;
     private long size;
@@ -163,6 +165,12 @@ final class AcceptLog implements AutoCloseable {
      * into the store, idempotently, and then deletes the files.
      */
     Recovered recover() {
+        synchronized (rotation) {
+            return recoverSegments();
+        }
+    }
+
+    private Recovered recoverSegments() {
         List<Path> segments = segments();
         List<Delivery> deliveries = new ArrayList<>();
         int torn = 0;
@@ -177,10 +185,14 @@ final class AcceptLog implements AutoCloseable {
 
     /** Opens the first segment and starts the writer. */
     void start() {
-        try {
-            openNext();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot open the webhook accept log in " + dir, e);
+        synchronized (rotation) {
+            try {
+                file = nextFile();
+                segment = opener.open(file);
+                syncDirectory();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot open the webhook accept log in " + dir, e);
+            }
         }
         writer = Thread.ofPlatform().name("webhook-accept-log").daemon().start(this::write);
     }
@@ -233,18 +245,58 @@ final class AcceptLog implements AutoCloseable {
     }
 
     /**
-     * Closes the current segment and opens the next: every record appended before is in the returned one, every
-     * record after in the next.
+     * Closes the current segment and continues in a new one: every record appended before is in the returned one,
+     * every record after in the next. The new file is created and made durable in its directory here, on the
+     * caller's thread, so that the writer only switches to it and appends never wait for a directory sync.
+     *
+     * @throws WebhookException when no new segment can be created (the writer goes on in the current one)
      */
     Sealed rotate() {
-        CompletableFuture<Sealed> done = new CompletableFuture<>();
-        synchronized (enqueue) {
-            if (closed) {
+        synchronized (rotation) {
+            Path next;
+            Segment opened;
+            try {
+                next = nextFile();
+                opened = opener.open(next);
+                syncDirectory();
+            } catch (IOException e) {
+                throw new WebhookException("The webhook inbox could not open a new accept log segment", e);
+            }
+            CompletableFuture<Sealed> done = new CompletableFuture<>();
+            boolean queued;
+            synchronized (enqueue) {
+                queued = !closed;
+                if (queued) {
+                    queue.add(new Rotate(next, opened, done));
+                }
+            }
+            if (!queued) {
+                closeQuietly(opened);
+                delete(next);
                 throw new WebhookException("The webhook inbox is closed");
             }
-            queue.add(new Rotate(done));
+            return done.join();
         }
-        return done.join();
+    }
+
+    private Path nextFile() {
+        number++;
+        return dir.resolve(PREFIX + String.format("%016d", number) + SUFFIX);
+    }
+
+    /** Makes a new file's directory entry durable before a record in it is acknowledged. */
+    private void syncDirectory() throws IOException {
+        try (FileChannel directory = FileChannel.open(dir, StandardOpenOption.READ)) {
+            directory.force(true);
+        }
+    }
+
+    private static void closeQuietly(Segment segment) {
+        try {
+            segment.close();
+        } catch (IOException e) {
+            // an empty segment nobody appended to
+        }
     }
 
     /** Deletes a segment whose deliveries are durable in the store. */
@@ -275,7 +327,7 @@ final class AcceptLog implements AutoCloseable {
                         // Records queued before the rotation belong to the sealed segment.
                         flush(appends);
                         appends.clear();
-                        rotate(rotate.done());
+                        rotate(rotate);
                     }
                     case Stop stop -> {
                         flush(appends);
@@ -334,28 +386,14 @@ final class AcceptLog implements AutoCloseable {
         }
     }
 
-    private void rotate(CompletableFuture<Sealed> done) {
+    private void rotate(Rotate rotate) {
         Sealed sealed = new Sealed(file, List.copyOf(logged));
         logged = new ArrayList<>();
         closeSegment();
-        try {
-            openNext();
-        } catch (IOException e) {
-            broken = "The webhook inbox cannot open a new accept log segment; restart the appliance";
-            LOG.log(ERROR, "The webhook accept log refuses deliveries until restarted: " + e);
-        }
-        done.complete(sealed);
-    }
-
-    private void openNext() throws IOException {
-        number++;
-        file = dir.resolve(PREFIX + String.format("%016d", number) + SUFFIX);
-        segment = opener.open(file);
+        file = rotate.file();
+        segment = rotate.segment();
         size = 0;
-        // The new file's directory entry must be durable before a record in it is acknowledged.
-        try (FileChannel directory = FileChannel.open(dir, StandardOpenOption.READ)) {
-            directory.force(true);
-        }
+        rotate.done().complete(sealed);
     }
 
     private void closeSegment() {

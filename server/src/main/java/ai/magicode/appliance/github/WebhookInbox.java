@@ -47,8 +47,11 @@ public final class WebhookInbox implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(WebhookInbox.class.getName());
     /** Most deliveries named in one acceptance audit entry. */
     static final int AUDIT_BATCH = 200;
-    /** The folder's pause after a fold, so that one store commit takes what a few log forces took. */
-    private static final long FOLD_PAUSE_MILLIS = 10;
+    /**
+     * The folder's pause after a fold: one store commit (and one new segment, with its directory sync) takes what
+     * several log forces took. It bounds how long a raw delivery stays in the log, with the commit's time.
+     */
+    private static final long FOLD_PAUSE_MILLIS = 50;
 
     private static final Map<String, Counter> COUNTERS = new ConcurrentHashMap<>();
 

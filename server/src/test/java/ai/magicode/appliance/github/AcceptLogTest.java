@@ -187,6 +187,27 @@ class AcceptLogTest {
                 "a new process appends after the segments it found: " + third.file());
     }
 
+    @Test
+    void aSegmentThatCannotBeCreatedFailsTheRotationAndTheWriterGoesOnInTheCurrentOne() {
+        AtomicBoolean full = new AtomicBoolean();
+        AcceptLog log = started(file -> {
+            if (full.get()) {
+                throw new IOException("No space left on device");
+            }
+            return AcceptLog.openFile(file);
+        });
+        log.append(delivery("g1", "a")).join();
+        full.set(true);
+        assertThrows(WebhookException.class, log::rotate);
+        log.append(delivery("g2", "b")).join();
+        full.set(false);
+        AcceptLog.Sealed sealed = log.rotate();
+        assertEquals(
+                List.of("g1", "g2"),
+                sealed.deliveries().stream().map(Delivery::guid).toList());
+        log.stop();
+    }
+
     private static List<String> guids(AcceptLog.Recovered recovered) {
         return recovered.deliveries().stream().map(Delivery::guid).toList();
     }
