@@ -190,10 +190,10 @@ public final class WebhookInbox implements AutoCloseable {
 
     /**
      * Takes a delivery whose signature the caller verified: ignores unknown event types, acknowledges known guids
-     * again, keeps malformed bodies as dead, and otherwise stores the delivery durably before returning.
+     * again, keeps malformed bodies as dead, and otherwise appends the delivery to the accept log, forced to disk, before returning.
      *
      * @param requestId the HTTP request id, for the audit entry
-     * @throws WebhookException when the delivery cannot be stored (the caller answers 5xx; GitHub redelivers)
+     * @throws WebhookException when the delivery cannot be logged (a full disk) (the caller answers 5xx; GitHub redelivers)
      */
     public Receipt receive(String event, String guid, byte[] body, String requestId) {
         if (!GitHubEvent.TYPES.contains(event)) {
