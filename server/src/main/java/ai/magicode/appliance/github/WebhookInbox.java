@@ -190,10 +190,12 @@ public final class WebhookInbox implements AutoCloseable {
 
     /**
      * Takes a delivery whose signature the caller verified: ignores unknown event types, acknowledges known guids
-     * again, keeps malformed bodies as dead, and otherwise appends the delivery to the accept log, forced to disk, before returning.
+     * again, keeps malformed bodies as dead, and otherwise appends the delivery to the accept log, forced to disk,
+     * before returning.
      *
-     * @param requestId the HTTP request id, for the audit entry
-     * @throws WebhookException when the delivery cannot be logged (a full disk) (the caller answers 5xx; GitHub redelivers)
+     * @param requestId the HTTP request id, for the audit entry of a malformed delivery
+     * @throws WebhookException when the delivery cannot be logged, such as on a full disk (the caller answers 503;
+     *     GitHub redelivers)
      */
     public Receipt receive(String event, String guid, byte[] body, String requestId) {
         if (!GitHubEvent.TYPES.contains(event)) {
