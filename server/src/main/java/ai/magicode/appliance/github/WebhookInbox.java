@@ -38,10 +38,11 @@ import java.util.function.Supplier;
  * The durable GitHub webhook inbox. {@link #receive} appends a verified delivery (de-duplicated by its guid) to the
  * {@link AcceptLog} in one group commit (one write and force per batch) before the caller answers 2xx; a folder thread
  * moves logged deliveries into the store (where their acceptance is audited) and then deletes the log segment, and
- * at start-up folds what a previous process left in the log first. A bounded pool of workers then processes deliveries through the
- * handlers registered per event type, one at a time per repository in arrival order, different repositories in
- * parallel. Failures are retried with exponential backoff, then parked in a dead-letter list an admin can replay.
- * Deliveries acknowledged but not processed before a crash are processed at the next {@link #start}.
+ * at start-up folds what a previous process left in the log first. A bounded pool of workers then processes
+ * deliveries through the handlers registered per event type, one at a time per repository in arrival order,
+ * different repositories in parallel. Failures are retried with exponential backoff, then parked in a dead-letter list
+ * an admin can replay. Deliveries acknowledged but not processed before a crash are processed at the next
+ * {@link #start}.
  */
 public final class WebhookInbox implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(WebhookInbox.class.getName());
