@@ -52,7 +52,7 @@ public final class WebhookInbox implements AutoCloseable {
      * The folder's pause after a fold: one store commit (and one new segment, with its directory sync) takes what
      * several log forces took. It bounds how long a raw delivery stays in the log, with the commit's time.
      */
-    private static final long FOLD_PAUSE_MILLIS = 50;
+    private static final long FOLD_PAUSE_MILLIS = 250;
 
     private static final Map<String, Counter> COUNTERS = new ConcurrentHashMap<>();
 
@@ -536,7 +536,7 @@ public final class WebhookInbox implements AutoCloseable {
                         "github.webhook-accept-log",
                         "DATA_DIR/" + AcceptLog.DIR + "/accept-<n>.log (raw deliveries, appended before the 202)",
                         "until folded into store section " + DeliveryJournal.SECTION
-                                + ": normally within tens of milliseconds; a segment a crash left, until the next start",
+                                + ": normally within a quarter second; a segment a crash left, until the next start",
                         "acknowledge a webhook delivery after one disk sync, before it reaches the store",
                         List.of("dir:" + AcceptLog.DIR),
                         // Folded first, so that the deliveries' own kind exports and erases them in the store.
