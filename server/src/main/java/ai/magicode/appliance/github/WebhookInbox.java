@@ -294,10 +294,11 @@ public final class WebhookInbox implements AutoCloseable {
                 LOG.log(WARNING, "Webhook deliveries stay in the accept log for now: " + e.getMessage());
                 dirty.set(true);
             }
-            try {
-                Thread.sleep(FOLD_PAUSE_MILLIS);
-            } catch (InterruptedException e) {
-                return;
+            // A pause that receive()'s wake-ups do not cut short; close() ends it by clearing `folding`. The folder is
+            // never interrupted: an interrupted thread's file channels close under it.
+            long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FOLD_PAUSE_MILLIS);
+            for (long left = until - System.nanoTime(); folding && left > 0; left = until - System.nanoTime()) {
+                LockSupport.parkNanos(left);
             }
         }
     }
@@ -794,7 +795,7 @@ public final class WebhookInbox implements AutoCloseable {
     @Override
     public void close() {
         folding = false;
-        folder.interrupt();
+        LockSupport.unpark(folder);
         try {
             folder.join();
         } catch (InterruptedException e) {
