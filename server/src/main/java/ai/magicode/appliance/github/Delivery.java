@@ -8,7 +8,7 @@ import java.util.OptionalLong;
  * One webhook delivery as the inbox keeps it in the store. The body is kept until the delivery is processed and
  * then dropped (the guid, event and outcome stay, for de-duplication and inspection).
  *
- * @param seq arrival order, from 0
+ * @param seq arrival order, from 0; -1 while the delivery is in the accept log, not yet in the store
  * @param guid GitHub's {@code X-GitHub-Delivery} id
  * @param event the {@code X-GitHub-Event} name
  * @param lane deliveries of one lane (a repository, else an installation) are processed one at a time in order
@@ -42,6 +42,23 @@ public record Delivery(
         PROCESSED,
         /** Parked after its retries failed (or its body is malformed); an admin may replay it. */
         DEAD
+    }
+
+    /** This delivery as the store numbers it (logged deliveries have {@code seq} -1 until folded). */
+    Delivery withSeq(long next) {
+        return new Delivery(
+                next,
+                guid,
+                event,
+                lane,
+                repository,
+                installationId,
+                state,
+                attempts,
+                problem,
+                receivedAt,
+                updatedAt,
+                body);
     }
 
     Delivery withState(State next, int tries, String why, Instant now) {

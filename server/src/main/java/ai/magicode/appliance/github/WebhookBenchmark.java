@@ -36,10 +36,13 @@ import java.util.stream.Stream;
 
 /**
  * The figures of {@code magicode bench webhooks}: signed deliveries accepted durably per second (signature checked,
- * stored in the store's group commit and audited before the 202, processed in the background meanwhile) and their
+ * appended to the accept log and forced before the 202; folded into the store, audited and processed in the
+ * background meanwhile) and their
  * p99 latency, against a no-op route that reads the same body on the same listener, measured alternately in one run.
  * Before the HTTP rounds, the same deliveries go straight into {@link WebhookInbox#receive} (signature checked) from as
- * many virtual threads as there are connections: the inbox's own figure, less sensitive to a loaded machine.
+ * many virtual threads as there are connections: the inbox's own figure, less sensitive to a loaded machine. Before each
+ * measured slice the run waits (untimed) until every delivery accepted so far is processed, so that no slice pays for
+ * the background work of an earlier one; each webhook slice pays for the processing done during it.
  */
 public final class WebhookBenchmark {
     private static final byte[] SECRET = "bench-webhook-secret".getBytes(StandardCharsets.UTF_8);
@@ -54,6 +57,7 @@ public final class WebhookBenchmark {
      * @param noopPerSecond requests/s of the no-op route
      * @param noopP99Millis its p99 latency
      * @param deliveriesPerCommit deliveries (and processed marks) per store commit: the group-commit batch
+     * @param deliveriesPerForce deliveries per force of the accept log: its group-commit batch
      * @param inProcessPerSecond deliveries/s accepted by calling the inbox in-process (no HTTP)
      * @param inProcessP99Millis their p99 latency
      * @param webhookCpuMicros CPU time of the whole process (load clients included) per webhook request
@@ -66,6 +70,7 @@ public final class WebhookBenchmark {
             double noopPerSecond,
             double noopP99Millis,
             double deliveriesPerCommit,
+            double deliveriesPerForce,
             double inProcessPerSecond,
             double inProcessP99Millis,
             double webhookCpuMicros,
@@ -95,6 +100,7 @@ public final class WebhookBenchmark {
                 WebhookSecret secret = new WebhookSecret(vault);
                 AtomicLong sequence = new AtomicLong();
                 direct(inbox, secret, sequence, Duration.ofSeconds(3), connections); // warm-up
+                drain(inbox, out);
                 Slice inProcess = direct(inbox, secret, sequence, slice.multipliedBy(rounds), connections);
                 out.printf(
                         "in-process (WebhookInbox.receive, %d threads): %.0f/s, p99 %.1f ms, CPU %.0f µs per delivery%n",
@@ -118,8 +124,10 @@ public final class WebhookBenchmark {
                     URI noop = URI.create("http://127.0.0.1:" + server.port() + "/noop");
                     load(webhooks, sequence, Duration.ofSeconds(3), connections); // warm-up both paths
                     load(noop, sequence, Duration.ofSeconds(3), connections);
+                    drain(inbox, out);
                     long deliveriesBefore = inbox.deliveries().size();
                     long commitsBefore = inbox.commits();
+                    long forcesBefore = inbox.logForces();
                     List<Long> webhookLatencies = new ArrayList<>();
                     List<Long> noopLatencies = new ArrayList<>();
                     double webhookTotal = 0;
@@ -127,7 +135,9 @@ public final class WebhookBenchmark {
                     double webhookCpu = 0;
                     double noopCpu = 0;
                     for (int round = 0; round < rounds; round++) {
+                        drain(inbox, out);
                         Slice w = load(webhooks, sequence, slice, connections);
+                        drain(inbox, out);
                         Slice n = load(noop, sequence, slice, connections);
                         webhookLatencies.addAll(w.latencies());
                         noopLatencies.addAll(n.latencies());
@@ -148,12 +158,14 @@ public final class WebhookBenchmark {
                     }
                     long deliveries = inbox.deliveries().size() - deliveriesBefore;
                     long commits = inbox.commits() - commitsBefore;
+                    long forces = inbox.logForces() - forcesBefore;
                     Result result = new Result(
                             webhookTotal / rounds,
                             p99(webhookLatencies),
                             noopTotal / rounds,
                             p99(noopLatencies),
                             commits == 0 ? 0 : 2.0 * deliveries / commits,
+                            forces == 0 ? 0 : (double) deliveries / forces,
                             inProcess.perSecond(),
                             p99(inProcess.latencies()),
                             webhookCpu / rounds,
@@ -161,13 +173,15 @@ public final class WebhookBenchmark {
                             inProcess.cpuMicros());
                     out.printf(
                             "signed deliveries accepted durably: %.0f/s, p99 %.1f ms; no-op route: %.0f/s, p99 %.1f ms;"
-                                    + " ratio %.2f (%d connections, %.1f store writes per commit)%n",
+                                    + " ratio %.2f (%d connections, %.1f deliveries per log force, %.1f store writes per"
+                                    + " commit)%n",
                             result.webhooksPerSecond(),
                             result.webhookP99Millis(),
                             result.noopPerSecond(),
                             result.noopP99Millis(),
                             result.ratio(),
                             connections,
+                            result.deliveriesPerForce(),
                             result.deliveriesPerCommit());
                     out.printf(
                             "process CPU per request (load clients included): webhooks %.0f µs, no-op %.0f µs,"
@@ -184,6 +198,27 @@ public final class WebhookBenchmark {
             }
         } finally {
             deleteTree(dir);
+        }
+    }
+
+    /** Waits (untimed, up to a minute) until every delivery accepted so far is processed, and says how long it took. */
+    private static void drain(WebhookInbox inbox, PrintStream out) {
+        long start = System.nanoTime();
+        long deadline = start + Duration.ofMinutes(1).toNanos();
+        while (inbox.deliveries().stream().anyMatch(d -> d.state() == Delivery.State.PENDING)) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the inbox did not process its backlog within a minute");
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for the backlog", e);
+            }
+        }
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        if (millis >= 100) {
+            out.printf("(backlog processed in %d ms before the next slice)%n", millis);
         }
     }
 

@@ -21,31 +21,44 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * The durable GitHub webhook inbox. {@link #receive} stores a verified delivery (de-duplicated by its guid) in one
- * group commit before the caller answers 2xx; a bounded pool of workers then processes deliveries through the
- * handlers registered per event type, one at a time per repository in arrival order, different repositories in
- * parallel. Failures are retried with exponential backoff, then parked in a dead-letter list an admin can replay.
- * Deliveries acknowledged but not processed before a crash are processed at the next {@link #start}.
+ * The durable GitHub webhook inbox. {@link #receive} appends a verified delivery (de-duplicated by its guid) to the
+ * {@link AcceptLog} in one group commit (one write and force per batch) before the caller answers 2xx; a folder thread
+ * moves logged deliveries into the store (where their acceptance is audited) and then deletes the log segment, and
+ * at start-up folds what a previous process left in the log first. A bounded pool of workers then processes
+ * deliveries through the handlers registered per event type, one at a time per repository in arrival order,
+ * different repositories in parallel. Failures are retried with exponential backoff, then parked in a dead-letter list
+ * an admin can replay. Deliveries acknowledged but not processed before a crash are processed at the next
+ * {@link #start}.
  */
 public final class WebhookInbox implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(WebhookInbox.class.getName());
     /** Most deliveries named in one acceptance audit entry. */
     static final int AUDIT_BATCH = 200;
+    /**
+     * The folder's pause after a fold: one store commit (and one new segment, with its directory sync) takes what
+     * several log forces took. It bounds how long a raw delivery stays in the log, with the commit's time.
+     */
+    private static final long FOLD_PAUSE_MILLIS = 250;
+
+    private static final Map<String, Counter> COUNTERS = new ConcurrentHashMap<>();
 
     /** What became of a received delivery. */
     public enum Receipt {
-        /** Stored durably; it will be processed. */
+        /** Logged durably; it will be folded into the store and processed. */
         ACCEPTED,
         /** Its guid is known: acknowledged again, neither stored nor processed twice. */
         DUPLICATE,
@@ -57,6 +70,18 @@ public final class WebhookInbox implements AutoCloseable {
 
     private final WebhookConfig config;
     private final DeliveryJournal journal;
+    private final AcceptLog log;
+    /** Deliveries being logged or logged and not yet folded into the store, by guid (completed once logged). */
+    private final Map<String, CompletableFuture<Delivery>> logged = new ConcurrentHashMap<>();
+    /** Rotated segments whose deliveries are not (all) in the store yet, oldest first; guarded by itself. */
+    private final List<AcceptLog.Sealed> unfolded = new ArrayList<>();
+
+    private final AtomicBoolean dirty = new AtomicBoolean();
+    private final Thread folder;
+    private volatile boolean folding = true;
+    /** For tests: while set, the folder leaves logged deliveries in the accept log. */
+    volatile boolean foldsHeld;
+
     private final Installations installations;
     private final EventParser parser;
     private final Consumer<AuditEvent> audit;
@@ -92,6 +117,16 @@ public final class WebhookInbox implements AutoCloseable {
             ApplianceStore store,
             Consumer<AuditEvent> audit,
             Function<AuditEvent, CompletableFuture<?>> auditAsync) {
+        this(config, store, audit, auditAsync, AcceptLog::openFile);
+    }
+
+    /** For tests: the accept log's segments opened through {@code segments} (one that fails like a full disk). */
+    WebhookInbox(
+            WebhookConfig config,
+            ApplianceStore store,
+            Consumer<AuditEvent> audit,
+            Function<AuditEvent, CompletableFuture<?>> auditAsync,
+            AcceptLog.Opener segments) {
         this.config = config;
         this.installations = new Installations(store);
         this.journal = new DeliveryJournal(store, this::auditAccepted);
@@ -103,6 +138,23 @@ public final class WebhookInbox implements AutoCloseable {
                 Thread.ofPlatform().name("webhook-worker-", 0).daemon().factory());
         this.retries = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("webhook-retry").daemon().factory());
+        this.log = new AcceptLog(store.dataDir().resolve(AcceptLog.DIR), config.maxBodyBytes(), segments);
+        AcceptLog.Recovered recovered = log.recover();
+        if (!recovered.segments().isEmpty()) {
+            LOG.log(
+                    INFO,
+                    "Folding " + recovered.deliveries().size() + " webhook deliveries from "
+                            + recovered.segments().size() + " accept log segments of the last run ("
+                            + recovered.torn() + " torn records dropped, never acknowledged)");
+        }
+        // Idempotent by guid: a crash between a fold and its segment's deletion leaves deliveries in both.
+        fold(recovered.deliveries());
+        recovered.segments().forEach(log::delete);
+        for (int i = 0; i < recovered.torn(); i++) {
+            count("torn");
+        }
+        log.start();
+        this.folder = Thread.ofPlatform().name("webhook-fold").daemon().start(this::foldLoop);
     }
 
     /**
@@ -139,10 +191,12 @@ public final class WebhookInbox implements AutoCloseable {
 
     /**
      * Takes a delivery whose signature the caller verified: ignores unknown event types, acknowledges known guids
-     * again, keeps malformed bodies as dead, and otherwise stores the delivery durably before returning.
+     * again, keeps malformed bodies as dead, and otherwise appends the delivery to the accept log, forced to disk,
+     * before returning.
      *
-     * @param requestId the HTTP request id, for the audit entry
-     * @throws WebhookException when the delivery cannot be stored (the caller answers 5xx; GitHub redelivers)
+     * @param requestId the HTTP request id, for the audit entry of a malformed delivery
+     * @throws WebhookException when the delivery cannot be logged, such as on a full disk (the caller answers 503;
+     *     GitHub redelivers)
      */
     public Receipt receive(String event, String guid, byte[] body, String requestId) {
         if (!GitHubEvent.TYPES.contains(event)) {
@@ -152,6 +206,10 @@ public final class WebhookInbox implements AutoCloseable {
         if (journal.find(guid).isPresent()) {
             count("duplicate");
             return Receipt.DUPLICATE;
+        }
+        CompletableFuture<Delivery> earlier = logged.get(guid);
+        if (earlier != null) {
+            return duplicateOf(earlier);
         }
         // Only the envelope before the 202 (the lane, repository and installation, and that the body is a JSON
         // object); the workers read the whole event.
@@ -166,35 +224,133 @@ public final class WebhookInbox implements AutoCloseable {
                 context.repository().map(GitHubEvent.Repository::fullName).orElse("");
         long installation = context.installationId().orElse(0);
         Instant now = Instant.now();
-        Optional<Delivery> stored = journal.commit(changes -> {
-            if (changes.find(guid).isPresent()) {
-                return Optional.<Delivery>empty();
-            }
-            Delivery delivery = new Delivery(
-                    changes.nextSeq(),
-                    guid,
-                    event,
-                    lane(context),
-                    repository,
-                    installation,
-                    Delivery.State.PENDING,
-                    0,
-                    "",
-                    now,
-                    now,
-                    body);
-            changes.add(delivery);
-            return Optional.of(delivery);
-        });
-        if (stored.isEmpty()) {
+        Delivery delivery = new Delivery(
+                -1,
+                guid,
+                event,
+                lane(context),
+                repository,
+                installation,
+                Delivery.State.PENDING,
+                0,
+                "",
+                now,
+                now,
+                body);
+        CompletableFuture<Delivery> mine = new CompletableFuture<>();
+        CompletableFuture<Delivery> raced = logged.putIfAbsent(guid, mine);
+        if (raced != null) {
+            return duplicateOf(raced);
+        }
+        if (journal.find(guid).isPresent()) {
+            // Folded between the first look and the reservation (the folder drops a reservation only after that).
+            logged.remove(guid, mine);
+            mine.complete(delivery);
             count("duplicate");
             return Receipt.DUPLICATE;
         }
+        try {
+            log.append(delivery).join();
+        } catch (CompletionException e) {
+            logged.remove(guid, mine);
+            WebhookException failure = e.getCause() instanceof WebhookException w
+                    ? w
+                    : new WebhookException("The webhook inbox could not log the delivery", e.getCause());
+            mine.completeExceptionally(failure);
+            count("failed");
+            throw failure;
+        }
+        mine.complete(delivery);
         count("accepted");
-        if (started) {
-            enqueue(stored.get());
+        if (!dirty.getAndSet(true)) {
+            LockSupport.unpark(folder);
         }
         return Receipt.ACCEPTED;
+    }
+
+    /** A delivery whose guid another request is logging or logged: a duplicate once that one is durable. */
+    private static Receipt duplicateOf(CompletableFuture<Delivery> earlier) {
+        try {
+            earlier.join();
+        } catch (CompletionException e) {
+            throw new WebhookException("The webhook inbox could not log the delivery; it may be sent again");
+        }
+        count("duplicate");
+        return Receipt.DUPLICATE;
+    }
+
+    /** Folds logged deliveries into the store as they come, a few log forces per store commit. */
+    private void foldLoop() {
+        while (folding) {
+            if (foldsHeld || !dirty.getAndSet(false)) {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(foldsHeld ? 5 : 1000));
+                continue;
+            }
+            try {
+                foldLogged();
+            } catch (RuntimeException e) {
+                // The deliveries stay logged (on disk and de-duplicated); the next fold, or the next start, tries
+                // again.
+                LOG.log(WARNING, "Webhook deliveries stay in the accept log for now: " + e.getMessage());
+                dirty.set(true);
+            }
+            // A pause that receive()'s wake-ups do not cut short; close() ends it by clearing `folding`. The folder is
+            // never interrupted: an interrupted thread's file channels close under it.
+            long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FOLD_PAUSE_MILLIS);
+            for (long left = until - System.nanoTime(); folding && left > 0; left = until - System.nanoTime()) {
+                LockSupport.parkNanos(left);
+            }
+        }
+    }
+
+    /** Rotates the accept log and moves every logged delivery into the store, then deletes the folded segments. */
+    private void foldLogged() {
+        synchronized (unfolded) {
+            unfolded.add(log.rotate());
+            foldUnfolded();
+        }
+    }
+
+    private void foldUnfolded() {
+        while (!unfolded.isEmpty()) {
+            AcceptLog.Sealed sealed = unfolded.getFirst();
+            fold(sealed.deliveries());
+            log.delete(sealed.file());
+            unfolded.removeFirst();
+        }
+    }
+
+    /**
+     * Moves logged deliveries into the store in one commit, skipping guids it holds (so folding twice is harmless),
+     * and queues them when the inbox is started; their acceptance is audited with the commit.
+     */
+    private void fold(List<Delivery> deliveries) {
+        if (deliveries.isEmpty()) {
+            return;
+        }
+        synchronized (this) { // with start(): each folded delivery is queued by exactly one of the two
+            List<Delivery> added = journal.commit(changes -> {
+                List<Delivery> fresh = new ArrayList<>(deliveries.size());
+                for (Delivery delivery : deliveries) {
+                    if (changes.find(delivery.guid()).isEmpty()) {
+                        Delivery numbered = delivery.withSeq(changes.nextSeq());
+                        changes.add(numbered);
+                        fresh.add(numbered);
+                    }
+                }
+                return fresh;
+            });
+            if (started && !closed) {
+                added.forEach(this::enqueue);
+            }
+        }
+        deliveries.forEach(delivery -> logged.remove(delivery.guid()));
+    }
+
+    /** Folds everything logged so far into the store now (before a tenant's deliveries are exported or erased). */
+    void foldNow() {
+        dirty.set(false);
+        foldLogged();
     }
 
     /**
@@ -263,9 +419,17 @@ public final class WebhookInbox implements AutoCloseable {
         });
     }
 
-    /** The committed delivery with {@code guid}. */
+    /** The delivery with {@code guid}, in the store or logged and not yet folded ({@code seq} -1). */
     public Optional<Delivery> find(String guid) {
-        return journal.find(guid);
+        Optional<Delivery> stored = journal.find(guid);
+        return stored.isPresent() ? stored : loggedDelivery(guid);
+    }
+
+    private Optional<Delivery> loggedDelivery(String guid) {
+        CompletableFuture<Delivery> pending = logged.get(guid);
+        return pending == null || !pending.isDone() || pending.isCompletedExceptionally()
+                ? Optional.empty()
+                : Optional.of(pending.join());
     }
 
     /** Every delivery in the dead-letter list, oldest first. */
@@ -275,9 +439,18 @@ public final class WebhookInbox implements AutoCloseable {
                 .toList();
     }
 
-    /** All deliveries kept, oldest first (processed ones without their body). */
+    /** All deliveries kept, oldest first (processed ones without their body), the logged ones not yet folded last. */
     public List<Delivery> deliveries() {
-        return journal.all();
+        List<Delivery> all = new ArrayList<>(journal.all());
+        List<Delivery> pending = new ArrayList<>();
+        for (String guid : logged.keySet()) {
+            if (journal.find(guid).isEmpty()) {
+                loggedDelivery(guid).ifPresent(pending::add);
+            }
+        }
+        pending.sort(java.util.Comparator.comparing(Delivery::receivedAt));
+        all.addAll(pending);
+        return all;
     }
 
     /**
@@ -361,12 +534,23 @@ public final class WebhookInbox implements AutoCloseable {
                         },
                         this::eraseInstallations),
                 new TenantData(
+                        "github.webhook-accept-log",
+                        "DATA_DIR/" + AcceptLog.DIR + "/accept-<n>.log (raw deliveries, appended before the 202)",
+                        "until folded into store section " + DeliveryJournal.SECTION
+                                + ": normally within a quarter second; a segment a crash left, until the next start",
+                        "acknowledge a webhook delivery after one disk sync, before it reaches the store",
+                        List.of("dir:" + AcceptLog.DIR),
+                        // Folded first, so that the deliveries' own kind exports and erases them in the store.
+                        (tenant, sink) -> foldNow(),
+                        tenant -> foldNow()),
+                new TenantData(
                         DeliveryJournal.SECTION,
                         "store section " + DeliveryJournal.SECTION,
                         "kept for de-duplication and replay; emptied when the tenant is deleted",
                         "webhook deliveries from GitHub, processed exactly once in order per repository",
                         List.of("store:" + DeliveryJournal.SECTION),
                         (tenant, sink) -> {
+                            foldNow();
                             List<Long> ids = installations.idsOf(tenant);
                             sink.add(
                                     "github/deliveries.json",
@@ -390,6 +574,7 @@ public final class WebhookInbox implements AutoCloseable {
     }
 
     private void eraseDeliveries(String tenant) {
+        foldNow(); // the accept log's deliveries of the tenant move into the store, where they are erased
         List<Long> ids = installations.idsOf(tenant);
         if (ids.isEmpty()) {
             return;
@@ -425,9 +610,14 @@ public final class WebhookInbox implements AutoCloseable {
         });
     }
 
-    /** Group commits of the journal so far (deliveries per commit = deliveries / commits). */
+    /** Group commits of the journal so far (folds and processed marks). */
     public long commits() {
         return journal.commits();
+    }
+
+    /** Forces of the accept log so far (accepted deliveries per force = deliveries / forces). */
+    public long logForces() {
+        return log.forces();
     }
 
     private static String lane(GitHubEvent.Context context) {
@@ -587,19 +777,40 @@ public final class WebhookInbox implements AutoCloseable {
         return builder;
     }
 
-    /** Counts an outcome of {@code github.webhooks.deliveries}. */
+    /** Counts an outcome of {@code github.webhooks.deliveries} (the counter is looked up once per outcome). */
     static void count(String outcome) {
-        Metrics.globalRegistry()
-                .getOrCreate(Counter.builder("github.webhooks.deliveries")
-                        .description("Webhook deliveries by outcome")
-                        .tags(List.of(Tag.create("outcome", outcome))))
+        COUNTERS.computeIfAbsent(
+                        outcome,
+                        o -> Metrics.globalRegistry()
+                                .getOrCreate(Counter.builder("github.webhooks.deliveries")
+                                        .description("Webhook deliveries by outcome")
+                                        .tags(List.of(Tag.create("outcome", o)))))
                 .increment();
     }
 
-    /** Stops the workers (the delivery being processed finishes or stays pending) and the journal. */
+    /**
+     * Stops taking deliveries, folds the accept log into the store (what cannot be folded stays logged for the next
+     * start), then stops the workers (the delivery being processed finishes or stays pending) and the journal.
+     */
     @Override
     public void close() {
+        folding = false;
+        LockSupport.unpark(folder);
+        try {
+            folder.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        AcceptLog.Sealed last = log.stop();
         closed = true;
+        synchronized (unfolded) {
+            unfolded.add(last);
+            try {
+                foldUnfolded();
+            } catch (RuntimeException e) {
+                LOG.log(WARNING, "Webhook deliveries stay in the accept log for the next start: " + e.getMessage());
+            }
+        }
         retries.shutdownNow();
         workers.shutdown();
         try {

@@ -9,6 +9,7 @@ import ai.magicode.appliance.audit.AuditEvent;
 import ai.magicode.appliance.config.WebhookConfig;
 import ai.magicode.appliance.store.ApplianceStore;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -318,6 +319,153 @@ class WebhookInboxTest {
                         .map(Installations.Repository::fullName)
                         .toList());
         assertEquals("acme", inbox.installations().find(9).orElseThrow().account(), "the account survives a mapping");
+    }
+
+    @Test
+    void aLoggedDeliveryIsFoundAndDeduplicatedBeforeItsFoldAndProcessedOnceAfter() throws Exception {
+        open(config(3));
+        Map<String, Integer> handled = new ConcurrentHashMap<>();
+        inbox.on("issues", (event, guid, effects) -> handled.merge(guid, 1, Integer::sum));
+        inbox.start();
+        inbox.foldsHeld = true;
+        assertEquals(WebhookInbox.Receipt.ACCEPTED, inbox.receive("issues", "g1", issue(1, 1), "r1"));
+        Delivery logged = inbox.find("g1").orElseThrow();
+        assertEquals(-1, logged.seq(), "in the accept log, not yet in the store");
+        assertEquals(WebhookInbox.Receipt.DUPLICATE, inbox.receive("issues", "g1", issue(1, 1), "r2"));
+        assertEquals(
+                List.of("g1"), inbox.deliveries().stream().map(Delivery::guid).toList());
+        assertEquals(1, segments(dataDir).size(), "one segment holds it");
+        inbox.foldsHeld = false;
+        await(() -> inbox.find("g1").orElseThrow().state() == Delivery.State.PROCESSED);
+        assertEquals(WebhookInbox.Receipt.DUPLICATE, inbox.receive("issues", "g1", issue(1, 1), "r3"));
+        assertEquals(Map.of("g1", 1), handled);
+        assertEquals(0, inbox.find("g1").orElseThrow().seq());
+        await(() -> segments(dataDir).size() == 1); // the folded segment is deleted; only the current one stays
+    }
+
+    @Test
+    void loggedDeliveriesSurviveACrashBeforeTheirFold() throws Exception {
+        open(config(3));
+        inbox.foldsHeld = true;
+        for (int n = 1; n <= 5; n++) {
+            assertEquals(WebhookInbox.Receipt.ACCEPTED, inbox.receive("issues", "g" + n, issue(n % 2, n), "r"));
+        }
+        // What the disk holds right after the five 202s: a store without them and a log with them.
+        Path crashed = dataDir.resolve("crashed");
+        Files.createDirectories(crashed.resolve(AcceptLog.DIR));
+        for (Path segment : segments(dataDir)) {
+            Files.copy(segment, crashed.resolve(AcceptLog.DIR).resolve(segment.getFileName()));
+        }
+        close();
+        audited.clear();
+        store = ApplianceStore.open(crashed, List.of());
+        inbox = new WebhookInbox(config(3), store, audited::add);
+        Map<String, Integer> handled = new ConcurrentHashMap<>();
+        inbox.on("issues", (event, guid, effects) -> handled.merge(guid, 1, Integer::sum));
+        assertEquals(5, inbox.deliveries().size(), "folded at start-up, before start()");
+        assertTrue(segments(crashed).size() <= 1, "the recovered segments are deleted: " + segments(crashed));
+        inbox.start();
+        await(() -> handled.size() == 5
+                && inbox.deliveries().stream().allMatch(d -> d.state() == Delivery.State.PROCESSED));
+        assertTrue(handled.values().stream().allMatch(count -> count == 1), handled.toString());
+        assertTrue(audited.stream().anyMatch(e -> e.action().equals("github.webhook.accept")));
+    }
+
+    @Test
+    void aCrashBetweenFoldAndSegmentDeletionFoldsNothingTwice() throws Exception {
+        open(config(3));
+        Map<String, Integer> handled = new ConcurrentHashMap<>();
+        inbox.on("issues", (event, guid, effects) -> handled.merge(guid, 1, Integer::sum));
+        inbox.start();
+        inbox.foldsHeld = true;
+        for (int n = 1; n <= 3; n++) {
+            inbox.receive("issues", "g" + n, issue(1, n), "r");
+        }
+        Path aside = Files.createTempDirectory(dataDir, "aside");
+        for (Path segment : segments(dataDir)) {
+            Files.copy(segment, aside.resolve(segment.getFileName()));
+        }
+        inbox.foldsHeld = false;
+        await(() -> handled.size() == 3
+                && inbox.deliveries().stream().allMatch(d -> d.state() == Delivery.State.PROCESSED));
+        inbox.close();
+        store.close();
+        // The segment comes back as if the process died after the fold's commit, before the deletion; a later
+        // segment holds a delivery the store has not seen, and one already processed (GitHub sent it again).
+        try (var copies = Files.list(aside)) {
+            for (Path copy : copies.toList()) {
+                Files.copy(copy, dataDir.resolve(AcceptLog.DIR).resolve(copy.getFileName()));
+            }
+        }
+        AcceptLog later = new AcceptLog(dataDir.resolve(AcceptLog.DIR), 1 << 20);
+        later.recover();
+        later.start();
+        later.append(AcceptLogTest.delivery("g2", "{}")).join();
+        later.append(new Delivery(
+                        -1,
+                        "g4",
+                        "issues",
+                        "repo:1",
+                        "o/r1",
+                        7,
+                        Delivery.State.PENDING,
+                        0,
+                        "",
+                        Instant.now(),
+                        Instant.now(),
+                        issue(1, 4)))
+                .join();
+        later.stop();
+        open(config(3));
+        inbox.on("issues", (event, guid, effects) -> handled.merge(guid, 1, Integer::sum));
+        assertEquals(
+                List.of("g1", "g2", "g3", "g4"),
+                inbox.deliveries().stream().map(Delivery::guid).toList());
+        inbox.start();
+        await(() -> handled.size() == 4
+                && inbox.deliveries().stream().allMatch(d -> d.state() == Delivery.State.PROCESSED));
+        assertEquals(Map.of("g1", 1, "g2", 1, "g3", 1, "g4", 1), handled);
+        assertEquals(WebhookInbox.Receipt.DUPLICATE, inbox.receive("issues", "g1", issue(1, 1), "r"));
+        assertEquals(4, inbox.deliveries().size());
+    }
+
+    @Test
+    void aFullDiskRefusesTheDeliveryAndAcknowledgesNothing() throws Exception {
+        store = ApplianceStore.open(dataDir, List.of());
+        java.util.concurrent.atomic.AtomicBoolean full = new java.util.concurrent.atomic.AtomicBoolean(true);
+        inbox = new WebhookInbox(
+                config(3),
+                store,
+                audited::add,
+                event -> {
+                    audited.add(event);
+                    return java.util.concurrent.CompletableFuture.completedFuture(null);
+                },
+                file -> new AcceptLogTest.FillingDisk(AcceptLog.openFile(file), full, false));
+        Map<String, Integer> handled = new ConcurrentHashMap<>();
+        inbox.on("issues", (event, guid, effects) -> handled.merge(guid, 1, Integer::sum));
+        inbox.start();
+        WebhookException refused = org.junit.jupiter.api.Assertions.assertThrows(
+                WebhookException.class, () -> inbox.receive("issues", "g1", issue(1, 1), "r"));
+        assertTrue(refused.getMessage().contains("could not log"), refused.getMessage());
+        assertTrue(inbox.find("g1").isEmpty());
+        assertTrue(inbox.deliveries().isEmpty());
+        assertTrue(audited.stream().noneMatch(e -> e.action().equals("github.webhook.accept")));
+        full.set(false);
+        assertEquals(
+                WebhookInbox.Receipt.ACCEPTED,
+                inbox.receive("issues", "g1", issue(1, 1), "r"),
+                "GitHub's redelivery is accepted, not taken for a duplicate");
+        await(() -> inbox.find("g1").orElseThrow().state() == Delivery.State.PROCESSED);
+        assertEquals(Map.of("g1", 1), handled);
+    }
+
+    private static List<Path> segments(Path dataDir) {
+        try (var list = Files.list(dataDir.resolve(AcceptLog.DIR))) {
+            return list.sorted().toList();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test
