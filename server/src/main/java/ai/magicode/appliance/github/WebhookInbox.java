@@ -129,7 +129,7 @@ public final class WebhookInbox implements AutoCloseable {
             AcceptLog.Opener segments) {
         this.config = config;
         this.installations = new Installations(store);
-        this.journal = new DeliveryJournal(store, this::auditAccepted);
+        this.journal = new DeliveryJournal(store, added -> auditAccepted(added, false));
         this.parser = new EventParser(config.maxBodyBytes());
         this.audit = audit;
         this.auditAsync = auditAsync;
@@ -147,8 +147,14 @@ public final class WebhookInbox implements AutoCloseable {
                             + recovered.segments().size() + " accept log segments of the last run ("
                             + recovered.torn() + " torn records dropped, never acknowledged)");
         }
-        // Idempotent by guid: a crash between a fold and its segment's deletion leaves deliveries in both.
+        // Idempotent by guid: a crash between a fold and its segment's deletion leaves deliveries in both. Such a
+        // crash may also have come before the fold's audit entry was synced (it follows the store's commit): the
+        // acceptance of what the store already holds is audited again, so that each is audited at least once.
+        List<Delivery> stored = recovered.deliveries().stream()
+                .filter(delivery -> journal.find(delivery.guid()).isPresent())
+                .toList();
         fold(recovered.deliveries());
+        auditAccepted(stored, true).join();
         recovered.segments().forEach(log::delete);
         for (int i = 0; i < recovered.torn(); i++) {
             count("torn");
@@ -357,7 +363,7 @@ public final class WebhookInbox implements AutoCloseable {
      * Audits the deliveries one commit accepted: one entry per tenant and up to {@value #AUDIT_BATCH} deliveries, so
      * that concurrent deliveries share the audit log's sync as they share the store's.
      */
-    private CompletableFuture<?> auditAccepted(List<Delivery> added) {
+    private CompletableFuture<?> auditAccepted(List<Delivery> added, boolean again) {
         Map<String, List<Delivery>> byTenant = new HashMap<>();
         for (Delivery delivery : added) {
             if (delivery.state() == Delivery.State.PENDING) {
@@ -386,6 +392,9 @@ public final class WebhookInbox implements AutoCloseable {
                                                                         ? ""
                                                                         : " " + d.repository()))
                                                         .toList()));
+                if (again) {
+                    entry.field("again", "stored before a restart; audited again in case its first entry was lost");
+                }
                 entries.add(auditAsync.apply(entry.success()));
             }
         });
