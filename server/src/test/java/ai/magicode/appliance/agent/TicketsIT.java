@@ -372,6 +372,7 @@ class TicketsIT {
             await(
                     "the ticket moves when the pull request is merged",
                     () -> linear.state("ENG-7").equals("Done"));
+            assertEquals(List.of(), linear.violations(), "every exchange holds to Linear's schema, answers included");
             assertEmailNowhere("ENG-7-forged-never-used", "ENG-7");
         }
     }

@@ -20,7 +20,8 @@ import java.util.regex.Pattern;
 /**
  * A Linear workspace for tests: {@code POST /graphql} answering the operations the appliance sends (named {@code Issue},
  * {@code Comment}, {@code States}, {@code Move}, {@code Labelled}), with issues, labels, assignees, a team's workflow
- * states and comments. Requests need the API key it was started with; every document is recorded.
+ * states and comments. Requests need the API key it was started with; every document is recorded, and every exchange
+ * (document, variables, the answer's data) is checked against Linear's schema: {@link #violations()} must stay empty.
  */
 public final class LinearSimulator implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -43,6 +44,8 @@ public final class LinearSimulator implements AutoCloseable {
     private final Map<String, String> states = new ConcurrentHashMap<>();
     private final Map<String, List<String>> comments = new ConcurrentHashMap<>();
     private final List<String> documents = new CopyOnWriteArrayList<>();
+    private final List<String> violations = new CopyOnWriteArrayList<>();
+    private final LinearContract contract = LinearContract.load();
 
     private LinearSimulator(String apiKey) throws IOException {
         this.apiKey = apiKey;
@@ -96,6 +99,11 @@ public final class LinearSimulator implements AutoCloseable {
         return List.copyOf(documents);
     }
 
+    /** What broke Linear's schema, one line per violation, prefixed with the operation's name; empty when all held. */
+    public List<String> violations() {
+        return List.copyOf(violations);
+    }
+
     private void handle(HttpExchange exchange) throws IOException {
         byte[] body = exchange.getRequestBody().readAllBytes();
         Object answer;
@@ -108,9 +116,16 @@ public final class LinearSimulator implements AutoCloseable {
             String document = request.path("query").asText();
             documents.add(document);
             Matcher m = OPERATION.matcher(document);
-            answer = m.find()
-                    ? Map.of("data", operation(m.group(2), request.path("variables")))
-                    : Map.of("errors", List.of(Map.of("message", "unnamed operation")));
+            if (m.find()) {
+                Map<String, Object> data = operation(m.group(2), request.path("variables"));
+                Map<String, Object> variables = request.path("variables").isObject()
+                        ? JSON.convertValue(request.path("variables"), Map.class)
+                        : Map.of();
+                contract.exchange(document, variables, data).forEach(v -> violations.add(m.group(2) + ": " + v));
+                answer = Map.of("data", data);
+            } else {
+                answer = Map.of("errors", List.of(Map.of("message", "unnamed operation")));
+            }
         }
         byte[] out = JSON.writeValueAsBytes(answer);
         exchange.getResponseHeaders().add("Content-Type", "application/json");
