@@ -175,7 +175,16 @@ class TenantDeletionIT {
 
     @Test
     void deletedUserLeavesNothingButTheTenantsTombstone() throws Exception {
-        String bearer = signInAsTenantAdmin(USER);
+        // The user is a second admin of the tenant, created by the first one (a superadmin's account and the last admin
+        // are not deleted by a tenant admin), and deletes their own account with their own token.
+        signInAsTenantAdmin();
+        HttpResponse<String> created = send(
+                "POST",
+                "/api/v1/users",
+                session,
+                Map.of("username", USER, "password", PASSWORD, "roles", List.of("admin")));
+        assertEquals(201, created.statusCode(), created.body());
+        String bearer = signIn(USER);
         Map<String, String> auth = Map.of("Authorization", "Bearer " + bearer);
         assertEquals(
                 201,
@@ -267,6 +276,11 @@ class TenantDeletionIT {
                 Map.of(),
                 Map.of("token", token, "username", username, "password", PASSWORD, "tenant", TENANT));
         assertEquals(201, setup.statusCode(), setup.body());
+        return signIn(username);
+    }
+
+    /** Signs {@code username} in (the session) and returns a new admin API token of theirs. */
+    private String signIn(String username) throws Exception {
         HttpResponse<String> login =
                 send("POST", "/api/v1/auth/login", Map.of(), Map.of("username", username, "password", PASSWORD));
         assertEquals(200, login.statusCode(), login.body());
