@@ -62,7 +62,7 @@ fetch /observe/metrics "^# TYPE" || fail "/observe/metrics is not Prometheus tex
 # The console page at /.
 code=$(curl -s -o "$work/root.html" -w '%{http_code} %{content_type}' "http://127.0.0.1:$port/")
 case "$code" in
-  "200 text/html"*) grep -q 'console/app.js' "$work/root.html" || fail "/ answers HTML that is not the console" ;
+  "200 text/html"*) grep -q 'console/bundle.js' "$work/root.html" || fail "/ answers HTML that is not the console" ;
     echo "image-test: console page served at /" ;;
   *) fail "/ answered $code, not the console page" ;;
 esac
