@@ -33,34 +33,47 @@ export async function render(context) {
 }
 
 function exportSection(context) {
-  const status = h('div', {id: 'export-status', 'aria-live': 'polite'});
-  const start = h('button', {type: 'button', id: 'export-start'}, 'Export the tenant\'s data');
-  const section = h('section', {id: 'privacy-export', 'aria-labelledby': 'privacy-export-title'},
-    h('h2', {id: 'privacy-export-title'}, 'Export'),
-    h('p', {}, 'One zip archive of JSON documents with every kind listed above (secret names, never values). '
-      + 'The download link works once, until it expires.'),
-    start, status);
+  return exportControls(context, {
+    path: '/api/v1/privacy/exports',
+    prefix: 'export',
+    section: 'privacy-export',
+    text: 'One zip archive of JSON documents with every kind listed above (secret names, never values). '
+      + 'The download link works once, until it expires.',
+    button: 'Export the tenant\'s data',
+    ready: 'The link works once, until ',
+    fileName: 'magicode-export.zip',
+    link: 'Download the export',
+  });
+}
+
+// An export's section: a button that starts one with `POST path`, its progress (polling `path/{id}`), then its
+// one-time download link. The elements' ids start with `prefix`; the tenant's export and a user's own export (the
+// "My data" page) are both drawn by it.
+export function exportControls(context, {path, prefix, section, text, button, ready, fileName, link}) {
+  const status = h('div', {id: prefix + '-status', 'aria-live': 'polite'});
+  const start = h('button', {type: 'button', id: prefix + '-start'}, button);
+  const box = h('section', {id: section, 'aria-labelledby': section + '-title'},
+    h('h2', {id: section + '-title'}, 'Export'), h('p', {}, text), start, status);
   start.addEventListener('click', async () => {
     replace(status);
     start.disabled = true;
     try {
-      const created = await api('POST', '/api/v1/privacy/exports');
-      const progress = h('progress', {id: 'export-progress', max: String(created.kinds || 1), value: '0',
+      const created = await api('POST', path);
+      const progress = h('progress', {id: prefix + '-progress', max: String(created.kinds || 1), value: '0',
         'aria-label': 'Export progress'});
-      const line = h('p', {id: 'export-state'}, 'Building…');
+      const line = h('p', {id: prefix + '-state'}, 'Building…');
       status.append(progress, line);
       let current = created;
       while (current.state === 'building') {
         await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-        current = await api('GET', '/api/v1/privacy/exports/' + encodeURIComponent(created.id));
+        current = await api('GET', path + '/' + encodeURIComponent(created.id));
         progress.max = String(current.kinds || 1);
         progress.value = String(current.kindsDone);
         replace(line, 'Building… ' + current.kindsDone + ' of ' + current.kinds + ' kinds');
       }
       if (current.state === 'ready') {
-        replace(line, 'Ready: ' + current.bytes + ' bytes. The link works once, until ' + current.expiresAt + '.');
-        status.append(h('a', {id: 'export-download', href: created.downloadPath, download: 'magicode-export.zip'},
-          'Download the export'));
+        replace(line, 'Ready: ' + current.bytes + ' bytes. ' + ready + current.expiresAt + '.');
+        status.append(h('a', {id: prefix + '-download', href: created.downloadPath, download: fileName}, link));
       } else {
         replace(line);
         status.append(message('error', 'The export ' + current.state + '; request a new one.'));
@@ -71,7 +84,7 @@ function exportSection(context) {
       start.disabled = false;
     }
   });
-  return section;
+  return box;
 }
 
 function retentionSection(context) {

@@ -705,6 +705,45 @@ class ConsolePagesIT {
                         .statusCode(),
                 "the link works once");
 
+        // A user's own export, from the "My data" page: drawn by the same controls, downloadable only with the
+        // user's own session.
+        browser.get(base + "/#/my-data");
+        chrome.page("my-data");
+        browser.findElement(By.id("my-export-start")).click();
+        WebElement mine = wait.until(ExpectedConditions.presenceOfElementLocated(By.id("my-export-download")));
+        assertTrue(browser.findElement(By.id("my-export-state")).getText().startsWith("Ready"));
+        String mineHref = mine.getDomAttribute("href");
+        assertEquals(
+                401,
+                HTTP.send(
+                                HttpRequest.newBuilder(base.resolve(mineHref)).build(),
+                                HttpResponse.BodyHandlers.discarding())
+                        .statusCode(),
+                "without the user's session the link is refused");
+        String cookie = browser.manage().getCookies().stream()
+                .map(c -> c.getName() + "=" + c.getValue())
+                .collect(java.util.stream.Collectors.joining("; "));
+        HttpResponse<byte[]> myDownload = HTTP.send(
+                HttpRequest.newBuilder(base.resolve(mineHref))
+                        .header("Cookie", cookie)
+                        .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, myDownload.statusCode());
+        List<String> myFiles = new ArrayList<>();
+        try (java.util.zip.ZipInputStream zip =
+                new java.util.zip.ZipInputStream(new java.io.ByteArrayInputStream(myDownload.body()))) {
+            for (var entry = zip.getNextEntry(); entry != null; entry = zip.getNextEntry()) {
+                myFiles.add(entry.getName());
+            }
+        }
+        assertTrue(myFiles.contains("profile.json"), myFiles.toString());
+        assertEquals("", chrome.serious(ConsoleBrowser.axeSource()), "axe-core on the my-data page");
+        browser.get(base + "/#/privacy");
+        chrome.page("privacy");
+        wait.until(driver -> !driver.findElement(By.id("f-exportHours"))
+                .getDomProperty("value")
+                .isEmpty());
+
         // Retention: saved through the form, read back from the API.
         WebElement hours = browser.findElement(By.id("f-exportHours"));
         hours.clear();
