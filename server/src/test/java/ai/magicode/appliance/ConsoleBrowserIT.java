@@ -24,9 +24,6 @@ import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -38,8 +35,6 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * listing what was just done, tenants, an expired session sent back to sign-in, and signing out.
  */
 class ConsoleBrowserIT {
-    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     private static final Duration WAIT = Duration.ofSeconds(20);
     private static final String PASSWORD = "correct horse battery staple";
     private static final String HOSTILE = "<img src=x onerror=\"document.title='pwned'\">";
@@ -53,15 +48,13 @@ class ConsoleBrowserIT {
 
     private static Appliance appliance;
     private static String base;
+    private static ConsoleBrowser chrome;
     private static WebDriver browser;
     private static WebDriverWait wait;
 
     @BeforeAll
     static void start() {
-        TestRequirements.require(
-                "chromium",
-                Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-                "the console's browser tests drive Debian's chromium and chromium-driver");
+        ConsoleBrowser.require();
         appliance = Appliance.create(ApplianceConfig.load(
                 Optional.empty(),
                 Map.of(
@@ -69,30 +62,15 @@ class ConsoleBrowserIT {
                         "MAGICODE_SERVER_PORT", "0",
                         "MAGICODE_SERVER_HOST", "127.0.0.1")));
         base = "http://127.0.0.1:" + appliance.start().port();
-        ChromeOptions options = new ChromeOptions()
-                .setBinary(CHROMIUM.toFile())
-                .addArguments(
-                        "--headless=new",
-                        "--no-sandbox",
-                        "--disable-gpu",
-                        "--disable-background-networking",
-                        "--disable-component-update",
-                        "--disable-sync",
-                        "--no-first-run",
-                        "--window-size=1280,900",
-                        "--user-data-dir=" + profile);
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(CHROMEDRIVER.toFile())
-                .usingAnyFreePort()
-                .build();
-        browser = new ChromeDriver(service, options);
-        wait = new WebDriverWait(browser, WAIT);
+        chrome = ConsoleBrowser.start(profile, WAIT);
+        browser = chrome.driver();
+        wait = chrome.await();
     }
 
     @AfterAll
     static void stop() {
-        if (browser != null) {
-            browser.quit();
+        if (chrome != null) {
+            chrome.close();
         }
         if (appliance != null) {
             appliance.close();
