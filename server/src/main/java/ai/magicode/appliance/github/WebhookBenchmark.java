@@ -81,8 +81,15 @@ public final class WebhookBenchmark {
         }
     }
 
-    /** Runs the measurement in a scratch directory under {@code parent}, printing progress to {@code out}. */
-    public static Result run(Path parent, Duration slice, int rounds, int connections, PrintStream out) {
+    /**
+     * Runs the measurement in a scratch directory under {@code parent}, printing progress to {@code out}.
+     *
+     * @param warmup how long both routes are loaded, alternately and unmeasured, before the rounds: the webhook path
+     *     runs far more code than the no-op route (the store, the audit log, the event parser), which the JIT compiler
+     *     takes tens of seconds to compile on 2 cores; the warm-up slices are printed so that a run shows it settled
+     */
+    public static Result run(
+            Path parent, Duration warmup, Duration slice, int rounds, int connections, PrintStream out) {
         Path dir;
         try {
             dir = Files.createTempDirectory(
@@ -122,8 +129,17 @@ public final class WebhookBenchmark {
                 try {
                     URI webhooks = URI.create("http://127.0.0.1:" + server.port() + "/webhooks/github");
                     URI noop = URI.create("http://127.0.0.1:" + server.port() + "/noop");
-                    load(webhooks, sequence, Duration.ofSeconds(3), connections); // warm-up both paths
-                    load(noop, sequence, Duration.ofSeconds(3), connections);
+                    Duration warmupSlice = slice.dividedBy(2);
+                    for (long left = warmup.toNanos(); left > 0; left -= 2 * warmupSlice.toNanos()) {
+                        drain(inbox, out);
+                        Slice w = load(webhooks, sequence, warmupSlice, connections);
+                        drain(inbox, out);
+                        Slice n = load(noop, sequence, warmupSlice, connections);
+                        out.printf(
+                                "warm-up: webhooks %.0f/s (p99 %.1f ms, CPU %.0f µs/request), no-op %.0f/s (p99 %.1f"
+                                        + " ms)%n",
+                                w.perSecond(), p99(w.latencies()), w.cpuMicros(), n.perSecond(), p99(n.latencies()));
+                    }
                     drain(inbox, out);
                     long deliveriesBefore = inbox.deliveries().size();
                     long commitsBefore = inbox.commits();
