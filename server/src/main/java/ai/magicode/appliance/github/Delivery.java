@@ -8,7 +8,8 @@ import java.util.OptionalLong;
  * One webhook delivery as the inbox keeps it in the store. The body is kept until the delivery is processed and
  * then dropped (the guid, event and outcome stay, for de-duplication and inspection).
  *
- * @param seq arrival order, from 0; -1 while the delivery is in the accept log, not yet in the store
+ * @param seq the order in which deliveries entered the store, from 0 (within a lane, the arrival order); -1 while the
+ *     delivery is only in the accept log
  * @param guid GitHub's {@code X-GitHub-Delivery} id
  * @param event the {@code X-GitHub-Event} name
  * @param lane deliveries of one lane (a repository, else an installation) are processed one at a time in order
@@ -34,6 +35,9 @@ public record Delivery(
         Instant receivedAt,
         Instant updatedAt,
         byte[] body) {
+    /** The body of every processed delivery: one shared empty array, which the store writes once. */
+    private static final byte[] NO_BODY = new byte[0];
+
     /** Processing states. */
     public enum State {
         /** Acknowledged and durable; not yet processed. */
@@ -62,7 +66,7 @@ public record Delivery(
     }
 
     Delivery withState(State next, int tries, String why, Instant now) {
-        byte[] kept = next == State.PROCESSED ? new byte[0] : body;
+        byte[] kept = next == State.PROCESSED ? NO_BODY : body;
         return new Delivery(
                 seq, guid, event, lane, repository, installationId, next, tries, why, receivedAt, now, kept);
     }

@@ -20,14 +20,12 @@ import java.util.function.Function;
 /**
  * The inbox's durable state in the store (section {@code github.webhooks}) with group commit: every change runs on
  * one writer thread, which takes all changes queued meanwhile, applies them and stores them in one atomic commit,
- * then releases their callers. A commit that added deliveries hands them to the inbox, which queues their audit entry
- * without waiting; the callers are released by whoever completes that entry's future (the audit log's writer, after
- * its fsync), while the writer already stores the next batch. So the store's commit and the audit log's sync overlap
- * instead of adding up, and a waiting request is woken by the audit writer directly. Changes whose callers need not
- * wait (the workers' processed marks) are {@linkplain #submit submitted}: they join the next batch's commit, and
- * their order among each other and with every other change is the queue's. Deliveries sit in pages so that
- * a commit stores one page, not the whole history; new pages hold {@value #PAGE} deliveries (storing a page costs a
- * lookup per delivery in it), pages of stores written before hold 1024. Readers see only committed deliveries.
+ * then releases their callers. Changes whose callers need not wait (the workers' processed marks) are
+ * {@linkplain #submit submitted}: they join the next batch's commit, and their order among each other and with every
+ * other change is the queue's. A delivery enters the store once, mostly already processed (the worker's mark adds it),
+ * else pending when the inbox folds what its workers have not done in time. Deliveries sit in pages so that a commit
+ * stores one page, not the whole history; new pages hold {@value #PAGE} deliveries (storing a page costs a lookup per
+ * delivery in it), pages of stores written before hold 1024. Readers see only committed deliveries.
  */
 final class DeliveryJournal implements AutoCloseable {
     static final String SECTION = "github.webhooks";
@@ -36,7 +34,6 @@ final class DeliveryJournal implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(DeliveryJournal.class.getName());
 
     private final ApplianceStore store;
-    private final Function<List<Delivery>, CompletableFuture<?>> added;
     private final Pages pages;
     private final ConcurrentHashMap<String, Delivery> committed = new ConcurrentHashMap<>();
     private final LinkedBlockingQueue<Task<?>> queue = new LinkedBlockingQueue<>();
@@ -71,7 +68,6 @@ final class DeliveryJournal implements AutoCloseable {
     final class Changes {
         private final Set<Object> changed;
         private final Map<String, Delivery> written;
-        private final List<Delivery> added = new ArrayList<>();
 
         private Changes(Set<Object> changed, Map<String, Delivery> written) {
             this.changed = changed;
@@ -102,8 +98,24 @@ final class DeliveryJournal implements AutoCloseable {
             list.add(delivery);
             changed.add(list);
             written.put(delivery.guid(), delivery);
-            added.add(delivery);
             next++;
+        }
+
+        /**
+         * Stores {@code delivery} (its {@code seq} ignored) as the next one when its guid is new, else in place of
+         * the stored one with that guid.
+         *
+         * @return the delivery as stored
+         */
+        Delivery put(Delivery delivery) {
+            Optional<Delivery> stored = find(delivery.guid());
+            Delivery numbered = delivery.withSeq(stored.map(Delivery::seq).orElse(next));
+            if (stored.isPresent()) {
+                replace(numbered);
+            } else {
+                add(numbered);
+            }
+            return numbered;
         }
 
         /** Replaces a delivery (same seq and guid) with its next state. */
@@ -122,14 +134,8 @@ final class DeliveryJournal implements AutoCloseable {
 
     private record Task<R>(Function<Changes, R> change, CompletableFuture<R> done) {}
 
-    /**
-     * @param added told, on the writer after each commit that added deliveries, of those deliveries; it must not
-     *     block, and the commit's callers are released when its future completes (failed: they fail). The inbox
-     *     queues the acceptances' audit entry here, so that the audit log's sync is shared as the store's is.
-     */
-    DeliveryJournal(ApplianceStore store, Function<List<Delivery>, CompletableFuture<?>> added) {
+    DeliveryJournal(ApplianceStore store) {
         this.store = store;
-        this.added = added;
         this.pages = store.section(SECTION, Pages.class, Pages::new);
         for (ArrayList<Delivery> page : pages.pages) {
             for (Delivery delivery : page) {
@@ -239,30 +245,7 @@ final class DeliveryJournal implements AutoCloseable {
             return;
         }
         committed.putAll(written);
-        if (changes.added.isEmpty()) {
-            release(batch, results, failures);
-            return;
-        }
-        List<Task<?>> waiting = List.copyOf(batch);
-        CompletableFuture<?> reported;
-        try {
-            reported = added.apply(List.copyOf(changes.added));
-        } catch (RuntimeException e) {
-            reported = CompletableFuture.failedFuture(e);
-        }
-        // Runs on the thread that completes the report (the audit writer): it only completes futures.
-        reported.whenComplete((ignored, e) -> {
-            if (e == null) {
-                release(waiting, results, failures);
-                return;
-            }
-            Throwable cause = e instanceof CompletionException ? e.getCause() : e;
-            WebhookException failure = cause instanceof WebhookException w
-                    ? w
-                    : new WebhookException(
-                            "The webhook inbox could not record the delivery: " + cause.getMessage(), cause);
-            waiting.forEach(task -> task.done().completeExceptionally(failure));
-        });
+        release(batch, results, failures);
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})

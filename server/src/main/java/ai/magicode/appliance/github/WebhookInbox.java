@@ -36,23 +36,30 @@ import java.util.function.Supplier;
 
 /**
  * The durable GitHub webhook inbox. {@link #receive} appends a verified delivery (de-duplicated by its guid) to the
- * {@link AcceptLog} in one group commit (one write and force per batch) before the caller answers 2xx; a folder thread
- * moves logged deliveries into the store (where their acceptance is audited) and then deletes the log segment, and
- * at start-up folds what a previous process left in the log first. A bounded pool of workers then processes
- * deliveries through the handlers registered per event type, one at a time per repository in arrival order,
- * different repositories in parallel. Failures are retried with exponential backoff, then parked in a dead-letter list
- * an admin can replay. Deliveries acknowledged but not processed before a crash are processed at the next
- * {@link #start}.
+ * {@link AcceptLog} in one group commit (one write and force per batch) before the caller answers 2xx. A folder thread
+ * rotates the log a few times a second, audits the acceptance of what the sealed segment holds and hands it to a
+ * bounded pool of workers, which process deliveries straight from the log through the handlers registered per event
+ * type, one at a time per repository in arrival order, different repositories in parallel. A processed delivery enters
+ * the store once, without its body, in the commit of its handlers' effects; what the workers have not done within
+ * {@value #FOLD_AFTER_MILLIS} ms is folded into the store as pending. A segment is deleted once all its deliveries are
+ * in the store and their acceptance audited; at start-up, what a previous process left in the log is folded first.
+ * Failures are retried with exponential backoff, then parked in a dead-letter list an admin can replay. Deliveries
+ * acknowledged but not processed before a crash are processed at the next {@link #start}.
  */
 public final class WebhookInbox implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(WebhookInbox.class.getName());
     /** Most deliveries named in one acceptance audit entry. */
     static final int AUDIT_BATCH = 200;
     /**
-     * The folder's pause after a fold: one store commit (and one new segment, with its directory sync) takes what
-     * several log forces took. It bounds how long a raw delivery stays in the log, with the commit's time.
+     * The folder's pause after a rotation: a new segment costs a directory sync, and an acceptance audit entry another,
+     * which the log's forces would otherwise share the disk with. It bounds how long a delivery waits for a worker.
      */
     private static final long FOLD_PAUSE_MILLIS = 250;
+    /**
+     * How long after its rotation a segment's deliveries that no worker has finished (a busy lane, a retry's backoff)
+     * are folded into the store as pending, so that the segment can go: the log holds a delivery for about this long.
+     */
+    static final long FOLD_AFTER_MILLIS = 2000;
 
     private static final Map<String, Counter> COUNTERS = new ConcurrentHashMap<>();
 
@@ -71,10 +78,26 @@ public final class WebhookInbox implements AutoCloseable {
     private final WebhookConfig config;
     private final DeliveryJournal journal;
     private final AcceptLog log;
-    /** Deliveries being logged or logged and not yet folded into the store, by guid (completed once logged). */
+    /** Deliveries being logged, or logged and their segment not yet deleted, by guid (completed once logged). */
     private final Map<String, CompletableFuture<Delivery>> logged = new ConcurrentHashMap<>();
-    /** Rotated segments whose deliveries are not (all) in the store yet, oldest first; guarded by itself. */
-    private final List<AcceptLog.Sealed> unfolded = new ArrayList<>();
+    /**
+     * Rotated segments not deleted yet, oldest first; guarded by itself, which also orders the hand-over of deliveries
+     * to the workers between the folder and {@link #start}.
+     */
+    private final List<Rotated> unfolded = new ArrayList<>();
+
+    /** A sealed segment, when it was rotated, and its deliveries' acceptance audit entry (durable once done). */
+    private static final class Rotated {
+        final AcceptLog.Sealed sealed;
+        final long at;
+        CompletableFuture<?> audited;
+
+        Rotated(AcceptLog.Sealed sealed, CompletableFuture<?> audited) {
+            this.sealed = sealed;
+            this.at = System.nanoTime();
+            this.audited = audited;
+        }
+    }
 
     private final AtomicBoolean dirty = new AtomicBoolean();
     private final Thread folder;
@@ -87,7 +110,7 @@ public final class WebhookInbox implements AutoCloseable {
     private final Consumer<AuditEvent> audit;
     private final Function<AuditEvent, CompletableFuture<?>> auditAsync;
     private final Map<String, List<WebhookHandler>> handlers = new ConcurrentHashMap<>();
-    private final Map<String, ArrayDeque<String>> lanes = new HashMap<>();
+    private final Map<String, ArrayDeque<Delivery>> lanes = new HashMap<>();
     private final ExecutorService workers;
     private final ScheduledExecutorService retries;
     private volatile boolean started;
@@ -129,7 +152,7 @@ public final class WebhookInbox implements AutoCloseable {
             AcceptLog.Opener segments) {
         this.config = config;
         this.installations = new Installations(store);
-        this.journal = new DeliveryJournal(store, added -> auditAccepted(added, false));
+        this.journal = new DeliveryJournal(store);
         this.parser = new EventParser(config.maxBodyBytes());
         this.audit = audit;
         this.auditAsync = auditAsync;
@@ -147,14 +170,17 @@ public final class WebhookInbox implements AutoCloseable {
                             + recovered.segments().size() + " accept log segments of the last run ("
                             + recovered.torn() + " torn records dropped, never acknowledged)");
         }
-        // Idempotent by guid: a crash between a fold and its segment's deletion leaves deliveries in both. Such a
-        // crash may also have come before the fold's audit entry was synced (it follows the store's commit): the
-        // acceptance of what the store already holds is audited again, so that each is audited at least once.
-        List<Delivery> stored = recovered.deliveries().stream()
-                .filter(delivery -> journal.find(delivery.guid()).isPresent())
-                .toList();
-        fold(recovered.deliveries());
-        auditAccepted(stored, true).join();
+        // Idempotent by guid: deliveries processed (or folded) before a crash are in the store and in their segment.
+        // The crash may have come before their acceptance's audit entry was synced: the acceptance of what the store
+        // already holds is audited again, so that each is audited at least once.
+        List<Delivery> stored = new ArrayList<>();
+        List<Delivery> fresh = new ArrayList<>();
+        for (Delivery delivery : recovered.deliveries()) {
+            (journal.find(delivery.guid()).isPresent() ? stored : fresh).add(delivery);
+        }
+        fold(fresh);
+        CompletableFuture.allOf(auditAccepted(fresh, false), auditAccepted(stored, true))
+                .join();
         recovered.segments().forEach(log::delete);
         for (int i = 0; i < recovered.torn(); i++) {
             count("torn");
@@ -180,19 +206,33 @@ public final class WebhookInbox implements AutoCloseable {
         return installations;
     }
 
-    /** Queues every delivery acknowledged but not yet processed (after a crash), then processes new ones as they come. */
-    public synchronized void start() {
-        if (started) {
-            return;
+    /**
+     * Queues every delivery acknowledged but not yet processed (after a crash, or before this call), then processes new
+     * ones as they come.
+     */
+    public void start() {
+        synchronized (unfolded) { // with the folder: each delivery is handed to the workers by exactly one of the two
+            if (started) {
+                return;
+            }
+            started = true;
+            List<Delivery> pending = new ArrayList<>(journal.all().stream()
+                    .filter(d -> d.state() == Delivery.State.PENDING)
+                    .toList());
+            if (!pending.isEmpty()) {
+                LOG.log(INFO, "Processing " + pending.size() + " webhook deliveries acknowledged before the last stop");
+            }
+            java.util.Set<String> queued = new java.util.HashSet<>();
+            pending.forEach(d -> queued.add(d.guid()));
+            for (Rotated rotated : unfolded) {
+                for (Delivery delivery : rotated.sealed.deliveries()) {
+                    if (journal.find(delivery.guid()).isEmpty() && queued.add(delivery.guid())) {
+                        pending.add(delivery);
+                    }
+                }
+            }
+            pending.forEach(this::enqueue);
         }
-        started = true;
-        List<Delivery> pending = journal.all().stream()
-                .filter(d -> d.state() == Delivery.State.PENDING)
-                .toList();
-        if (!pending.isEmpty()) {
-            LOG.log(INFO, "Processing " + pending.size() + " webhook deliveries acknowledged before the last stop");
-        }
-        pending.forEach(this::enqueue);
     }
 
     /**
@@ -285,17 +325,22 @@ public final class WebhookInbox implements AutoCloseable {
         return Receipt.DUPLICATE;
     }
 
-    /** Folds logged deliveries into the store as they come, a few log forces per store commit. */
+    /** Rotates the log as deliveries come, hands them to the workers, and deletes segments once they are stored. */
     private void foldLoop() {
         while (folding) {
-            if (foldsHeld || !dirty.getAndSet(false)) {
+            boolean waiting;
+            synchronized (unfolded) {
+                waiting = !unfolded.isEmpty();
+            }
+            boolean rotate = !foldsHeld && dirty.getAndSet(false);
+            if (foldsHeld || !(rotate || waiting)) {
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(foldsHeld ? 5 : 1000));
                 continue;
             }
             try {
-                foldLogged();
+                cycle(rotate, false);
             } catch (RuntimeException e) {
-                // The deliveries stay logged (on disk and de-duplicated); the next fold, or the next start, tries
+                // The deliveries stay logged (on disk and de-duplicated); the next cycle, or the next start, tries
                 // again.
                 LOG.log(WARNING, "Webhook deliveries stay in the accept log for now: " + e.getMessage());
                 dirty.set(true);
@@ -309,54 +354,74 @@ public final class WebhookInbox implements AutoCloseable {
         }
     }
 
-    /** Rotates the accept log and moves every logged delivery into the store, then deletes the folded segments. */
-    private void foldLogged() {
+    /**
+     * With {@code rotate}, seals the log's segment, queues its deliveries' acceptance audit entry and hands them to the
+     * workers (once started); then {@linkplain #settle settles} the rotated segments.
+     */
+    private void cycle(boolean rotate, boolean all) {
         synchronized (unfolded) {
-            unfolded.add(log.rotate());
-            foldUnfolded();
-        }
-    }
-
-    private void foldUnfolded() {
-        while (!unfolded.isEmpty()) {
-            AcceptLog.Sealed sealed = unfolded.getFirst();
-            fold(sealed.deliveries());
-            log.delete(sealed.file());
-            unfolded.removeFirst();
+            if (rotate) {
+                AcceptLog.Sealed sealed = log.rotate();
+                unfolded.add(new Rotated(sealed, auditAccepted(sealed.deliveries(), false)));
+                if (started && !closed) {
+                    sealed.deliveries().forEach(this::enqueue);
+                }
+            }
+            settle(all);
         }
     }
 
     /**
-     * Moves logged deliveries into the store in one commit, skipping guids it holds (so folding twice is harmless),
-     * and queues them when the inbox is started; their acceptance is audited with the commit.
+     * Deletes rotated segments, oldest first, whose deliveries are all in the store and whose acceptance audit entry is
+     * durable. Deliveries of a segment older than {@value #FOLD_AFTER_MILLIS} ms (with {@code all}: of every segment)
+     * that are not in the store are folded into it as pending first; {@code all} also waits for the audit entries.
      */
+    private void settle(boolean all) {
+        while (!unfolded.isEmpty()) {
+            Rotated rotated = unfolded.getFirst();
+            List<Delivery> missing = rotated.sealed.deliveries().stream()
+                    .filter(d -> journal.find(d.guid()).isEmpty())
+                    .toList();
+            if (!missing.isEmpty()) {
+                boolean due = System.nanoTime() - rotated.at >= TimeUnit.MILLISECONDS.toNanos(FOLD_AFTER_MILLIS);
+                if (!all && !due) {
+                    return; // the workers are on it; younger segments wait too, so that folds keep the log's order
+                }
+                fold(missing);
+            }
+            if (rotated.audited.isCompletedExceptionally()) {
+                rotated.audited = auditAccepted(rotated.sealed.deliveries(), false);
+            }
+            if (all) {
+                rotated.audited.join();
+            } else if (!rotated.audited.isDone()) {
+                return;
+            }
+            rotated.sealed.deliveries().forEach(delivery -> logged.remove(delivery.guid()));
+            log.delete(rotated.sealed.file());
+            unfolded.removeFirst();
+        }
+    }
+
+    /** Adds logged deliveries to the store as pending in one commit, skipping guids it holds (folding is idempotent). */
     private void fold(List<Delivery> deliveries) {
         if (deliveries.isEmpty()) {
             return;
         }
-        synchronized (this) { // with start(): each folded delivery is queued by exactly one of the two
-            List<Delivery> added = journal.commit(changes -> {
-                List<Delivery> fresh = new ArrayList<>(deliveries.size());
-                for (Delivery delivery : deliveries) {
-                    if (changes.find(delivery.guid()).isEmpty()) {
-                        Delivery numbered = delivery.withSeq(changes.nextSeq());
-                        changes.add(numbered);
-                        fresh.add(numbered);
-                    }
+        journal.commit(changes -> {
+            for (Delivery delivery : deliveries) {
+                if (changes.find(delivery.guid()).isEmpty()) {
+                    changes.add(delivery.withSeq(changes.nextSeq()));
                 }
-                return fresh;
-            });
-            if (started && !closed) {
-                added.forEach(this::enqueue);
             }
-        }
-        deliveries.forEach(delivery -> logged.remove(delivery.guid()));
+            return null;
+        });
     }
 
     /** Folds everything logged so far into the store now (before a tenant's deliveries are exported or erased). */
     void foldNow() {
         dirty.set(false);
-        foldLogged();
+        cycle(true, true);
     }
 
     /**
@@ -641,13 +706,13 @@ public final class WebhookInbox implements AutoCloseable {
 
     private void enqueue(Delivery delivery) {
         synchronized (lanes) {
-            ArrayDeque<String> lane = lanes.get(delivery.lane());
+            ArrayDeque<Delivery> lane = lanes.get(delivery.lane());
             if (lane != null) {
-                lane.add(delivery.guid());
+                lane.add(delivery);
                 return;
             }
             lane = new ArrayDeque<>();
-            lane.add(delivery.guid());
+            lane.add(delivery);
             lanes.put(delivery.lane(), lane);
         }
         submit(delivery.lane());
@@ -662,16 +727,16 @@ public final class WebhookInbox implements AutoCloseable {
     /** Processes a lane's deliveries in order until it is empty or its head must wait for a retry. */
     private void drain(String lane) {
         while (!closed) {
-            String guid;
+            Delivery next;
             synchronized (lanes) {
-                guid = lanes.get(lane).peek();
+                next = lanes.get(lane).peek();
             }
             Optional<Duration> retryIn;
             try {
-                retryIn = process(guid);
+                retryIn = process(next);
             } catch (WebhookException e) {
                 // The journal is closed or broken: the delivery stays pending for the next start.
-                LOG.log(WARNING, "Webhook delivery " + guid + " left pending: " + e.getMessage());
+                LOG.log(WARNING, "Webhook delivery " + next.guid() + " left pending: " + e.getMessage());
                 return;
             }
             if (retryIn.isPresent()) {
@@ -679,7 +744,7 @@ public final class WebhookInbox implements AutoCloseable {
                 return;
             }
             synchronized (lanes) {
-                ArrayDeque<String> queue = lanes.get(lane);
+                ArrayDeque<Delivery> queue = lanes.get(lane);
                 queue.poll();
                 if (queue.isEmpty()) {
                     lanes.remove(lane);
@@ -689,9 +754,13 @@ public final class WebhookInbox implements AutoCloseable {
         }
     }
 
-    /** One try of one delivery; the wait before the next try when it failed and has tries left. */
-    private Optional<Duration> process(String guid) {
-        Delivery delivery = journal.find(guid).orElseThrow();
+    /**
+     * One try of one delivery (as stored, when it is: a retry's attempts, a replay; else as logged); the wait before
+     * the next try when it failed and has tries left.
+     */
+    private Optional<Duration> process(Delivery queued) {
+        String guid = queued.guid();
+        Delivery delivery = journal.find(guid).orElse(queued);
         if (delivery.state() != Delivery.State.PENDING) {
             return Optional.empty();
         }
@@ -706,11 +775,12 @@ public final class WebhookInbox implements AutoCloseable {
             return failed(delivery, e);
         }
         Instant now = Instant.now();
-        // Not waited for: the mark joins the writer's next commit with the other workers' marks and the acceptances
-        // queued meanwhile. The queue keeps a lane's marks in order; a crash before the commit leaves the delivery
-        // pending, with its handlers' store effects, which commit only with the mark, for the next start.
+        // Not waited for: the mark joins the writer's next commit with the other workers' marks. It adds the delivery
+        // to the store, without its body, unless a fold or a retry put it there before. The queue keeps a lane's marks
+        // in order; a crash before the commit leaves the delivery in the log (or pending in the store), with its
+        // handlers' store effects, which commit only with the mark, for the next start.
         journal.submit(changes -> {
-                    changes.replace(delivery.withState(Delivery.State.PROCESSED, delivery.attempts(), "", now));
+                    changes.put(delivery.withState(Delivery.State.PROCESSED, delivery.attempts(), "", now));
                     changes.store(installations.apply(event, guid, now));
                     effects.forEach(effect -> changes.store(effect.get()));
                     return null;
@@ -742,7 +812,7 @@ public final class WebhookInbox implements AutoCloseable {
         if (attempts >= config.retryAttempts()) {
             Delivery dead = delivery.withState(Delivery.State.DEAD, attempts, problem, now);
             journal.commit(changes -> {
-                changes.replace(dead);
+                changes.put(dead);
                 return null;
             });
             LOG.log(
@@ -756,7 +826,7 @@ public final class WebhookInbox implements AutoCloseable {
             return Optional.empty();
         }
         journal.commit(changes -> {
-            changes.replace(delivery.withState(Delivery.State.PENDING, attempts, problem, now));
+            changes.put(delivery.withState(Delivery.State.PENDING, attempts, problem, now));
             return null;
         });
         count("retried");
@@ -813,9 +883,9 @@ public final class WebhookInbox implements AutoCloseable {
         AcceptLog.Sealed last = log.stop();
         closed = true;
         synchronized (unfolded) {
-            unfolded.add(last);
             try {
-                foldUnfolded();
+                unfolded.add(new Rotated(last, auditAccepted(last.deliveries(), false)));
+                settle(true);
             } catch (RuntimeException e) {
                 LOG.log(WARNING, "Webhook deliveries stay in the accept log for the next start: " + e.getMessage());
             }

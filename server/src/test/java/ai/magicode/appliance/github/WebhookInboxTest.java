@@ -344,6 +344,67 @@ class WebhookInboxTest {
     }
 
     @Test
+    void processesStraightFromTheLogAndStoresTheDeliveryOnceWithoutItsBody() throws Exception {
+        open(config(3));
+        Map<String, Long> seqWhileHandled = new ConcurrentHashMap<>();
+        inbox.on(
+                "issues",
+                (event, guid, effects) ->
+                        seqWhileHandled.put(guid, inbox.find(guid).orElseThrow().seq()));
+        inbox.start();
+        long commitsBefore = inbox.commits();
+        assertEquals(WebhookInbox.Receipt.ACCEPTED, inbox.receive("issues", "g1", issue(1, 1), "r"));
+        await(() -> inbox.find("g1").orElseThrow().state() == Delivery.State.PROCESSED);
+        assertEquals(Map.of("g1", -1L), seqWhileHandled, "handled while only in the accept log");
+        Delivery stored = inbox.find("g1").orElseThrow();
+        assertEquals(0, stored.seq());
+        assertEquals(0, stored.body().length);
+        assertEquals(1, inbox.commits() - commitsBefore, "one commit: the processed mark added it");
+        await(() -> segments(dataDir).size() == 1); // the sealed segment is deleted once the delivery is stored
+        assertEquals(1, inbox.commits() - commitsBefore, "and no fold after it");
+    }
+
+    @Test
+    void foldsWhatTheWorkersHaveNotDoneInTimeAsPendingAndProcessesItOnceLater() throws Exception {
+        open(config(3));
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        Map<String, Integer> handled = new ConcurrentHashMap<>();
+        inbox.on("issues", (event, guid, effects) -> {
+            try {
+                if (!release.await(DEADLINE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                    throw new IllegalStateException("never released");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            handled.merge(guid, 1, Integer::sum);
+        });
+        inbox.start();
+        inbox.receive("issues", "g1", issue(1, 1), "r");
+        inbox.receive("issues", "g2", issue(1, 2), "r"); // waits behind g1 in its lane
+        long rotated = System.nanoTime();
+        await(() -> inbox.find("g2").orElseThrow().seq() >= 0);
+        assertTrue(
+                System.nanoTime() - rotated
+                        >= java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(WebhookInbox.FOLD_AFTER_MILLIS),
+                "folded only after the workers had their time");
+        Delivery folded = inbox.find("g2").orElseThrow();
+        assertEquals(Delivery.State.PENDING, folded.state());
+        assertTrue(folded.body().length > 0, "a pending delivery keeps its body in the store");
+        assertTrue(inbox.find("g1").orElseThrow().seq() < folded.seq(), "folded in the log's order");
+        await(() -> segments(dataDir).size() == 1);
+        release.countDown();
+        await(() -> inbox.deliveries().stream().allMatch(d -> d.state() == Delivery.State.PROCESSED));
+        assertEquals(Map.of("g1", 1, "g2", 1), handled);
+        assertEquals(2, inbox.deliveries().size());
+        reopen(config(3));
+        assertEquals(
+                List.of(Delivery.State.PROCESSED, Delivery.State.PROCESSED),
+                inbox.deliveries().stream().map(Delivery::state).toList(),
+                "nothing is left pending for the next start");
+    }
+
+    @Test
     void loggedDeliveriesSurviveACrashBeforeTheirFold() throws Exception {
         open(config(3));
         inbox.foldsHeld = true;
