@@ -36,9 +36,8 @@ import java.util.stream.Stream;
 
 /**
  * The figures of {@code magicode bench webhooks}: signed deliveries accepted durably per second (signature checked,
- * appended to the accept log and forced before the 202; folded into the store, audited and processed in the
- * background meanwhile) and their
- * p99 latency, against a no-op route that reads the same body on the same listener, measured alternately in one run.
+ * appended to the accept log and forced before the 202; audited, processed and stored in the background meanwhile)
+ * and their p99 latency, against a no-op route that reads the same body on the same listener, measured alternately in one run.
  * Before the HTTP rounds, the same deliveries go straight into {@link WebhookInbox#receive} (signature checked) from as
  * many virtual threads as there are connections: the inbox's own figure, less sensitive to a loaded machine. Before each
  * measured slice the run waits (untimed) until every delivery accepted so far is processed, so that no slice pays for
@@ -56,7 +55,7 @@ public final class WebhookBenchmark {
      * @param webhookP99Millis their p99 latency
      * @param noopPerSecond requests/s of the no-op route
      * @param noopP99Millis its p99 latency
-     * @param deliveriesPerCommit deliveries (and processed marks) per store commit: the group-commit batch
+     * @param deliveriesPerCommit deliveries per store commit (each enters the store once, mostly with its processed mark)
      * @param deliveriesPerForce deliveries per force of the accept log: its group-commit batch
      * @param inProcessPerSecond deliveries/s accepted by calling the inbox in-process (no HTTP)
      * @param inProcessP99Millis their p99 latency
@@ -180,7 +179,7 @@ public final class WebhookBenchmark {
                             p99(webhookLatencies),
                             noopTotal / rounds,
                             p99(noopLatencies),
-                            commits == 0 ? 0 : 2.0 * deliveries / commits,
+                            commits == 0 ? 0 : (double) deliveries / commits,
                             forces == 0 ? 0 : (double) deliveries / forces,
                             inProcess.perSecond(),
                             p99(inProcess.latencies()),
@@ -189,7 +188,7 @@ public final class WebhookBenchmark {
                             inProcess.cpuMicros());
                     out.printf(
                             "signed deliveries accepted durably: %.0f/s, p99 %.1f ms; no-op route: %.0f/s, p99 %.1f ms;"
-                                    + " ratio %.2f (%d connections, %.1f deliveries per log force, %.1f store writes per"
+                                    + " ratio %.2f (%d connections, %.1f deliveries per log force, %.1f deliveries per store"
                                     + " commit)%n",
                             result.webhooksPerSecond(),
                             result.webhookP99Millis(),
