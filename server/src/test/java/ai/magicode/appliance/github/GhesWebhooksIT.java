@@ -103,6 +103,23 @@ class GhesWebhooksIT {
             assertEquals(INSTALLATION, attempt.path("installation_id").asLong(), attempt.toString());
         }
         assertEquals(List.of(), ghes.redeliveryRequests(), "nothing was missed, so nothing is asked for again");
+        String metrics = java.net.http.HttpClient.newHttpClient()
+                .send(
+                        java.net.http.HttpRequest.newBuilder(
+                                        URI.create("http://127.0.0.1:" + port + "/observe/metrics"))
+                                .build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString())
+                .body();
+        assertTrue(
+                metrics.lines()
+                        .anyMatch(l -> l.startsWith("github_webhooks_deliveries_total{")
+                                && l.contains("outcome=\"accepted\"")),
+                "accepted deliveries are counted");
+        assertTrue(
+                metrics.lines()
+                        .anyMatch(l -> l.startsWith("github_webhooks_processing_seconds_count")
+                                && Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)) >= 6),
+                "the processing time of every delivery is recorded");
     }
 
     @Test
