@@ -611,8 +611,10 @@ public final class WebhookInbox implements AutoCloseable {
                 new TenantData(
                         "github.webhook-accept-log",
                         "DATA_DIR/" + AcceptLog.DIR + "/accept-<n>.log (raw deliveries, appended before the 202)",
-                        "until folded into store section " + DeliveryJournal.SECTION
-                                + ": normally within a quarter second; a segment a crash left, until the next start",
+                        "until every delivery of the segment is in store section " + DeliveryJournal.SECTION
+                                + " (processed, or folded as pending): normally within a second, at most about "
+                                + (FOLD_AFTER_MILLIS + FOLD_PAUSE_MILLIS) / 1000.0
+                                + " s; a segment a crash left, until the next start",
                         "acknowledge a webhook delivery after one disk sync, before it reaches the store",
                         List.of("dir:" + AcceptLog.DIR),
                         // Folded first, so that the deliveries' own kind exports and erases them in the store.
