@@ -20,7 +20,7 @@ final class WebhooksBench implements Runnable {
 
     @Option(
             names = "--warmup",
-            defaultValue = "30",
+            defaultValue = "45",
             description = "Seconds of unmeasured load on both routes before the rounds (the JIT compiler settles).")
     int warmup;
 
