@@ -17,6 +17,9 @@ import java.util.Optional;
  * @param recoveryInterval how often missed deliveries are recovered from GitHub's delivery log (and once at
  *     startup); zero turns recovery off
  * @param recoveryWindow how far back each recovery looks
+ * @param retention how long processed and dead deliveries are kept (for de-duplication, inspection and replay) after
+ *     their last change; pending ones are kept until processed. At least the recovery window plus a day, so that
+ *     recovery never asks again for a delivery the inbox has let go of
  */
 public record WebhookConfig(
         Optional<Path> secretFile,
@@ -26,7 +29,8 @@ public record WebhookConfig(
         Duration retryBackoff,
         Duration retryBackoffMax,
         Duration recoveryInterval,
-        Duration recoveryWindow) {
+        Duration recoveryWindow,
+        Duration retention) {
     /** Defaults for tests and tools that build an inbox outside the appliance. */
     public static WebhookConfig defaults() {
         return new WebhookConfig(
@@ -37,7 +41,8 @@ public record WebhookConfig(
                 Duration.ofSeconds(1),
                 Duration.ofMinutes(5),
                 Duration.ofMinutes(10),
-                Duration.ofDays(1));
+                Duration.ofDays(1),
+                Duration.ofDays(7));
     }
 
     static WebhookConfig from(ConfigValues values) {
@@ -45,6 +50,11 @@ public record WebhookConfig(
         Duration backoffMax = values.duration("github.webhooks.retry-backoff-max", Duration.ZERO, Duration.ofDays(1));
         if (backoffMax.compareTo(backoff) < 0) {
             throw values.invalid("github.webhooks.retry-backoff-max", "at least github.webhooks.retry-backoff");
+        }
+        Duration window = values.duration("github.webhooks.recovery-window", Duration.ofMinutes(1), Duration.ofDays(3));
+        Duration retention = values.duration("github.webhooks.retention", Duration.ofDays(1), Duration.ofDays(3650));
+        if (retention.compareTo(window.plusDays(1)) < 0) {
+            throw values.invalid("github.webhooks.retention", "at least github.webhooks.recovery-window plus one day");
         }
         return new WebhookConfig(
                 values.optionalPath("github.webhook-secret-file"),
@@ -54,6 +64,7 @@ public record WebhookConfig(
                 backoff,
                 backoffMax,
                 values.duration("github.webhooks.recovery-interval", Duration.ZERO, Duration.ofDays(1)),
-                values.duration("github.webhooks.recovery-window", Duration.ofMinutes(1), Duration.ofDays(3)));
+                window,
+                retention);
     }
 }

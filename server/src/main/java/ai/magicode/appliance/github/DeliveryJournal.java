@@ -68,6 +68,7 @@ final class DeliveryJournal implements AutoCloseable {
     final class Changes {
         private final Set<Object> changed;
         private final Map<String, Delivery> written;
+        private final List<String> removed = new ArrayList<>();
 
         private Changes(Set<Object> changed, Map<String, Delivery> written) {
             this.changed = changed;
@@ -124,6 +125,32 @@ final class DeliveryJournal implements AutoCloseable {
             list.set((int) (delivery.seq() - list.getFirst().seq()), delivery);
             changed.add(list);
             written.put(delivery.guid(), delivery);
+        }
+
+        /**
+         * Removes every page but the last whose deliveries are all processed or dead and unchanged since before
+         * {@code cutoff}; pages with a pending delivery stay whole.
+         *
+         * @return the number of deliveries removed
+         */
+        int prune(java.time.Instant cutoff) {
+            int count = 0;
+            for (int i = pages.pages.size() - 2; i >= 0; i--) {
+                ArrayList<Delivery> page = pages.pages.get(i);
+                boolean old = page.stream()
+                        .allMatch(d -> d.state() != Delivery.State.PENDING
+                                && d.updatedAt().isBefore(cutoff)
+                                && !written.containsKey(d.guid()));
+                if (old) {
+                    pages.pages.remove(i);
+                    page.forEach(d -> removed.add(d.guid()));
+                    count += page.size();
+                }
+            }
+            if (count > 0) {
+                changed.add(pages.pages);
+            }
+            return count;
         }
 
         /** Stores these (changed) objects of another part of the graph in the same commit. */
@@ -245,6 +272,7 @@ final class DeliveryJournal implements AutoCloseable {
             return;
         }
         committed.putAll(written);
+        changes.removed.forEach(committed::remove);
         release(batch, results, failures);
     }
 

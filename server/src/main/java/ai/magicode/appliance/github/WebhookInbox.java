@@ -233,7 +233,39 @@ public final class WebhookInbox implements AutoCloseable {
                 }
             }
             pending.forEach(this::enqueue);
+            retries.scheduleWithFixedDelay(
+                    () -> {
+                        try {
+                            prune(Instant.now());
+                        } catch (RuntimeException e) {
+                            LOG.log(WARNING, "Old webhook deliveries stay for now: " + e.getMessage());
+                        }
+                    },
+                    1,
+                    60,
+                    TimeUnit.MINUTES);
         }
+    }
+
+    /**
+     * Removes the processed and dead deliveries unchanged for longer than the retention ({@code
+     * github.webhooks.retention}), whole store pages at a time; audited when it removes any. A delivery GitHub sends
+     * again after that is taken as new.
+     *
+     * @return the number of deliveries removed
+     */
+    int prune(Instant now) {
+        Instant cutoff = now.minus(config.retention());
+        int removed = journal.commit(changes -> changes.prune(cutoff));
+        if (removed > 0) {
+            LOG.log(INFO, "Removed " + removed + " webhook deliveries processed or dead before " + cutoff);
+            audit.accept(AuditEvent.of("github.webhook.prune", removed + " deliveries")
+                    .actor(Actor.system())
+                    .field("count", removed)
+                    .field("unchangedSince", cutoff.toString())
+                    .success());
+        }
+        return removed;
     }
 
     /**
@@ -623,7 +655,9 @@ public final class WebhookInbox implements AutoCloseable {
                 new TenantData(
                         DeliveryJournal.SECTION,
                         "store section " + DeliveryJournal.SECTION,
-                        "kept for de-duplication and replay; emptied when the tenant is deleted",
+                        "pending: until processed; processed and dead: github.webhooks.retention (7 days) after their"
+                                + " last change, for de-duplication, inspection and replay; emptied when the tenant is"
+                                + " deleted",
                         "webhook deliveries from GitHub, processed exactly once in order per repository",
                         List.of("store:" + DeliveryJournal.SECTION),
                         (tenant, sink) -> {

@@ -81,6 +81,28 @@ class ApplianceConfigTest {
     }
 
     @Test
+    void webhookRetentionMustOutlastTheRecoveryWindowByADay() {
+        ConfigException e = assertThrows(
+                ConfigException.class,
+                () -> ApplianceConfig.load(
+                        Optional.empty(),
+                        Map.of(
+                                "MAGICODE_GITHUB_WEBHOOKS_RECOVERY_WINDOW", "P2D",
+                                "MAGICODE_GITHUB_WEBHOOKS_RETENTION", "P2D")));
+        assertEquals("github.webhooks.retention", e.key());
+        assertTrue(e.getMessage().contains("recovery-window plus one day"), e.getMessage());
+        assertEquals(
+                java.time.Duration.ofDays(3),
+                ApplianceConfig.load(
+                                Optional.empty(),
+                                Map.of(
+                                        "MAGICODE_GITHUB_WEBHOOKS_RECOVERY_WINDOW", "P2D",
+                                        "MAGICODE_GITHUB_WEBHOOKS_RETENTION", "P3D"))
+                        .webhooks()
+                        .retention());
+    }
+
+    @Test
     void portOutOfRangeIsRejected() {
         ConfigException e = assertThrows(
                 ConfigException.class,

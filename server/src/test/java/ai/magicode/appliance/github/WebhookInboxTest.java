@@ -71,7 +71,8 @@ class WebhookInboxTest {
                 Duration.ofMillis(10),
                 Duration.ofMillis(40),
                 Duration.ZERO,
-                Duration.ofDays(1));
+                Duration.ofDays(1),
+                Duration.ofDays(7));
     }
 
     static byte[] issue(long repo, long number) {
@@ -405,6 +406,60 @@ class WebhookInboxTest {
     }
 
     @Test
+    void prunesOldProcessedPagesAndKeepsPendingOnes() throws Exception {
+        open(config(3));
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        inbox.on("issues", (event, guid, effects) -> {
+            if (guid.equals("blocked")) {
+                try {
+                    release.await(DEADLINE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+        inbox.start();
+        inbox.receive("issues", "blocked", issue(1, 1), "r");
+        await(() -> inbox.find("blocked").orElseThrow().seq() == 0); // folded as pending: the first page holds it
+        int total = 1 + 3 * DeliveryJournal.PAGE;
+        for (int n = 1; n < total; n++) {
+            inbox.receive("issues", "g" + n, issue(2, n), "r");
+        }
+        await(() -> inbox.deliveries().size() == total
+                && inbox.deliveries().stream()
+                        .filter(d -> !d.guid().equals("blocked"))
+                        .allMatch(d -> d.state() == Delivery.State.PROCESSED));
+        await(() -> segments(dataDir).size() == 1); // every sealed segment is in the store and deleted
+        assertEquals(0, inbox.prune(Instant.now()), "nothing is older than the retention yet");
+
+        int removed = inbox.prune(Instant.now().plus(Duration.ofDays(8)));
+
+        // Pages: [blocked, g1..g127] stays (a pending delivery), the next two go, the newest page stays.
+        assertEquals(2 * DeliveryJournal.PAGE, removed);
+        assertEquals(total - removed, inbox.deliveries().size());
+        assertTrue(inbox.find("blocked").isPresent());
+        assertTrue(inbox.find("g1").isPresent(), "on the page of the pending delivery");
+        assertTrue(inbox.find("g" + DeliveryJournal.PAGE).isEmpty());
+        assertTrue(inbox.find("g" + (3 * DeliveryJournal.PAGE - 1)).isEmpty());
+        assertTrue(inbox.find("g" + (total - 1)).isPresent(), "on the newest page");
+        AuditEvent pruned = audited.stream()
+                .filter(e -> e.action().equals("github.webhook.prune"))
+                .findFirst()
+                .orElseThrow();
+        assertTrue(pruned.toString().contains(Integer.toString(removed)), pruned.toString());
+        assertEquals(
+                WebhookInbox.Receipt.ACCEPTED,
+                inbox.receive("issues", "g" + DeliveryJournal.PAGE, issue(2, 1), "r"),
+                "a delivery let go of is taken as new");
+        release.countDown();
+        await(() -> inbox.find("blocked").orElseThrow().state() == Delivery.State.PROCESSED);
+        await(() -> inbox.find("g" + DeliveryJournal.PAGE).orElseThrow().state() == Delivery.State.PROCESSED);
+        reopen(config(3));
+        assertEquals(total - removed + 1, inbox.deliveries().size(), "the removal is durable");
+        assertTrue(inbox.find("g" + (DeliveryJournal.PAGE + 1)).isEmpty());
+    }
+
+    @Test
     void loggedDeliveriesSurviveACrashBeforeTheirFold() throws Exception {
         open(config(3));
         inbox.foldsHeld = true;
@@ -549,7 +604,8 @@ class WebhookInboxTest {
                 Duration.ofSeconds(1),
                 Duration.ofSeconds(5),
                 Duration.ZERO,
-                Duration.ofDays(1)));
+                Duration.ofDays(1),
+                Duration.ofDays(7)));
         assertEquals(Duration.ofSeconds(1), inbox.backoff(1));
         assertEquals(Duration.ofSeconds(2), inbox.backoff(2));
         assertEquals(Duration.ofSeconds(4), inbox.backoff(3));

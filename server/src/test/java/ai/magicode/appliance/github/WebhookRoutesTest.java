@@ -76,7 +76,8 @@ class WebhookRoutesTest {
                 Duration.ofMillis(10),
                 Duration.ofMillis(10),
                 Duration.ZERO,
-                Duration.ofDays(1));
+                Duration.ofDays(1),
+                Duration.ofDays(7));
         inbox = new WebhookInbox(config, store, EVENTS::add);
         inbox.on("issues", (event, guid, effects) -> {
             if (((GitHubEvent.Issues) event).number() == 666) {
