@@ -16,6 +16,7 @@ import ai.magicode.appliance.llm.ProviderDouble;
 import ai.magicode.appliance.llm.ProviderDouble.Protocol;
 import ai.magicode.appliance.llm.ProviderDouble.Reply;
 import ai.magicode.appliance.store.ApplianceStore;
+import ai.magicode.appliance.store.TenantData;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -34,6 +35,7 @@ import java.util.Optional;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -277,6 +279,31 @@ class AgentIT {
                 .forEach(s -> steps.add(
                         s.path("name").asText() + ":" + s.path("outcome").asText()));
         assertTrue(steps.containsAll(List.of("review-edit:ok", "review-push:ok")), steps.toString());
+
+        // The tenant's export lists the follow-up with its outcome (the bot's own comment was never taken).
+        List<String> followUp = List.of(
+                "job=" + job.path("id").asText(),
+                "pullRequest=" + pull,
+                "comment=" + commentId,
+                "path=src/Greeting.java",
+                "line=3",
+                "body=" + ask,
+                "author=octocat",
+                "state=done",
+                "commit=" + second,
+                "createdAt");
+        // Audited per delivery: the first took the comment, the redelivery found it taken.
+        await(
+                "both deliveries are audited",
+                () -> auditedTriggers("review-comment", "comment").size() == 2);
+        String taken =
+                "acme/shop#" + issue + " github:octocat job=" + job.path("id").asText() + " comment=" + commentId;
+        assertEquals(
+                List.of(taken + " created=false", taken + " created=true"),
+                auditedTriggers("review-comment", "comment"),
+                "sorted: false before true");
+        await("the follow-up is finished", () -> finished(exported("agent/follow-ups.json"), 1));
+        assertEquals(List.of(followUp), exported("agent/follow-ups.json"));
     }
 
     @Test
@@ -560,6 +587,55 @@ class AgentIT {
         List<String> steps = steps(job.path("id").asText());
         assertEquals(2, steps.stream().filter("check-push:ok"::equals).count(), steps.toString());
         assertEquals(List.of(), repo.comments(issue), "nothing said on the issue");
+
+        // The tenant's export lists the three fixes with their outcomes, oldest first.
+        String id = job.path("id").asText();
+        List<List<String>> fixes = List.of(
+                List.of(
+                        "job=" + id,
+                        "pullRequest=" + pull,
+                        "checkRun=" + run,
+                        "checkName=unit-tests",
+                        "headSha=" + first,
+                        "state=pushed",
+                        "commit=" + second,
+                        "createdAt"),
+                List.of(
+                        "job=" + id,
+                        "pullRequest=" + pull,
+                        "checkRun=" + again,
+                        "checkName=unit-tests",
+                        "headSha=" + second,
+                        "state=pushed",
+                        "commit=" + third,
+                        "createdAt"),
+                List.of(
+                        "job=" + id,
+                        "pullRequest=" + pull,
+                        "checkRun=" + last,
+                        "checkName=unit-tests",
+                        "headSha=" + third,
+                        "state=gave-up",
+                        "commit=",
+                        "createdAt"));
+        // Audited per delivery: a redelivered run, or a suite (check run 0), finds the commit's fix taken.
+        String checked = "acme/shop#" + issue + " github:github-actions[bot] job=" + id + " checkRun=";
+        await(
+                "every check delivery is audited",
+                () -> auditedTriggers("check-failed", "checkRun").size() == 6);
+        assertEquals(
+                Stream.of(
+                                checked + run + " created=true",
+                                checked + run + " created=false",
+                                checked + "0 created=false",
+                                checked + again + " created=true",
+                                checked + last + " created=true",
+                                checked + "0 created=false")
+                        .sorted()
+                        .toList(),
+                auditedTriggers("check-failed", "checkRun"));
+        await("the check fixes are finished", () -> finished(exported("agent/check-fixes.json"), 3));
+        assertEquals(fixes, exported("agent/check-fixes.json"));
     }
 
     @Test
@@ -706,6 +782,36 @@ class AgentIT {
         return steps;
     }
 
+    /**
+     * The tenant's agent data as its export writes {@code file}: each document's fields in order as {@code key=value},
+     * with {@code createdAt} named but its value left out.
+     */
+    private List<List<String>> exported(String file) {
+        List<List<String>> documents = new ArrayList<>();
+        appliance.jobs().tenantData().export().accept("acme", new TenantData.Sink() {
+            @Override
+            public void add(String name, Object document) {
+                if (name.equals(file)) {
+                    ((List<?>) document)
+                            .forEach(d -> documents.add(((Map<?, ?>) d)
+                                    .entrySet().stream()
+                                            .map(e -> e.getKey().equals("createdAt")
+                                                    ? "createdAt"
+                                                    : e.getKey() + "=" + e.getValue())
+                                            .toList()));
+                }
+            }
+
+            @Override
+            public void addJsonLines(String name, List<String> lines) {}
+        });
+        return documents;
+    }
+
+    private static boolean finished(List<List<String>> exported, int count) {
+        return exported.size() == count && exported.stream().noneMatch(d -> d.contains("state=queued"));
+    }
+
     private String assigned(long issue, String assignee) {
         return "{\"action\":\"assigned\",\"issue\":{\"number\":" + issue + ",\"title\":\"Greeting has a typo\","
                 + "\"body\":\"\",\"state\":\"open\",\"user\":{\"login\":\"octocat\"},\"labels\":[]},"
@@ -804,6 +910,38 @@ class AgentIT {
             }
         });
         return found;
+    }
+
+    /**
+     * The successful {@code agent.job.trigger} audit entries of {@code trigger} as {@code target actor job=…
+     * idField=… created=…}, sorted (deliveries are handled concurrently).
+     */
+    private List<String> auditedTriggers(String trigger, String idField) {
+        List<String> found = new ArrayList<>();
+        readAudit("/api/v1/audit?action=agent.job.trigger&limit=100")
+                .path("entries")
+                .forEach(e -> {
+                    JsonNode fields = e.path("fields");
+                    if (e.path("outcome").asText().equalsIgnoreCase("success")
+                            && fields.path("trigger").asText().equals(trigger)) {
+                        found.add(e.path("target").asText() + " "
+                                + e.path("actor").path("id").asText()
+                                + " job=" + fields.path("job").asText() + " " + idField + "="
+                                + fields.path(idField).asText() + " created="
+                                + fields.path("created").asText());
+                    }
+                });
+        return found.stream().sorted().toList();
+    }
+
+    private JsonNode readAudit(String path) {
+        try {
+            HttpResponse<String> response = call("GET", path, null);
+            assertEquals(200, response.statusCode(), response.body());
+            return JSON.readTree(response.body());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private int deniedCount() {
