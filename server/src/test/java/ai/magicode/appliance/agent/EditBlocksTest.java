@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -129,37 +130,48 @@ class EditBlocksTest {
         assertEquals(edit.after(), read(edit.path()));
     }
 
-    @Test
-    void rejectsAnAmbiguousMatchAndSaysHowManyPlaces() throws IOException {
-        String content = "a();\nb();\na();\nc();\na();\n";
-        write("x.js", content);
-
-        String reason = reason(EditBlocks.apply(root, "x.js", "a();", "z();"));
-
-        assertTrue(reason.contains("matches 3 places"), reason);
-        assertTrue(reason.contains("add surrounding lines"), reason);
-        assertEquals(content, read("x.js"), "nothing written");
+    /** An edit that is refused: the file, the search and replace texts, and what the reason must say. */
+    record Refusal(String behaviour, String path, String before, String search, String replace, List<String> says) {
+        @Override
+        public String toString() {
+            return behaviour;
+        }
     }
 
-    @Test
-    void rejectsAMissingSearchTextWithTheClosestLines() throws IOException {
-        write("A.java", "class A {\n    void run() {\n        start(engine);\n    }\n}\n");
-
-        String reason = reason(EditBlocks.apply(root, "A.java", "        start(engin3);", "stop();"));
-
-        assertTrue(reason.contains("not found"), reason);
-        assertTrue(reason.contains("closest lines are 3-3"), reason);
-        assertTrue(reason.contains("3:         start(engine);"), reason);
+    static Stream<Refusal> refusedEdits() {
+        return Stream.of(
+                new Refusal(
+                        "rejects an ambiguous match and says how many places",
+                        "x.js",
+                        "a();\nb();\na();\nc();\na();\n",
+                        "a();",
+                        "z();",
+                        List.of("matches 3 places", "add surrounding lines")),
+                new Refusal(
+                        "rejects a missing search text with the closest lines",
+                        "A.java",
+                        "class A {\n    void run() {\n        start(engine);\n    }\n}\n",
+                        "        start(engin3);",
+                        "stop();",
+                        List.of("not found", "closest lines are 3-3", "3:         start(engine);")),
+                new Refusal(
+                        "rejects an ambiguous whitespace-tolerant match",
+                        "a.txt",
+                        "  x\n    y\nx\ny\n",
+                        " x\n y",
+                        "z",
+                        List.of("matches 2 places", "whitespace is ignored")));
     }
 
-    @Test
-    void rejectsAnAmbiguousWhitespaceTolerantMatch() throws IOException {
-        write("a.txt", "  x\n    y\nx\ny\n");
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("refusedEdits")
+    void refusesTheEditSaysWhyAndWritesNothing(Refusal refusal) throws IOException {
+        write(refusal.path(), refusal.before());
 
-        String reason = reason(EditBlocks.apply(root, "a.txt", " x\n y", "z"));
+        String reason = reason(EditBlocks.apply(root, refusal.path(), refusal.search(), refusal.replace()));
 
-        assertTrue(reason.contains("matches 2 places"), reason);
-        assertTrue(reason.contains("whitespace is ignored"), reason);
+        refusal.says().forEach(part -> assertTrue(reason.contains(part), reason));
+        assertEquals(refusal.before(), read(refusal.path()), "nothing written");
     }
 
     @Test
