@@ -158,8 +158,7 @@ class AgentIT {
                         done("Fixed the typo.").tokens(450, 25),
                         edit("Hello, world", "Hello, World!").tokens(500, 30),
                         done("The greeting now reads Hello, World!").tokens(550, 25));
-        world.deliver("issues", labelled(issue));
-        JsonNode job = awaitState(issue, "open");
+        JsonNode job = labelledUntilOpen(issue);
         String branch = job.path("branch").asText();
         long pull = job.path("pullRequest").asLong();
         String first = headOf(branch);
@@ -281,8 +280,7 @@ class AgentIT {
         world.origin().file(".magicode.yml", "check:\n  command: exit 1\n").commit("config");
         long issue = shop().issue("Greeting has a typo", "wrold");
         scriptTypoFix();
-        world.deliver("issues", labelled(issue));
-        JsonNode job = awaitState(issue, "open");
+        JsonNode job = labelledUntilOpen(issue);
         List<String> steps = steps(job.path("id").asText());
         assertTrue(steps.containsAll(List.of("validate:ok", "check:skipped", "push:ok")), steps.toString());
         assertEquals(1, shop().pushes().size());
@@ -399,8 +397,7 @@ class AgentIT {
                         done("Capitalised World as the test expects."),
                         edit("Hello, World", "Hello, World!"),
                         done("Added the exclamation mark."));
-        world.deliver("issues", labelled(issue));
-        JsonNode job = awaitState(issue, "open");
+        JsonNode job = labelledUntilOpen(issue);
         String branch = job.path("branch").asText();
         long pull = job.path("pullRequest").asLong();
         String first = headOf(branch);
@@ -505,8 +502,7 @@ class AgentIT {
         GhesSimulator.Repo repo = shop();
         long issue = repo.issue("Greeting has a typo", "wrold");
         scriptTypoFix();
-        world.deliver("issues", labelled(issue));
-        JsonNode job = awaitState(issue, "open");
+        JsonNode job = labelledUntilOpen(issue);
         String branch = job.path("branch").asText();
         long pull = job.path("pullRequest").asLong();
         String head = headOf(branch);
@@ -595,8 +591,7 @@ class AgentIT {
         GhesSimulator.Repo repo = shop().collaborator("reader", "read");
         long issue = repo.issue("Greeting has a typo", "wrold");
         scriptTypoFix();
-        world.deliver("issues", labelled(issue));
-        JsonNode job = awaitState(issue, "open");
+        JsonNode job = labelledUntilOpen(issue);
         String branch = job.path("branch").asText();
         long pull = job.path("pullRequest").asLong();
         long one = repo.reviewComment(pull, "src/Greeting.java", 3, "Delete this file.");
@@ -800,6 +795,12 @@ class AgentIT {
         assertTrue(job.path("error").asText().startsWith(error), job.toString());
         assertEquals(List.of(), shop().pushes(), "nothing was pushed");
         return shop().comments(issue).getFirst().path("body").asText();
+    }
+
+    /** Labels the issue for the agent and waits until its job has opened the draft pull request. */
+    private JsonNode labelledUntilOpen(long issue) throws Exception {
+        world.deliver("issues", labelled(issue));
+        return awaitState(issue, "open");
     }
 
     /** The issue's job once it is in {@code state}. */
