@@ -227,24 +227,15 @@ public final class AgentTriggers {
                 "queued",
                 "",
                 java.time.Instant.now());
-        effects.store(() -> {
-            boolean created = jobs.stageCheckFix(fix);
-            audit.accept(AuditEvent.of(
-                            "agent.job.trigger",
-                            job.get().repo() + "#" + job.get().issue())
-                    .tenant(tenant)
-                    .actor(Actor.user("github:" + event.context().sender()))
-                    .field("job", job.get().id())
-                    .field("trigger", "check-failed")
-                    .field("checkRun", runId)
-                    .field("created", created)
-                    .success());
-            if (!created) {
-                return List.of();
-            }
-            runner.submitCheckFix(fix.key());
-            return List.of(jobs.checkFixTable());
-        });
+        effects.store(() -> staged(
+                event,
+                job.get(),
+                "check-failed",
+                "checkRun",
+                runId,
+                jobs.stageCheckFix(fix),
+                () -> runner.submitCheckFix(fix.key()),
+                jobs.checkFixTable()));
     }
 
     /**
@@ -310,24 +301,40 @@ public final class AgentTriggers {
                 "queued",
                 "",
                 java.time.Instant.now());
-        effects.store(() -> {
-            boolean created = jobs.stageFollowUp(followUp);
-            audit.accept(AuditEvent.of(
-                            "agent.job.trigger",
-                            job.get().repo() + "#" + job.get().issue())
-                    .tenant(tenant)
-                    .actor(Actor.user("github:" + event.context().sender()))
-                    .field("job", job.get().id())
-                    .field("trigger", "review-comment")
-                    .field("comment", commentId)
-                    .field("created", created)
-                    .success());
-            if (!created) {
-                return List.of();
-            }
-            runner.submitFollowUp(followUp.key());
-            return List.of(jobs.followUpTable());
-        });
+        effects.store(() -> staged(
+                event,
+                job.get(),
+                "review-comment",
+                "comment",
+                commentId,
+                jobs.stageFollowUp(followUp),
+                () -> runner.submitFollowUp(followUp.key()),
+                jobs.followUpTable()));
+    }
+
+    /**
+     * What a task staged on an open job's pull request (a check fix or a follow-up) leaves for the inbox to commit
+     * with the delivery: the trigger is audited either way, named by {@code idField} and {@code id}; a new task is
+     * submitted and its {@code table} stored, a redelivered one (not {@code created}) changes nothing.
+     */
+    private List<?> staged(
+            GitHubEvent event,
+            Job job,
+            String trigger,
+            String idField,
+            long id,
+            boolean created,
+            Runnable submit,
+            Object table) {
+        audit.accept(triggerAudit(event, job, trigger)
+                .field(idField, id)
+                .field("created", created)
+                .success());
+        if (!created) {
+            return List.of();
+        }
+        submit.run();
+        return List.of(table);
     }
 
     private void trigger(
@@ -363,17 +370,22 @@ public final class AgentTriggers {
     private void triggered(GitHubEvent event, Jobs.Triggered triggered, String trigger) {
         Job job = triggered.job();
         long issue = job.issue();
-        audit.accept(AuditEvent.of("agent.job.trigger", job.repo() + "#" + issue)
-                .tenant(job.tenant())
-                .actor(Actor.user("github:" + event.context().sender()))
-                .field("job", job.id())
-                .field("trigger", trigger)
+        audit.accept(triggerAudit(event, job, trigger)
                 .field("created", triggered.created())
                 .success());
         if (triggered.created()) {
             LOG.log(INFO, "Agent job " + job.id() + " for " + job.repo() + "#" + issue + " (" + trigger + ")");
             runner.submit(job.id());
         }
+    }
+
+    /** The {@code agent.job.trigger} audit entry of a trigger that reached {@code job}, before its own fields. */
+    private static AuditEvent.Builder triggerAudit(GitHubEvent event, Job job, String trigger) {
+        return AuditEvent.of("agent.job.trigger", job.repo() + "#" + job.issue())
+                .tenant(job.tenant())
+                .actor(Actor.user("github:" + event.context().sender()))
+                .field("job", job.id())
+                .field("trigger", trigger);
     }
 
     /**

@@ -629,30 +629,47 @@ public final class JobRunner implements AutoCloseable {
     }
 
     private static Map<String, Object> exported(CheckFix fix) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("job", fix.jobId());
-        out.put("pullRequest", fix.pullRequest());
-        out.put("checkRun", fix.checkRunId());
-        out.put("checkName", fix.checkName());
-        out.put("headSha", fix.headSha());
-        out.put("state", fix.state());
-        out.put("commit", fix.commit());
-        out.put("createdAt", String.valueOf(fix.createdAt()));
-        return out;
+        return exportedTask(fix.jobId(), fix.pullRequest(), fix.state(), fix.commit(), fix.createdAt(), out -> {
+            out.put("checkRun", fix.checkRunId());
+            out.put("checkName", fix.checkName());
+            out.put("headSha", fix.headSha());
+        });
     }
 
     private static Map<String, Object> exported(FollowUp followUp) {
+        return exportedTask(
+                followUp.jobId(),
+                followUp.pullRequest(),
+                followUp.state(),
+                followUp.commit(),
+                followUp.createdAt(),
+                out -> {
+                    out.put("comment", followUp.commentId());
+                    out.put("path", followUp.path());
+                    out.put("line", followUp.line());
+                    out.put("body", followUp.body());
+                    out.put("author", followUp.author());
+                });
+    }
+
+    /**
+     * A task taken on a job's pull request (a check fix or a follow-up) as the export writes it: the job and pull
+     * request, the task's own fields, then its outcome.
+     */
+    private static Map<String, Object> exportedTask(
+            String jobId,
+            long pullRequest,
+            String state,
+            String commit,
+            Instant createdAt,
+            Consumer<Map<String, Object>> own) {
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("job", followUp.jobId());
-        out.put("pullRequest", followUp.pullRequest());
-        out.put("comment", followUp.commentId());
-        out.put("path", followUp.path());
-        out.put("line", followUp.line());
-        out.put("body", followUp.body());
-        out.put("author", followUp.author());
-        out.put("state", followUp.state());
-        out.put("commit", followUp.commit());
-        out.put("createdAt", String.valueOf(followUp.createdAt()));
+        out.put("job", jobId);
+        out.put("pullRequest", pullRequest);
+        own.accept(out);
+        out.put("state", state);
+        out.put("commit", commit);
+        out.put("createdAt", String.valueOf(createdAt));
         return out;
     }
 

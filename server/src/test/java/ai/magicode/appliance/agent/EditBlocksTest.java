@@ -11,10 +11,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class EditBlocksTest {
@@ -36,123 +38,140 @@ class EditBlocksTest {
         return assertInstanceOf(Result.Rejected.class, result).reason();
     }
 
-    @Test
-    void replacesAUniqueExactMatch() throws IOException {
-        write("src/A.java", "class A {\n    int x = 1;\n}\n");
-
-        Result result = EditBlocks.apply(root, "src/A.java", "int x = 1;", "int x = 2;");
-
-        assertEquals(new Result.Applied("src/A.java", false), result);
-        assertEquals("class A {\n    int x = 2;\n}\n", read("src/A.java"));
+    /**
+     * An edit that applies: the file {@code before}, the search and replace texts, whether it matched only
+     * with whitespace tolerance ({@code fuzzy}), and the file {@code after}.
+     */
+    record Edit(
+            String behaviour, String path, String before, String search, String replace, boolean fuzzy, String after) {
+        @Override
+        public String toString() {
+            return behaviour;
+        }
     }
 
-    @Test
-    void rejectsAnAmbiguousMatchAndSaysHowManyPlaces() throws IOException {
-        String content = "a();\nb();\na();\nc();\na();\n";
-        write("x.js", content);
-
-        String reason = reason(EditBlocks.apply(root, "x.js", "a();", "z();"));
-
-        assertTrue(reason.contains("matches 3 places"), reason);
-        assertTrue(reason.contains("add surrounding lines"), reason);
-        assertEquals(content, read("x.js"), "nothing written");
+    static Stream<Edit> appliedEdits() {
+        return Stream.of(
+                new Edit(
+                        "replaces a unique exact match",
+                        "src/A.java",
+                        "class A {\n    int x = 1;\n}\n",
+                        "int x = 1;",
+                        "int x = 2;",
+                        false,
+                        "class A {\n    int x = 2;\n}\n"),
+                new Edit(
+                        "matches despite different indentation and reindents the replacement",
+                        "A.java",
+                        "class A {\n    void run() {\n        if (ok) {\n            go();\n        }\n    }\n}\n",
+                        "if (ok) {\n    go();\n}",
+                        "if (ok) {\n    go();\n    done();\n}",
+                        true,
+                        "class A {\n    void run() {\n        if (ok) {\n            go();\n            done();\n        }\n"
+                                + "    }\n}\n"),
+                new Edit(
+                        "matches despite trailing spaces and blank lines",
+                        "a.py",
+                        "def f():\n    x = 1   \n\n    return x\n",
+                        "    x = 1\n    return x\n",
+                        "    x = 2\n    return x\n",
+                        true,
+                        "def f():\n    x = 2\n    return x\n"),
+                new Edit(
+                        "writes tabs when the file indents with tabs",
+                        "main.go",
+                        "func main() {\n\tif ok {\n\t\trun()\n\t}\n}\n",
+                        "    if ok {\n        run()\n    }",
+                        "    if ok {\n        run()\n        log()\n    }",
+                        true,
+                        "func main() {\n\tif ok {\n\t\trun()\n\t\tlog()\n\t}\n}\n"),
+                new Edit(
+                        "keeps CRLF line endings",
+                        "win.txt",
+                        "one\r\ntwo\r\nthree\r\n",
+                        "two\nthree\n",
+                        "2\n3\n4\n",
+                        false,
+                        "one\r\n2\r\n3\r\n4\r\n"),
+                new Edit(
+                        "keeps CRLF in a whitespace-tolerant edit",
+                        "win.cs",
+                        "class A\r\n{\r\n    int x;\r\n}\r\n",
+                        "int  x;",
+                        "int x;\r\nint y;",
+                        true,
+                        "class A\r\n{\r\n    int x;\r\n    int y;\r\n}\r\n"),
+                new Edit(
+                        "keeps a missing final newline missing",
+                        "a.txt",
+                        "  alpha\n  beta",
+                        "alpha\nbeta\n",
+                        "alpha\ngamma\n",
+                        true,
+                        "  alpha\n  gamma"),
+                new Edit(
+                        "keeps a final newline",
+                        "a.txt",
+                        "alpha\nbeta\n",
+                        "  beta",
+                        "  delta",
+                        true,
+                        "alpha\ndelta\n"));
     }
 
-    @Test
-    void rejectsAMissingSearchTextWithTheClosestLines() throws IOException {
-        write("A.java", "class A {\n    void run() {\n        start(engine);\n    }\n}\n");
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("appliedEdits")
+    void appliesTheEditAndWritesTheFile(Edit edit) throws IOException {
+        write(edit.path(), edit.before());
 
-        String reason = reason(EditBlocks.apply(root, "A.java", "        start(engin3);", "stop();"));
+        Result result = EditBlocks.apply(root, edit.path(), edit.search(), edit.replace());
 
-        assertTrue(reason.contains("not found"), reason);
-        assertTrue(reason.contains("closest lines are 3-3"), reason);
-        assertTrue(reason.contains("3:         start(engine);"), reason);
+        assertEquals(new Result.Applied(edit.path(), edit.fuzzy()), result);
+        assertEquals(edit.after(), read(edit.path()));
     }
 
-    @Test
-    void matchesDespiteDifferentIndentationAndReindentsTheReplacement() throws IOException {
-        write("A.java", "class A {\n    void run() {\n        if (ok) {\n            go();\n        }\n    }\n}\n");
-
-        Result result =
-                EditBlocks.apply(root, "A.java", "if (ok) {\n    go();\n}", "if (ok) {\n    go();\n    done();\n}");
-
-        assertEquals(new Result.Applied("A.java", true), result);
-        assertEquals(
-                "class A {\n    void run() {\n        if (ok) {\n            go();\n            done();\n        }\n"
-                        + "    }\n}\n",
-                read("A.java"));
+    /** An edit that is refused: the file, the search and replace texts, and what the reason must say. */
+    record Refusal(String behaviour, String path, String before, String search, String replace, List<String> says) {
+        @Override
+        public String toString() {
+            return behaviour;
+        }
     }
 
-    @Test
-    void matchesDespiteTrailingSpacesAndBlankLines() throws IOException {
-        write("a.py", "def f():\n    x = 1   \n\n    return x\n");
-
-        Result result = EditBlocks.apply(root, "a.py", "    x = 1\n    return x\n", "    x = 2\n    return x\n");
-
-        assertEquals(new Result.Applied("a.py", true), result);
-        assertEquals("def f():\n    x = 2\n    return x\n", read("a.py"));
+    static Stream<Refusal> refusedEdits() {
+        return Stream.of(
+                new Refusal(
+                        "rejects an ambiguous match and says how many places",
+                        "x.js",
+                        "a();\nb();\na();\nc();\na();\n",
+                        "a();",
+                        "z();",
+                        List.of("matches 3 places", "add surrounding lines")),
+                new Refusal(
+                        "rejects a missing search text with the closest lines",
+                        "A.java",
+                        "class A {\n    void run() {\n        start(engine);\n    }\n}\n",
+                        "        start(engin3);",
+                        "stop();",
+                        List.of("not found", "closest lines are 3-3", "3:         start(engine);")),
+                new Refusal(
+                        "rejects an ambiguous whitespace-tolerant match",
+                        "a.txt",
+                        "  x\n    y\nx\ny\n",
+                        " x\n y",
+                        "z",
+                        List.of("matches 2 places", "whitespace is ignored")));
     }
 
-    @Test
-    void writesTabsWhenTheFileIndentsWithTabs() throws IOException {
-        write("main.go", "func main() {\n\tif ok {\n\t\trun()\n\t}\n}\n");
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("refusedEdits")
+    void refusesTheEditSaysWhyAndWritesNothing(Refusal refusal) throws IOException {
+        write(refusal.path(), refusal.before());
 
-        Result result = EditBlocks.apply(
-                root,
-                "main.go",
-                "    if ok {\n        run()\n    }",
-                "    if ok {\n        run()\n        log()\n    }");
+        String reason = reason(EditBlocks.apply(root, refusal.path(), refusal.search(), refusal.replace()));
 
-        assertEquals(new Result.Applied("main.go", true), result);
-        assertEquals("func main() {\n\tif ok {\n\t\trun()\n\t\tlog()\n\t}\n}\n", read("main.go"));
-    }
-
-    @Test
-    void rejectsAnAmbiguousWhitespaceTolerantMatch() throws IOException {
-        write("a.txt", "  x\n    y\nx\ny\n");
-
-        String reason = reason(EditBlocks.apply(root, "a.txt", " x\n y", "z"));
-
-        assertTrue(reason.contains("matches 2 places"), reason);
-        assertTrue(reason.contains("whitespace is ignored"), reason);
-    }
-
-    @Test
-    void keepsCrlfLineEndings() throws IOException {
-        write("win.txt", "one\r\ntwo\r\nthree\r\n");
-
-        Result result = EditBlocks.apply(root, "win.txt", "two\nthree\n", "2\n3\n4\n");
-
-        assertEquals(new Result.Applied("win.txt", false), result);
-        assertEquals("one\r\n2\r\n3\r\n4\r\n", read("win.txt"));
-    }
-
-    @Test
-    void keepsCrlfInAWhitespaceTolerantEdit() throws IOException {
-        write("win.cs", "class A\r\n{\r\n    int x;\r\n}\r\n");
-
-        Result result = EditBlocks.apply(root, "win.cs", "int  x;", "int x;\r\nint y;");
-
-        assertEquals(new Result.Applied("win.cs", true), result);
-        assertEquals("class A\r\n{\r\n    int x;\r\n    int y;\r\n}\r\n", read("win.cs"));
-    }
-
-    @Test
-    void keepsAMissingFinalNewlineMissing() throws IOException {
-        write("a.txt", "  alpha\n  beta");
-
-        EditBlocks.apply(root, "a.txt", "alpha\nbeta\n", "alpha\ngamma\n");
-
-        assertEquals("  alpha\n  gamma", read("a.txt"));
-    }
-
-    @Test
-    void keepsAFinalNewline() throws IOException {
-        write("a.txt", "alpha\nbeta\n");
-
-        EditBlocks.apply(root, "a.txt", "  beta", "  delta");
-
-        assertEquals("alpha\ndelta\n", read("a.txt"));
+        refusal.says().forEach(part -> assertTrue(reason.contains(part), reason));
+        assertEquals(refusal.before(), read(refusal.path()), "nothing written");
     }
 
     @Test

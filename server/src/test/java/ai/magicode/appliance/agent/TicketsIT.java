@@ -1,24 +1,16 @@
 package ai.magicode.appliance.agent;
 
+import static ai.magicode.appliance.agent.AgentFixture.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.magicode.appliance.ApiSession;
-import ai.magicode.appliance.Appliance;
-import ai.magicode.appliance.config.ApplianceConfig;
-import ai.magicode.appliance.git.GitFixture;
-import ai.magicode.appliance.github.AppKeys;
-import ai.magicode.appliance.github.GhesSimulator;
-import ai.magicode.appliance.llm.ProviderDouble;
-import ai.magicode.appliance.llm.ProviderDouble.Protocol;
 import ai.magicode.appliance.llm.ProviderDouble.Reply;
 import ai.magicode.appliance.tickets.JiraSimulator;
 import ai.magicode.appliance.tickets.LinearSimulator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -27,15 +19,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 import java.util.logging.Handler;
 import java.util.logging.LogManager;
 import java.util.logging.LogRecord;
@@ -55,12 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
  * explanation and no job; and the assignee's e-mail is found nowhere the appliance writes afterwards.
  */
 class TicketsIT {
-    private static final long APP_ID = 4242;
-    private static final long INSTALLATION = 77;
-    private static final String SECRET = "tickets-test-github-secret";
     private static final String HOOK_SECRET = "tickets-test-hook-secret";
-    private static final String POLICY = """
-            {"rules": [{"name": "default", "match": {}, "models": ["ollama/llama3.1:8b"]}]}""";
     private static final String JIRA_EMAIL = "magicode-bot@acme.example";
     private static final String JIRA_TOKEN = "jira-api-token-123";
     private static final String LINEAR_KEY = "lin_api_test_456";
@@ -72,13 +55,7 @@ class TicketsIT {
     @TempDir
     Path dir;
 
-    private GitFixture origin;
-    private GhesSimulator ghes;
-    private ProviderDouble model;
-    private Appliance appliance;
-    private URI base;
-    private ApiSession api;
-    private long repoId;
+    private AgentFixture world;
     private final List<String> logs = new CopyOnWriteArrayList<>();
     private final Handler capture = new Handler() {
         @Override
@@ -96,55 +73,25 @@ class TicketsIT {
 
     @BeforeEach
     void world() throws Exception {
-        Path gitDir = dir.resolve("shop.git");
-        origin = GitFixture.create(gitDir, true);
-        origin.file(
-                        "src/Greeting.java",
-                        "class Greeting {\n    String text() {\n        return \"Hello, wrold\";\n    }\n}\n")
-                .file("README.md", "# shop\n")
-                .commit("first");
-        ghes = GhesSimulator.start()
-                .withApp(APP_ID, AppKeys.shared().pair().getPublic())
-                .withInstallation(INSTALLATION, "acme")
-                .withRepo("acme/shop", gitDir)
-                .withUserEmail(ASSIGNEE_EMAIL, "dana");
-        repoId = ghes.repo("acme/shop").id();
-        model = ProviderDouble.start(Protocol.OLLAMA);
-        start();
-        signIn();
-        deliverGitHub(
-                "installation",
-                "{\"action\":\"created\",\"installation\":{\"id\":" + INSTALLATION
-                        + ",\"account\":{\"login\":\"acme\",\"type\":\"Organization\"}},"
-                        + "\"repositories\":[{\"id\":" + repoId + ",\"full_name\":\"acme/shop\","
-                        + "\"name\":\"shop\",\"private\":true}],\"sender\":{\"login\":\"octocat\"}}");
-        await(
-                "the installation is mirrored",
-                () -> appliance.webhooks().installations().repositories().stream()
-                        .anyMatch(r -> r.id() == repoId));
-        HttpResponse<String> mapped =
-                call("PUT", "/api/v1/github/installations/" + INSTALLATION + "/tenant", Map.of("tenant", "acme"));
-        assertEquals(200, mapped.statusCode(), mapped.body());
+        world = new AgentFixture(dir)
+                .env("MAGICODE_TICKETS_POLL_INTERVAL", "PT0S")
+                .create();
+        world.ghes().withUserEmail(ASSIGNEE_EMAIL, "dana");
         LogManager.getLogManager().getLogger("").addHandler(capture);
-        model.script(
-                Reply.toolCall(
-                                "edit",
-                                "{\"path\":\"src/Greeting.java\",\"search\":\"Hello, wrold\",\"replace\":\"Hello, world\"}")
-                        .tokens(400, 30),
-                Reply.toolCall("done", "{\"summary\":\"Fixed the typo in Greeting.text().\"}")
-                        .tokens(450, 25));
+        world.model()
+                .script(
+                        Reply.toolCall(
+                                        "edit",
+                                        "{\"path\":\"src/Greeting.java\",\"search\":\"Hello, wrold\",\"replace\":\"Hello, world\"}")
+                                .tokens(400, 30),
+                        Reply.toolCall("done", "{\"summary\":\"Fixed the typo in Greeting.text().\"}")
+                                .tokens(450, 25));
     }
 
     @AfterEach
     void close() {
         LogManager.getLogManager().getLogger("").removeHandler(capture);
-        origin.close();
-        if (appliance != null) {
-            appliance.close();
-        }
-        model.close();
-        assertEquals(List.of(), ghes.violations(), "every request and answer matched GitHub's API description");
-        ghes.close();
+        world.close();
     }
 
     @Test
@@ -194,11 +141,12 @@ class TicketsIT {
             HttpResponse<String> accepted = deliverJira(id, "SHOP-1", HOOK_SECRET);
             String firstDelivery = lastDelivery;
             assertEquals(202, accepted.statusCode(), accepted.body());
-            JsonNode job = awaitJob(j -> j.path("state").asText().equals("open"));
+            JsonNode job = world.awaitJob(j -> j.path("state").asText().equals("open"));
             assertEquals("jira", job.path("trigger").asText());
             assertEquals("SHOP-1", job.path("requester").asText());
 
-            ObjectNode pr = ghes.repo("acme/shop").pulls().values().iterator().next();
+            ObjectNode pr =
+                    world.ghes().repo("acme/shop").pulls().values().iterator().next();
             String branch = pr.path("head").path("ref").asText();
             assertTrue(branch.startsWith("magicode/shop-1-greeting-has-a-typo"), branch);
             assertTrue(pr.path("title").asText().startsWith("Fix SHOP-1: Greeting has a typo"), pr.toString());
@@ -218,10 +166,10 @@ class TicketsIT {
             // The same delivery again is a duplicate; a second label event finds the job.
             assertEquals(
                     200, deliverJira(id, "SHOP-1", HOOK_SECRET, firstDelivery).statusCode());
-            assertEquals(1, jobs().size());
+            assertEquals(1, world.jobs().size());
 
             // Merged: the ticket moves on.
-            deliverGitHub("pull_request", merged(pr));
+            world.deliver("pull_request", merged(pr));
             await(
                     "the ticket moves when the pull request is merged",
                     () -> jira.status("SHOP-1").equals("Done"));
@@ -234,7 +182,7 @@ class TicketsIT {
             assertTrue(
                     jira.comments("OPS-3").getFirst().contains("cannot access the repository `acme/secret-ops`"),
                     jira.comments("OPS-3").toString());
-            assertEquals(1, jobs().size(), "no job for the unreachable repository");
+            assertEquals(1, world.jobs().size(), "no job for the unreachable repository");
 
             assertTrue(
                     jira.requests().stream().noneMatch(r -> r.path().contains("SHOP-9")),
@@ -282,10 +230,11 @@ class TicketsIT {
             assertTrue(jira.requests().isEmpty(), "a refused delivery reaches nothing");
 
             assertEquals(202, deliverJira(id, "SHOP-2", HOOK_SECRET).statusCode());
-            JsonNode job = awaitJob(j -> j.path("state").asText().equals("open"));
+            JsonNode job = world.awaitJob(j -> j.path("state").asText().equals("open"));
             assertEquals("jira", job.path("trigger").asText());
             assertEquals("SHOP-2", job.path("requester").asText());
-            ObjectNode pr = ghes.repo("acme/shop").pulls().values().iterator().next();
+            ObjectNode pr =
+                    world.ghes().repo("acme/shop").pulls().values().iterator().next();
             assertTrue(pr.path("head").path("ref").asText().startsWith("magicode/shop-2-"), pr.toString());
             String body = pr.path("body").asText();
             assertTrue(body.contains(jira.url() + "/browse/SHOP-2"), body);
@@ -305,7 +254,7 @@ class TicketsIT {
                             .allMatch(r -> r.body().contains("\"body\":\"")),
                     jira.requests().toString());
 
-            deliverGitHub("pull_request", merged(pr));
+            world.deliver("pull_request", merged(pr));
             await(
                     "the ticket moves when the pull request is merged",
                     () -> jira.status("SHOP-2").equals("Done"));
@@ -355,9 +304,10 @@ class TicketsIT {
             assertTrue(linear.documents().isEmpty(), "refused deliveries reach nothing");
 
             assertEquals(202, deliverLinear(id, "ENG-7", HOOK_SECRET, now).statusCode());
-            JsonNode job = awaitJob(j -> j.path("state").asText().equals("open"));
+            JsonNode job = world.awaitJob(j -> j.path("state").asText().equals("open"));
             assertEquals("linear", job.path("trigger").asText());
-            ObjectNode pr = ghes.repo("acme/shop").pulls().values().iterator().next();
+            ObjectNode pr =
+                    world.ghes().repo("acme/shop").pulls().values().iterator().next();
             assertTrue(pr.path("head").path("ref").asText().startsWith("magicode/eng-7-"), pr.toString());
             assertTrue(
                     pr.path("body").asText().contains("for @dana"),
@@ -368,7 +318,7 @@ class TicketsIT {
                             .getFirst()
                             .contains(pr.path("html_url").asText()),
                     linear.comments("ENG-7").toString());
-            deliverGitHub("pull_request", merged(pr));
+            world.deliver("pull_request", merged(pr));
             await(
                     "the ticket moves when the pull request is merged",
                     () -> linear.state("ENG-7").equals("Done"));
@@ -383,12 +333,11 @@ class TicketsIT {
      * must be found, so the scan is known to see stored strings.
      */
     private void assertEmailNowhere(String forbidden, String kept) throws Exception {
-        HttpResponse<String> audit = call("GET", "/api/v1/audit?limit=1000", null);
+        HttpResponse<String> audit = world.call("GET", "/api/v1/audit?limit=1000", null);
         assertEquals(200, audit.statusCode());
         assertTrue(audit.body().contains("tickets.comment"), "the ticket writes are audited");
         assertFalse(audit.body().contains(ASSIGNEE_EMAIL), "the e-mail is in the audit log");
-        appliance.close();
-        appliance = null;
+        world.stop();
         List<String> hits = new ArrayList<>();
         boolean keptFound = false;
         List<byte[]> forms = new ArrayList<>();
@@ -397,7 +346,7 @@ class TicketsIT {
             forms.add(text.getBytes(StandardCharsets.UTF_16LE));
             forms.add(text.getBytes(StandardCharsets.UTF_16BE));
         }
-        try (Stream<Path> files = Files.walk(dir.resolve("data"))) {
+        try (Stream<Path> files = Files.walk(world.dataDir())) {
             for (Path file : files.filter(Files::isRegularFile).toList()) {
                 byte[] content = Files.readAllBytes(file);
                 keptFound |= indexOf(content, kept.getBytes(StandardCharsets.UTF_8)) >= 0
@@ -430,7 +379,7 @@ class TicketsIT {
     }
 
     private JsonNode connect(Map<String, Object> body) throws Exception {
-        HttpResponse<String> created = call("POST", "/api/v1/tickets/connections", body);
+        HttpResponse<String> created = world.call("POST", "/api/v1/tickets/connections", body);
         assertEquals(201, created.statusCode(), created.body());
         return JSON.readTree(created.body());
     }
@@ -453,7 +402,7 @@ class TicketsIT {
                 + "\"changelog\":{\"items\":[{\"field\":\"labels\",\"fromString\":\"\",\"toString\":\"magicode\"}]}}";
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         return HTTP.send(
-                HttpRequest.newBuilder(base.resolve("/webhooks/jira/" + connection))
+                HttpRequest.newBuilder(world.base().resolve("/webhooks/jira/" + connection))
                         .timeout(Duration.ofSeconds(30))
                         .header("Content-Type", "application/json")
                         .header("X-Atlassian-Webhook-Identifier", delivery)
@@ -469,7 +418,7 @@ class TicketsIT {
                 + "\",\"assignee\":{\"email\":\"" + ASSIGNEE_EMAIL + "\"}},\"webhookTimestamp\":" + timestamp + "}";
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         return HTTP.send(
-                HttpRequest.newBuilder(base.resolve("/webhooks/linear/" + connection))
+                HttpRequest.newBuilder(world.base().resolve("/webhooks/linear/" + connection))
                         .timeout(Duration.ofSeconds(30))
                         .header("Content-Type", "application/json")
                         .header("Linear-Delivery", UUID.randomUUID().toString())
@@ -490,70 +439,6 @@ class TicketsIT {
                 + pr.path("number").asLong() + ",\"title\":\"t\",\"body\":\"\",\"user\":{\"login\":\"magicode[bot]\"},"
                 + "\"head\":{\"ref\":\"" + pr.path("head").path("ref").asText() + "\",\"sha\":\"0\"},"
                 + "\"base\":{\"ref\":\"main\",\"sha\":\"0\"},\"draft\":false,\"merged\":true,\"labels\":[],"
-                + "\"state\":\"closed\"},\"repository\":{\"id\":" + repoId + ",\"full_name\":\"acme/shop\","
-                + "\"name\":\"shop\"},\"installation\":{\"id\":" + INSTALLATION
-                + "},\"sender\":{\"login\":\"octocat\"}}";
-    }
-
-    private void start() throws Exception {
-        Path key = dir.resolve("app-key.pem");
-        Files.write(key, AppKeys.shared().pkcs1());
-        Path secret = dir.resolve("webhook-secret");
-        Files.writeString(secret, SECRET);
-        Map<String, String> env = new HashMap<>();
-        env.put("MAGICODE_DATA_DIR", dir.resolve("data").toString());
-        env.put("MAGICODE_PORT", "0");
-        env.put("MAGICODE_GITHUB_API_URL", ghes.apiUrl().toString());
-        env.put("MAGICODE_GITHUB_APP_ID", String.valueOf(APP_ID));
-        env.put("MAGICODE_GITHUB_PRIVATE_KEY_FILE", key.toString());
-        env.put("MAGICODE_GITHUB_WEBHOOK_SECRET_FILE", secret.toString());
-        env.put("MAGICODE_INDEX_EMBEDDINGS", "none");
-        env.put("MAGICODE_LLM_OLLAMA_ENABLED", "true");
-        env.put("MAGICODE_LLM_OLLAMA_BASE_URL", model.baseUrl());
-        env.put("MAGICODE_LLM_OLLAMA_TIMEOUT", "PT5S");
-        env.put("MAGICODE_TICKETS_POLL_INTERVAL", "PT0S");
-        appliance = Appliance.create(ApplianceConfig.load(Optional.empty(), env));
-        appliance.llm().policies().save(POLICY, "test");
-        base = URI.create("http://127.0.0.1:" + appliance.start().port());
-    }
-
-    private void signIn() throws Exception {
-        api = new ApiSession(base).signIn(dir.resolve("data"), "acme");
-    }
-
-    private void deliverGitHub(String event, String body) throws Exception {
-        api.deliverAccepted(SECRET, event, body);
-    }
-
-    private HttpResponse<String> call(String method, String path, Object body) throws Exception {
-        return api.call(method, path, body);
-    }
-
-    private List<JsonNode> jobs() throws Exception {
-        HttpResponse<String> response = call("GET", "/api/v1/jobs?repo=" + repoId, null);
-        assertEquals(200, response.statusCode(), response.body());
-        List<JsonNode> found = new ArrayList<>();
-        JSON.readTree(response.body()).path("jobs").forEach(found::add);
-        return found;
-    }
-
-    private JsonNode awaitJob(java.util.function.Predicate<JsonNode> done) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        while (true) {
-            List<JsonNode> found = jobs();
-            if (!found.isEmpty() && done.test(found.getFirst())) {
-                return found.getFirst();
-            }
-            assertTrue(System.nanoTime() < deadline, "job still not there at the deadline: " + found);
-            LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
-        }
-    }
-
-    private static void await(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "still waiting at the deadline: " + what);
-            LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
-        }
+                + "\"state\":\"closed\"}," + world.repoAndSender("octocat");
     }
 }
