@@ -135,7 +135,7 @@ public final class AuditVerifier {
             if (!anchorLines.isEmpty()) {
                 Optional<Problem> bad = checkSigned(anchorLines.getFirst(), AuditFiles.ANCHOR, 1, keys);
                 if (bad.isPresent()) {
-                    return result(0, 0, 0, bad);
+                    return result(0, 0, bad);
                 }
                 Checkpoint anchor = Checkpoint.parse(anchorLines.getFirst());
                 anchorSeq = anchor.seq();
@@ -150,7 +150,7 @@ public final class AuditVerifier {
                 }
                 Optional<Problem> bad = checkSigned(line, AuditFiles.CHECKPOINTS, i + 1, keys);
                 if (bad.isPresent()) {
-                    return result(0, 0, 0, bad);
+                    return result(0, 0, bad);
                 }
                 Checkpoint checkpoint = Checkpoint.parse(line);
                 checkpointCount++;
@@ -165,7 +165,6 @@ public final class AuditVerifier {
             byte[] prev = prevHash.getBytes(StandardCharsets.US_ASCII);
             if (prev.length != 64) {
                 return result(
-                        0,
                         0,
                         0,
                         problem(Kind.BAD_SIGNATURE, AuditFiles.ANCHOR, 1, anchorSeq, "the anchor's hash is malformed"));
@@ -197,94 +196,84 @@ public final class AuditVerifier {
                                 : "the log ends mid-entry after the last signed checkpoint (seq " + lastSignedSeq
                                         + "): the tail was truncated or torn by a crash (startup recovery repairs it)";
                         Kind kind = lastSegment ? Kind.TRUNCATED_TAIL : Kind.CHANGED_ENTRY;
-                        return result(
-                                expected - 1,
-                                s + 1,
-                                0,
-                                problem(
-                                        kind,
-                                        segment.name(),
-                                        lineNo,
-                                        expected,
-                                        lastSegment ? where : "segment ends mid-entry"));
+                        return brokenAt(
+                                expected,
+                                s,
+                                segment.name(),
+                                lineNo,
+                                kind,
+                                expected,
+                                lastSegment ? where : "segment ends mid-entry");
                     }
                     int start = pos;
                     pos = end + 1;
                     if (!EntryCodec.framed(buf, start, end) || EntryCodec.seq(buf, start, end) < 0) {
-                        return result(
-                                expected - 1,
-                                s + 1,
-                                0,
-                                problem(
-                                        Kind.CHANGED_ENTRY,
-                                        segment.name(),
-                                        lineNo,
-                                        -1,
-                                        "not a well-formed entry (a changed byte)"));
+                        return brokenAt(
+                                expected,
+                                s,
+                                segment.name(),
+                                lineNo,
+                                Kind.CHANGED_ENTRY,
+                                -1,
+                                "not a well-formed entry (a changed byte)");
                     }
                     long seq = EntryCodec.seq(buf, start, end);
                     if (entries == 0 && seq <= anchorSeq) {
                         continue; // left over from a retention run interrupted before it deleted this segment
                     }
                     if (!EntryCodec.hashHolds(digest, buf, start, end, scratch)) {
-                        return result(
-                                expected - 1,
-                                s + 1,
-                                0,
-                                problem(
-                                        Kind.CHANGED_ENTRY,
-                                        segment.name(),
-                                        lineNo,
-                                        seq,
-                                        "the entry's content does not match its hash (a changed byte)"));
+                        return brokenAt(
+                                expected,
+                                s,
+                                segment.name(),
+                                lineNo,
+                                Kind.CHANGED_ENTRY,
+                                seq,
+                                "the entry's content does not match its hash (a changed byte)");
                     }
                     if (seq > expected) {
                         boolean later = appearsLater(segments, s, buf, pos, expected);
-                        return result(
-                                expected - 1,
-                                s + 1,
-                                0,
-                                later
-                                        ? problem(
-                                                Kind.REORDERED_ENTRY,
-                                                segment.name(),
-                                                lineNo,
-                                                seq,
-                                                "entry " + seq + " comes before entry " + expected)
-                                        : problem(
-                                                Kind.DELETED_ENTRY,
-                                                segment.name(),
-                                                lineNo,
-                                                seq,
-                                                (seq - expected == 1
-                                                                ? "entry " + expected + " is"
-                                                                : "entries " + expected + " to " + (seq - 1) + " are")
-                                                        + " missing before it"));
-                    }
-                    if (seq < expected) {
-                        return result(
-                                expected - 1,
-                                s + 1,
-                                0,
-                                problem(
-                                        Kind.REORDERED_ENTRY,
+                        return later
+                                ? brokenAt(
+                                        expected,
+                                        s,
                                         segment.name(),
                                         lineNo,
+                                        Kind.REORDERED_ENTRY,
                                         seq,
-                                        "entry " + seq + " comes after entry " + (expected - 1)));
+                                        "entry " + seq + " comes before entry " + expected)
+                                : brokenAt(
+                                        expected,
+                                        s,
+                                        segment.name(),
+                                        lineNo,
+                                        Kind.DELETED_ENTRY,
+                                        seq,
+                                        (seq - expected == 1
+                                                        ? "entry " + expected + " is"
+                                                        : "entries " + expected + " to " + (seq - 1) + " are")
+                                                + " missing before it");
+                    }
+                    if (seq < expected) {
+                        return brokenAt(
+                                expected,
+                                s,
+                                segment.name(),
+                                lineNo,
+                                Kind.REORDERED_ENTRY,
+                                seq,
+                                "entry " + seq + " comes after entry " + (expected - 1));
                     }
                     int prevAt = EntryCodec.prevHashAt(end);
                     if (!Arrays.equals(buf, prevAt, prevAt + 64, prev, 0, 64)) {
-                        return result(
-                                expected - 1,
-                                s + 1,
-                                0,
-                                problem(
-                                        Kind.CHANGED_ENTRY,
-                                        segment.name(),
-                                        lineNo,
-                                        seq,
-                                        "it does not chain to entry " + (seq - 1) + " (an entry was replaced)"));
+                        return brokenAt(
+                                expected,
+                                s,
+                                segment.name(),
+                                lineNo,
+                                Kind.CHANGED_ENTRY,
+                                seq,
+                                "it does not chain to entry " + (seq - 1) + " (an entry was replaced)");
                     }
                     System.arraycopy(buf, EntryCodec.hashAt(end), prev, 0, 64);
                     Checkpoint checkpoint = seq == nextSigned ? signed.get(seq) : null;
@@ -295,16 +284,14 @@ public final class AuditVerifier {
                                 .orElse(-1L);
                     }
                     if (checkpoint != null && !checkpoint.hash().equals(EntryCodec.text(buf, EntryCodec.hashAt(end)))) {
-                        return result(
-                                expected - 1,
-                                s + 1,
-                                0,
-                                problem(
-                                        Kind.CHANGED_ENTRY,
-                                        segment.name(),
-                                        lineNo,
-                                        seq,
-                                        "its hash differs from the signed checkpoint (the chain was rewritten)"));
+                        return brokenAt(
+                                expected,
+                                s,
+                                segment.name(),
+                                lineNo,
+                                Kind.CHANGED_ENTRY,
+                                seq,
+                                "its hash differs from the signed checkpoint (the chain was rewritten)");
                     }
                     if (entries == 0) {
                         firstSeq = seq;
@@ -320,7 +307,6 @@ public final class AuditVerifier {
                 return result(
                         lastSeq,
                         segments.size(),
-                        0,
                         problem(
                                 Kind.TRUNCATED_TAIL,
                                 lastPlace,
@@ -330,7 +316,7 @@ public final class AuditVerifier {
                                         + lastSignedSeq + ": entries " + (lastSeq + 1) + " to " + lastSignedSeq
                                         + " were cut off"));
             }
-            return result(lastSeq, segments.size(), 0, Optional.empty());
+            return result(lastSeq, segments.size(), Optional.empty());
         }
 
         private Optional<Problem> checkSigned(String line, String file, long lineNo, Set<String> keys) {
@@ -379,8 +365,17 @@ public final class AuditVerifier {
             return Optional.of(new Problem(kind, file, line, seq, message));
         }
 
-        private Verification result(long lastSeq, int segments, int unused, Optional<Problem> problem) {
+        private Verification result(long lastSeq, int segments, Optional<Problem> problem) {
             return new Verification(entries, segments, checkpointCount, firstSeq, lastSeq, lastSignedSeq, problem);
+        }
+
+        /**
+         * Stops at line {@code line} of the segment read {@code s}-th (0-based), named {@code file}: the entries before
+         * {@code expected} held.
+         */
+        private Verification brokenAt(
+                long expected, int s, String file, long line, Kind kind, long seq, String message) {
+            return result(expected - 1, s + 1, problem(kind, file, line, seq, message));
         }
 
         private static byte[] read(Path file) {
