@@ -113,6 +113,13 @@ public final class AuditVerifier {
         private long firstSeq;
         private long lastSignedSeq;
         private int checkpointCount;
+        /** The sequence number the next entry must have. */
+        private long expected = 1;
+        /** Where the entry being read stands: segment files read so far (its own included), its name, its line. */
+        private int segmentsRead;
+
+        private String segmentName;
+        private long segmentLine;
 
         Run(Path dir, Optional<String> trustedKey) {
             this.dir = dir;
@@ -127,7 +134,6 @@ public final class AuditVerifier {
                             .map(String::strip)
                             .filter(s -> !s.isEmpty())
                             .forEach(keys::add));
-            long expected = 1;
             String prevHash = EntryCodec.GENESIS;
             long anchorSeq = 0;
             // Checkpoints and anchor first: whatever they vouch for was written before we list the segments.
@@ -176,10 +182,12 @@ public final class AuditVerifier {
             long lastLine = 0;
             for (int s = 0; s < segments.size(); s++) {
                 AuditFiles.Segment segment = segments.get(s);
+                segmentsRead = s + 1;
+                segmentName = segment.name();
                 boolean lastSegment = s == segments.size() - 1;
                 byte[] buf = read(segment.path());
                 int pos = 0;
-                long lineNo = 0;
+                segmentLine = 0;
                 while (pos < buf.length) {
                     int end = indexOf(buf, pos);
                     if (end < 0 && lastSegment) {
@@ -189,33 +197,19 @@ public final class AuditVerifier {
                             end = indexOf(buf, pos);
                         }
                     }
-                    lineNo++;
+                    segmentLine++;
                     if (end < 0) {
                         String where = lastSignedSeq >= expected
                                 ? "the log ends mid-entry before signed entry " + lastSignedSeq
                                 : "the log ends mid-entry after the last signed checkpoint (seq " + lastSignedSeq
                                         + "): the tail was truncated or torn by a crash (startup recovery repairs it)";
                         Kind kind = lastSegment ? Kind.TRUNCATED_TAIL : Kind.CHANGED_ENTRY;
-                        return brokenAt(
-                                expected,
-                                s,
-                                segment.name(),
-                                lineNo,
-                                kind,
-                                expected,
-                                lastSegment ? where : "segment ends mid-entry");
+                        return brokenAt(kind, expected, lastSegment ? where : "segment ends mid-entry");
                     }
                     int start = pos;
                     pos = end + 1;
                     if (!EntryCodec.framed(buf, start, end) || EntryCodec.seq(buf, start, end) < 0) {
-                        return brokenAt(
-                                expected,
-                                s,
-                                segment.name(),
-                                lineNo,
-                                Kind.CHANGED_ENTRY,
-                                -1,
-                                "not a well-formed entry (a changed byte)");
+                        return brokenAt(Kind.CHANGED_ENTRY, -1, "not a well-formed entry (a changed byte)");
                     }
                     long seq = EntryCodec.seq(buf, start, end);
                     if (entries == 0 && seq <= anchorSeq) {
@@ -223,10 +217,6 @@ public final class AuditVerifier {
                     }
                     if (!EntryCodec.hashHolds(digest, buf, start, end, scratch)) {
                         return brokenAt(
-                                expected,
-                                s,
-                                segment.name(),
-                                lineNo,
                                 Kind.CHANGED_ENTRY,
                                 seq,
                                 "the entry's content does not match its hash (a changed byte)");
@@ -235,18 +225,8 @@ public final class AuditVerifier {
                         boolean later = appearsLater(segments, s, buf, pos, expected);
                         return later
                                 ? brokenAt(
-                                        expected,
-                                        s,
-                                        segment.name(),
-                                        lineNo,
-                                        Kind.REORDERED_ENTRY,
-                                        seq,
-                                        "entry " + seq + " comes before entry " + expected)
+                                        Kind.REORDERED_ENTRY, seq, "entry " + seq + " comes before entry " + expected)
                                 : brokenAt(
-                                        expected,
-                                        s,
-                                        segment.name(),
-                                        lineNo,
                                         Kind.DELETED_ENTRY,
                                         seq,
                                         (seq - expected == 1
@@ -256,21 +236,11 @@ public final class AuditVerifier {
                     }
                     if (seq < expected) {
                         return brokenAt(
-                                expected,
-                                s,
-                                segment.name(),
-                                lineNo,
-                                Kind.REORDERED_ENTRY,
-                                seq,
-                                "entry " + seq + " comes after entry " + (expected - 1));
+                                Kind.REORDERED_ENTRY, seq, "entry " + seq + " comes after entry " + (expected - 1));
                     }
                     int prevAt = EntryCodec.prevHashAt(end);
                     if (!Arrays.equals(buf, prevAt, prevAt + 64, prev, 0, 64)) {
                         return brokenAt(
-                                expected,
-                                s,
-                                segment.name(),
-                                lineNo,
                                 Kind.CHANGED_ENTRY,
                                 seq,
                                 "it does not chain to entry " + (seq - 1) + " (an entry was replaced)");
@@ -285,10 +255,6 @@ public final class AuditVerifier {
                     }
                     if (checkpoint != null && !checkpoint.hash().equals(EntryCodec.text(buf, EntryCodec.hashAt(end)))) {
                         return brokenAt(
-                                expected,
-                                s,
-                                segment.name(),
-                                lineNo,
                                 Kind.CHANGED_ENTRY,
                                 seq,
                                 "its hash differs from the signed checkpoint (the chain was rewritten)");
@@ -299,7 +265,7 @@ public final class AuditVerifier {
                     entries++;
                     expected = seq + 1;
                     lastPlace = segment.name();
-                    lastLine = lineNo;
+                    lastLine = segmentLine;
                 }
             }
             long lastSeq = expected - 1;
@@ -369,13 +335,9 @@ public final class AuditVerifier {
             return new Verification(entries, segments, checkpointCount, firstSeq, lastSeq, lastSignedSeq, problem);
         }
 
-        /**
-         * Stops at line {@code line} of the segment read {@code s}-th (0-based), named {@code file}: the entries before
-         * {@code expected} held.
-         */
-        private Verification brokenAt(
-                long expected, int s, String file, long line, Kind kind, long seq, String message) {
-            return result(expected - 1, s + 1, problem(kind, file, line, seq, message));
+        /** Stops at the entry being read: the entries before it held. */
+        private Verification brokenAt(Kind kind, long seq, String message) {
+            return result(expected - 1, segmentsRead, problem(kind, segmentName, segmentLine, seq, message));
         }
 
         private static byte[] read(Path file) {
