@@ -1,8 +1,9 @@
 // Cuts the operations the appliance uses out of GitHub's GHES 3.19 OpenAPI description, with every component they
-// reference (transitively), so the committed contract stays small. See README.md for the command that runs it.
+// reference (transitively), so the committed contract stays small (the cutting is
+// ../contracts/openapi-subset.js's). See README.md for the command that runs it.
 //   node subset.js path/to/package/generated/ghes-3.19.json > ghes-3.19-subset.json
 "use strict";
-const fs = require("fs");
+const { cut } = require("../contracts/openapi-subset.js");
 
 const OPERATIONS = {
   "/app-manifests/{code}/conversions": ["post"],
@@ -31,42 +32,4 @@ const OPERATIONS = {
   "/search/users": ["get"],
 };
 
-const spec = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
-const out = {
-  openapi: spec.openapi,
-  info: { ...spec.info, description: "Subset of " + spec.info.title + " " + spec.info.version + " (ghes-3.19.json)" },
-  servers: spec.servers,
-  paths: {},
-  components: {},
-};
-const seen = new Set();
-function walk(node) {
-  if (Array.isArray(node)) return node.forEach(walk);
-  if (node === null || typeof node !== "object") return;
-  for (const [key, value] of Object.entries(node)) {
-    if (key === "$ref" && typeof value === "string" && value.startsWith("#/components/") && !seen.has(value)) {
-      seen.add(value);
-      const [, , kind, name] = value.split("/");
-      out.components[kind] = out.components[kind] || {};
-      out.components[kind][name] = spec.components[kind][name];
-      walk(spec.components[kind][name]);
-    } else {
-      walk(value);
-    }
-  }
-}
-for (const [path, methods] of Object.entries(OPERATIONS)) {
-  const item = spec.paths[path];
-  if (!item) throw new Error("no path " + path);
-  out.paths[path] = {};
-  if (item.parameters) out.paths[path].parameters = item.parameters;
-  for (const method of methods) {
-    if (!item[method]) throw new Error("no " + method + " " + path);
-    out.paths[path][method] = item[method];
-  }
-  walk(out.paths[path]);
-}
-for (const kind of Object.keys(out.components)) {
-  out.components[kind] = Object.fromEntries(Object.entries(out.components[kind]).sort(([a], [b]) => a.localeCompare(b)));
-}
-process.stdout.write(JSON.stringify(out, null, 1) + "\n");
+cut(process.argv[2], OPERATIONS, { source: "ghes-3.19.json" });

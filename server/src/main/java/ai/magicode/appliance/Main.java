@@ -425,15 +425,7 @@ public final class Main implements Callable<Integer> {
             description = "The tamper-evident audit log.",
             mixinStandardHelpOptions = true,
             subcommands = AuditVerify.class)
-    static final class AuditCommand implements Callable<Integer> {
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
-
-        @Override
-        public Integer call() {
-            throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand: verify");
-        }
-    }
+    static final class AuditCommand extends CommandGroup {}
 
     @Command(
             name = "verify",
@@ -492,15 +484,7 @@ public final class Main implements Callable<Integer> {
             description = "TLS key pairs.",
             mixinStandardHelpOptions = true,
             subcommands = TlsSelfSigned.class)
-    static final class TlsCommand implements Callable<Integer> {
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
-
-        @Override
-        public Integer call() {
-            throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand: self-signed");
-        }
-    }
+    static final class TlsCommand extends CommandGroup {}
 
     @Command(
             name = "self-signed",

@@ -20,7 +20,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -41,18 +40,9 @@ import picocli.CommandLine.Option;
             SecretsCommands.Prune.class,
             SecretsCommands.RotateMasterKey.class
         })
-final class SecretsCommands implements Callable<Integer> {
+final class SecretsCommands extends CommandGroup {
     /** Whom the audit log names for CLI actions: the operator at the server's console. */
     static final Actor CLI = new Actor(Actor.Kind.SYSTEM, "cli");
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public Integer call() {
-        throw new CommandLine.ParameterException(
-                spec.commandLine(), "Missing subcommand: put, list, delete, prune or rotate-master-key");
-    }
 
     /** The control commands the running appliance serves for these CLI commands. */
     static Map<String, ControlServer.Command> control(Vault vault) {

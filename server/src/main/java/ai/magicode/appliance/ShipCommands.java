@@ -13,7 +13,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -31,15 +30,7 @@ final class ShipCommands {
             mixinStandardHelpOptions = true,
             description = "Sign and verify air-gapped release bundles.",
             subcommands = {Keygen.class, Seal.class, Verify.class})
-    static final class BundleCommand implements Callable<Integer> {
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
-
-        @Override
-        public Integer call() {
-            throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand: keygen, seal or verify");
-        }
-    }
+    static final class BundleCommand extends CommandGroup {}
 
     @Command(
             name = "keygen",

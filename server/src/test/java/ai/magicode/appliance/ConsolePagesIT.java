@@ -24,7 +24,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,8 +32,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.locks.LockSupport;
 import java.util.zip.GZIPOutputStream;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -60,7 +57,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ConsolePagesIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
-    private static final String PASSWORD = "correct horse battery staple";
+    private static final String PASSWORD = ApiSession.PASSWORD;
     private static final String SECRET = "console-pages-webhook-secret";
     private static final long APP_ID = 5151;
     private static final long INSTALLATION = 88;
@@ -70,6 +67,7 @@ class ConsolePagesIT {
     private static final String HOSTILE_TITLE = "<img src=x onerror=\"document.title='pwned'\"> crash on save";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final Started STARTED = new Started();
     /** The console's pages and the roles app.js lets in (null: every signed-in role), with the API each reads. */
     private static final Map<String, Set<String>> PAGE_ROLES = new LinkedHashMap<>();
 
@@ -109,8 +107,7 @@ class ConsolePagesIT {
     private static ProviderDouble ollama;
     private static Appliance appliance;
     private static URI base;
-    private static String session;
-    private static String csrf;
+    private static ApiSession api;
     private static String repoId;
     private static ConsoleBrowser chrome;
     private static ChromeDriver browser;
@@ -134,14 +131,14 @@ class ConsolePagesIT {
         Files.write(key, AppKeys.shared().pkcs1());
         Path secret = dir.resolve("webhook-secret");
         Files.writeString(secret, SECRET);
-        ghes = GhesSimulator.start()
+        ghes = STARTED.add(GhesSimulator.start()
                 .withApp(APP_ID, AppKeys.shared().pair().getPublic())
                 .withInstallation(INSTALLATION, "acme")
-                .withRepo("acme/shop", gitDir);
+                .withRepo("acme/shop", gitDir));
         repoId = String.valueOf(ghes.repo("acme/shop").id());
-        ollama = ProviderDouble.start(ProviderDouble.Protocol.OLLAMA)
-                .otherwise(ProviderDouble.Reply.text("Done.").tokens(1200, 300));
-        appliance = Appliance.create(ApplianceConfig.load(
+        ollama = STARTED.add(ProviderDouble.start(ProviderDouble.Protocol.OLLAMA)
+                .otherwise(ProviderDouble.Reply.text("Done.").tokens(1200, 300)));
+        appliance = STARTED.add(Appliance.create(ApplianceConfig.load(
                 Optional.empty(),
                 Map.ofEntries(
                         Map.entry("MAGICODE_DATA_DIR", dir.resolve("data").toString()),
@@ -154,23 +151,11 @@ class ConsolePagesIT {
                         Map.entry("MAGICODE_INDEX_EMBEDDINGS", "none"),
                         Map.entry("MAGICODE_LLM_AIR_GAPPED", "true"),
                         Map.entry("MAGICODE_LLM_OLLAMA_ENABLED", "true"),
-                        Map.entry("MAGICODE_LLM_OLLAMA_BASE_URL", ollama.baseUrl()))));
+                        Map.entry("MAGICODE_LLM_OLLAMA_BASE_URL", ollama.baseUrl())))));
         base = URI.create("http://127.0.0.1:" + appliance.start().port());
 
         // Setup and the installation through the API (the wizard has its own test, ConsoleBrowserIT).
-        String token =
-                Files.readString(dir.resolve("data").resolve("setup-token")).trim();
-        HttpResponse<String> setup = call(
-                "POST",
-                "/api/v1/setup",
-                Map.of("token", token, "username", "admin", "password", PASSWORD, "tenant", "acme"));
-        assertEquals(201, setup.statusCode(), setup.body());
-        HttpResponse<String> login =
-                call("POST", "/api/v1/auth/login", Map.of("username", "admin", "password", PASSWORD));
-        assertEquals(200, login.statusCode(), login.body());
-        String cookie = login.headers().firstValue("Set-Cookie").orElseThrow();
-        session = cookie.substring(0, cookie.indexOf(';'));
-        csrf = JSON.readTree(login.body()).path("csrfToken").asText();
+        api = new ApiSession(base).signIn(dir.resolve("data"), "acme");
         // GitHub reports the installation with its repositories; two names are hostile (GitHub data is untrusted).
         String repositories = "[{\"id\":" + repoId + ",\"full_name\":\"acme/shop\",\"name\":\"shop\",\"private\":true},"
                 + "{\"id\":900001,\"full_name\":" + JSON.writeValueAsString(HOSTILE_IMG)
@@ -184,33 +169,22 @@ class ConsolePagesIT {
                         + repositories + ",\"sender\":{\"login\":\"octocat\"}}");
         assertEquals(202, delivered.statusCode(), delivered.body());
         long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!call("GET", "/api/v1/github/installations", null).body().contains("acme/shop")) {
+        while (!api.call("GET", "/api/v1/github/installations", null).body().contains("acme/shop")) {
             assertTrue(System.nanoTime() < deadline, "the installation never reached the mirror");
             LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
         }
         HttpResponse<String> mapped =
-                call("PUT", "/api/v1/github/installations/" + INSTALLATION + "/tenant", Map.of("tenant", "acme"));
+                api.call("PUT", "/api/v1/github/installations/" + INSTALLATION + "/tenant", Map.of("tenant", "acme"));
         assertEquals(200, mapped.statusCode(), mapped.body());
 
-        chrome = ConsoleBrowser.start(dir.resolve("profile"), WAIT);
+        chrome = STARTED.add(ConsoleBrowser.start(dir.resolve("profile"), WAIT));
         browser = chrome.driver();
         wait = chrome.await();
     }
 
     @AfterAll
-    static void stop() {
-        if (chrome != null) {
-            chrome.close();
-        }
-        if (appliance != null) {
-            appliance.close();
-        }
-        if (ghes != null) {
-            ghes.close();
-        }
-        if (ollama != null) {
-            ollama.close();
-        }
+    static void stop() throws Exception {
+        STARTED.close();
     }
 
     @Test
@@ -379,7 +353,7 @@ class ConsolePagesIT {
     void everyPageAsEachRoleShowsOnlyWhatTheRoleMayDo() throws Exception {
         browser.manage().deleteAllCookies();
         for (String role : List.of("superadmin", "admin", "operator", "auditor", "member")) {
-            HttpResponse<String> created = call(
+            HttpResponse<String> created = api.call(
                     "POST",
                     "/api/v1/tokens",
                     Map.of("name", "console-" + role, "kind", "service", "scopes", List.of(role)));
@@ -491,7 +465,7 @@ class ConsolePagesIT {
             assertTrue(System.nanoTime() < deadline, "the job never reached the model: " + job);
             LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
             JsonNode jobs = JSON.readTree(
-                            call("GET", "/api/v1/jobs?repo=acme/shop", null).body())
+                            api.call("GET", "/api/v1/jobs?repo=acme/shop", null).body())
                     .path("jobs");
             job = null;
             for (JsonNode j : jobs) {
@@ -527,7 +501,7 @@ class ConsolePagesIT {
         assertEquals("", chrome.serious(axe), "axe-core on the job page");
 
         // A member reads the job but has no Cancel button, and the API refuses the member's cancel.
-        HttpResponse<String> created = call(
+        HttpResponse<String> created = api.call(
                 "POST",
                 "/api/v1/tokens",
                 Map.of("name", "console-jobs-member", "kind", "service", "scopes", List.of("member")));
@@ -617,7 +591,7 @@ class ConsolePagesIT {
                 By.cssSelector(".repo-settings[data-repo='" + repoId + "']"), "internal, restricted · agent off");
         assertEquals("", chrome.serious(ConsoleBrowser.axeSource()), "axe-core on the repositories page with settings");
         chrome.screenshot("repos-settings");
-        JsonNode listed = JSON.readTree(call("GET", "/api/v1/repos", null).body());
+        JsonNode listed = JSON.readTree(api.call("GET", "/api/v1/repos", null).body());
         for (JsonNode repo : listed.path("repositories")) {
             if (repo.path("id").asText().equals(repoId)) {
                 assertEquals(
@@ -626,14 +600,14 @@ class ConsolePagesIT {
                 assertFalse(repo.path("settings").path("agentEnabled").asBoolean(true));
             }
         }
-        HttpResponse<String> bad = call(
+        HttpResponse<String> bad = api.call(
                 "PUT",
                 "/api/v1/repos/" + repoId + "/settings",
                 Map.of("classifications", List.of("Not A Label"), "agentEnabled", true));
         assertEquals(400, bad.statusCode(), bad.body());
 
         // A labelled issue on the disabled repository starts nothing and gets one comment (a second trigger none).
-        int jobsBefore = JSON.readTree(call("GET", "/api/v1/jobs", null).body())
+        int jobsBefore = JSON.readTree(api.call("GET", "/api/v1/jobs", null).body())
                 .path("jobs")
                 .size();
         long issue = ghes.repo("acme/shop").issue("Please refactor", "Body.");
@@ -648,7 +622,7 @@ class ConsolePagesIT {
             assertEquals(202, labelled.statusCode(), labelled.body());
         }
         long deadline = System.nanoTime() + WAIT.toNanos();
-        while (call("GET", "/api/v1/audit?action=agent.job.trigger&limit=1000", null)
+        while (api.call("GET", "/api/v1/audit?action=agent.job.trigger&limit=1000", null)
                         .body()
                         .split("the agent is off for this repository", -1)
                         .length
@@ -661,7 +635,7 @@ class ConsolePagesIT {
         assertTrue(comments.getFirst().path("body").asText().contains("switched off for this repository"));
         assertEquals(
                 jobsBefore,
-                JSON.readTree(call("GET", "/api/v1/jobs", null).body())
+                JSON.readTree(api.call("GET", "/api/v1/jobs", null).body())
                         .path("jobs")
                         .size(),
                 "no job was started");
@@ -675,7 +649,8 @@ class ConsolePagesIT {
         browser.manage().deleteAllCookies();
         signIn();
         assertEquals(
-                201, call("POST", "/api/v1/tenants", Map.of("name", "doomed")).statusCode());
+                201,
+                api.call("POST", "/api/v1/tenants", Map.of("name", "doomed")).statusCode());
         browser.get(base + "/#/privacy");
         chrome.page("privacy");
         chrome.waitForText(By.id("privacy-inventory"), "auth.tenants");
@@ -753,7 +728,7 @@ class ConsolePagesIT {
         chrome.waitForText(By.id("retention-status"), "Retention saved.");
         assertEquals(
                 48,
-                JSON.readTree(call("GET", "/api/v1/privacy/retention", null).body())
+                JSON.readTree(api.call("GET", "/api/v1/privacy/retention", null).body())
                         .path("exportHours")
                         .asInt());
         browser.executeScript("document.getElementById('privacy-export').scrollIntoView()");
@@ -766,14 +741,14 @@ class ConsolePagesIT {
         browser.findElement(By.cssSelector("#tenant-delete-form button[type=submit]"))
                 .click();
         chrome.waitForText(By.id("tenant-delete-status"), "does not match");
-        assertTrue(call("GET", "/api/v1/tenants", null).body().contains("\"doomed\""), "nothing was deleted");
+        assertTrue(api.call("GET", "/api/v1/tenants", null).body().contains("\"doomed\""), "nothing was deleted");
         WebElement confirm = browser.findElement(By.id("f-tenantConfirm"));
         confirm.clear();
         confirm.sendKeys("doomed");
         browser.findElement(By.cssSelector("#tenant-delete-form button[type=submit]"))
                 .click();
         chrome.waitForText(By.id("tenant-delete-status"), "Deleted doomed");
-        assertFalse(call("GET", "/api/v1/tenants", null).body().contains("\"doomed\""), "the tenant is gone");
+        assertFalse(api.call("GET", "/api/v1/tenants", null).body().contains("\"doomed\""), "the tenant is gone");
         chrome.screenshot("privacy-tenant-deleted");
     }
 
@@ -808,20 +783,6 @@ class ConsolePagesIT {
         return out.toByteArray();
     }
 
-    private static HttpResponse<String> call(String method, String path, Object body) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30));
-        if (session != null) {
-            request.header("Cookie", session).header("X-CSRF-Token", csrf);
-        }
-        if (body == null) {
-            request.method(method, HttpRequest.BodyPublishers.noBody());
-        } else {
-            request.header("Content-Type", "application/json")
-                    .method(method, HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
-        }
-        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
-    }
-
     private static HttpResponse<String> bearer(String path, String token) throws Exception {
         return HTTP.send(
                 HttpRequest.newBuilder(base.resolve(path))
@@ -831,19 +792,6 @@ class ConsolePagesIT {
     }
 
     private static HttpResponse<String> deliver(String event, String body) throws Exception {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        Mac mac = Mac.getInstance("HmacSHA256");
-        mac.init(new SecretKeySpec(SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-        return HTTP.send(
-                HttpRequest.newBuilder(base.resolve("/webhooks/github"))
-                        .header("Content-Type", "application/json")
-                        .header("X-GitHub-Event", event)
-                        .header("X-GitHub-Delivery", UUID.randomUUID().toString())
-                        .header(
-                                "X-Hub-Signature-256",
-                                "sha256=" + HexFormat.of().formatHex(mac.doFinal(bytes)))
-                        .POST(HttpRequest.BodyPublishers.ofByteArray(bytes))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
+        return api.deliver(SECRET, UUID.randomUUID().toString(), event, body);
     }
 }

@@ -31,8 +31,6 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -72,6 +70,7 @@ class ConsoleWizardIT {
                     .substring(0, 24);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final Started STARTED = new Started();
 
     @TempDir
     static Path dir;
@@ -97,23 +96,23 @@ class ConsoleWizardIT {
             }
             origin.commit("services");
         }
-        ghes = GhesSimulator.start()
+        ghes = STARTED.add(GhesSimulator.start()
                 .withInstallation(INSTALLATION, "acme")
                 .withRepo("acme/shop", gitDir)
                 .withAppCreation(
                         "wizard-code",
                         new String(AppKeys.shared().pkcs1(), StandardCharsets.US_ASCII),
-                        AppKeys.shared().pair().getPublic());
+                        AppKeys.shared().pair().getPublic()));
         repoId = String.valueOf(ghes.repo("acme/shop").id());
-        ollama = ProviderDouble.start(ProviderDouble.Protocol.OLLAMA)
-                .otherwise(ProviderDouble.Reply.text("OK").tokens(10, 1));
+        ollama = STARTED.add(ProviderDouble.start(ProviderDouble.Protocol.OLLAMA)
+                .otherwise(ProviderDouble.Reply.text("OK").tokens(10, 1)));
         // The public URL is the one the browser uses, so GitHub's redirect comes back to the same origin.
         int port;
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
         }
         base = URI.create("http://127.0.0.1:" + port);
-        appliance = Appliance.create(ApplianceConfig.load(
+        appliance = STARTED.add(Appliance.create(ApplianceConfig.load(
                 Optional.empty(),
                 Map.ofEntries(
                         Map.entry("MAGICODE_DATA_DIR", dir.resolve("data").toString()),
@@ -126,10 +125,10 @@ class ConsoleWizardIT {
                                 "MAGICODE_CONSOLE_BACKUP_DIR",
                                 dir.resolve("backups").toString()),
                         Map.entry("MAGICODE_LLM_OLLAMA_ENABLED", "true"),
-                        Map.entry("MAGICODE_LLM_OLLAMA_BASE_URL", ollama.baseUrl()))));
+                        Map.entry("MAGICODE_LLM_OLLAMA_BASE_URL", ollama.baseUrl())))));
         appliance.start();
 
-        chrome = ConsoleBrowser.start(dir.resolve("profile"), WAIT);
+        chrome = STARTED.add(ConsoleBrowser.start(dir.resolve("profile"), WAIT));
         browser = chrome.driver();
         wait = chrome.await();
         // The wizard redraws its form when a step changes: an element found a moment ago may be gone.
@@ -137,19 +136,8 @@ class ConsoleWizardIT {
     }
 
     @AfterAll
-    static void stop() {
-        if (chrome != null) {
-            chrome.close();
-        }
-        if (appliance != null) {
-            appliance.close();
-        }
-        if (ghes != null) {
-            ghes.close();
-        }
-        if (ollama != null) {
-            ollama.close();
-        }
+    static void stop() throws Exception {
+        STARTED.close();
     }
 
     @Test
@@ -208,12 +196,14 @@ class ConsoleWizardIT {
         chrome.waitForText(By.id("setup-repos"), "No installation has reached the appliance yet");
         String repositories =
                 "[{\"id\":" + repoId + ",\"full_name\":\"acme/shop\",\"name\":\"shop\",\"private\":true}]";
-        HttpResponse<String> delivered = deliver(
-                ghes.createdApp().path("webhook_secret").asText(),
-                "installation",
-                "{\"action\":\"created\",\"installation\":{\"id\":" + INSTALLATION
-                        + ",\"account\":{\"login\":\"acme\",\"type\":\"Organization\"}},\"repositories\":"
-                        + repositories + ",\"sender\":{\"login\":\"octocat\"}}");
+        HttpResponse<String> delivered = new ApiSession(base)
+                .deliver(
+                        ghes.createdApp().path("webhook_secret").asText(),
+                        UUID.randomUUID().toString(),
+                        "installation",
+                        "{\"action\":\"created\",\"installation\":{\"id\":" + INSTALLATION
+                                + ",\"account\":{\"login\":\"acme\",\"type\":\"Organization\"}},\"repositories\":"
+                                + repositories + ",\"sender\":{\"login\":\"octocat\"}}");
         assertEquals(202, delivered.statusCode(), delivered.body());
         wait.until(ExpectedConditions.elementToBeClickable(
                         By.cssSelector("button.connect[data-installation='" + INSTALLATION + "']")))
@@ -418,22 +408,5 @@ class ConsoleWizardIT {
             }
         }
         return files;
-    }
-
-    private static HttpResponse<String> deliver(String secret, String event, String body) throws Exception {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        Mac mac = Mac.getInstance("HmacSHA256");
-        mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-        return HTTP.send(
-                HttpRequest.newBuilder(base.resolve("/webhooks/github"))
-                        .header("Content-Type", "application/json")
-                        .header("X-GitHub-Event", event)
-                        .header("X-GitHub-Delivery", UUID.randomUUID().toString())
-                        .header(
-                                "X-Hub-Signature-256",
-                                "sha256=" + HexFormat.of().formatHex(mac.doFinal(bytes)))
-                        .POST(HttpRequest.BodyPublishers.ofByteArray(bytes))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -58,4 +58,28 @@ class MainTest {
         assertEquals(2, run("tls"));
         assertTrue(err.toString().contains("self-signed"), err.toString());
     }
+
+    @Test
+    void aCommandGroupWithoutSubcommandNamesThemAll() {
+        for (var group : java.util.Map.of(
+                        "audit", "verify",
+                        "tls", "self-signed",
+                        "bundle", "keygen, seal or verify",
+                        "secrets", "put, list, delete, prune or rotate-master-key")
+                .entrySet()) {
+            err.getBuffer().setLength(0);
+            assertEquals(2, run(group.getKey()), group.getKey());
+            assertTrue(
+                    err.toString().startsWith("Missing subcommand: " + group.getValue() + System.lineSeparator()),
+                    err.toString());
+        }
+    }
+
+    @Test
+    void alternativesReadAsASentence() {
+        assertEquals("", CommandGroup.alternatives(java.util.List.of()));
+        assertEquals("a", CommandGroup.alternatives(java.util.List.of("a")));
+        assertEquals("a or b", CommandGroup.alternatives(java.util.List.of("a", "b")));
+        assertEquals("a, b or c", CommandGroup.alternatives(java.util.List.of("a", "b", "c")));
+    }
 }

@@ -113,6 +113,13 @@ public final class AuditVerifier {
         private long firstSeq;
         private long lastSignedSeq;
         private int checkpointCount;
+        /** The sequence number the next entry must have. */
+        private long expected = 1;
+        /** Where the entry being read stands: segment files read so far (its own included), its name, its line. */
+        private int segmentsRead;
+
+        private String segmentName;
+        private long segmentLine;
 
         Run(Path dir, Optional<String> trustedKey) {
             this.dir = dir;
@@ -127,7 +134,6 @@ public final class AuditVerifier {
                             .map(String::strip)
                             .filter(s -> !s.isEmpty())
                             .forEach(keys::add));
-            long expected = 1;
             String prevHash = EntryCodec.GENESIS;
             long anchorSeq = 0;
             // Checkpoints and anchor first: whatever they vouch for was written before we list the segments.
@@ -135,7 +141,7 @@ public final class AuditVerifier {
             if (!anchorLines.isEmpty()) {
                 Optional<Problem> bad = checkSigned(anchorLines.getFirst(), AuditFiles.ANCHOR, 1, keys);
                 if (bad.isPresent()) {
-                    return result(0, 0, 0, bad);
+                    return result(0, 0, bad);
                 }
                 Checkpoint anchor = Checkpoint.parse(anchorLines.getFirst());
                 anchorSeq = anchor.seq();
@@ -150,7 +156,7 @@ public final class AuditVerifier {
                 }
                 Optional<Problem> bad = checkSigned(line, AuditFiles.CHECKPOINTS, i + 1, keys);
                 if (bad.isPresent()) {
-                    return result(0, 0, 0, bad);
+                    return result(0, 0, bad);
                 }
                 Checkpoint checkpoint = Checkpoint.parse(line);
                 checkpointCount++;
@@ -167,7 +173,6 @@ public final class AuditVerifier {
                 return result(
                         0,
                         0,
-                        0,
                         problem(Kind.BAD_SIGNATURE, AuditFiles.ANCHOR, 1, anchorSeq, "the anchor's hash is malformed"));
             }
             long nextSigned = signed.keySet().stream().min(Long::compare).orElse(-1L);
@@ -177,10 +182,12 @@ public final class AuditVerifier {
             long lastLine = 0;
             for (int s = 0; s < segments.size(); s++) {
                 AuditFiles.Segment segment = segments.get(s);
+                segmentsRead = s + 1;
+                segmentName = segment.name();
                 boolean lastSegment = s == segments.size() - 1;
                 byte[] buf = read(segment.path());
                 int pos = 0;
-                long lineNo = 0;
+                segmentLine = 0;
                 while (pos < buf.length) {
                     int end = indexOf(buf, pos);
                     if (end < 0 && lastSegment) {
@@ -190,101 +197,53 @@ public final class AuditVerifier {
                             end = indexOf(buf, pos);
                         }
                     }
-                    lineNo++;
+                    segmentLine++;
                     if (end < 0) {
                         String where = lastSignedSeq >= expected
                                 ? "the log ends mid-entry before signed entry " + lastSignedSeq
                                 : "the log ends mid-entry after the last signed checkpoint (seq " + lastSignedSeq
                                         + "): the tail was truncated or torn by a crash (startup recovery repairs it)";
                         Kind kind = lastSegment ? Kind.TRUNCATED_TAIL : Kind.CHANGED_ENTRY;
-                        return result(
-                                expected - 1,
-                                s + 1,
-                                0,
-                                problem(
-                                        kind,
-                                        segment.name(),
-                                        lineNo,
-                                        expected,
-                                        lastSegment ? where : "segment ends mid-entry"));
+                        return brokenAt(kind, expected, lastSegment ? where : "segment ends mid-entry");
                     }
                     int start = pos;
                     pos = end + 1;
                     if (!EntryCodec.framed(buf, start, end) || EntryCodec.seq(buf, start, end) < 0) {
-                        return result(
-                                expected - 1,
-                                s + 1,
-                                0,
-                                problem(
-                                        Kind.CHANGED_ENTRY,
-                                        segment.name(),
-                                        lineNo,
-                                        -1,
-                                        "not a well-formed entry (a changed byte)"));
+                        return brokenAt(Kind.CHANGED_ENTRY, -1, "not a well-formed entry (a changed byte)");
                     }
                     long seq = EntryCodec.seq(buf, start, end);
                     if (entries == 0 && seq <= anchorSeq) {
                         continue; // left over from a retention run interrupted before it deleted this segment
                     }
                     if (!EntryCodec.hashHolds(digest, buf, start, end, scratch)) {
-                        return result(
-                                expected - 1,
-                                s + 1,
-                                0,
-                                problem(
-                                        Kind.CHANGED_ENTRY,
-                                        segment.name(),
-                                        lineNo,
-                                        seq,
-                                        "the entry's content does not match its hash (a changed byte)"));
+                        return brokenAt(
+                                Kind.CHANGED_ENTRY,
+                                seq,
+                                "the entry's content does not match its hash (a changed byte)");
                     }
                     if (seq > expected) {
                         boolean later = appearsLater(segments, s, buf, pos, expected);
-                        return result(
-                                expected - 1,
-                                s + 1,
-                                0,
-                                later
-                                        ? problem(
-                                                Kind.REORDERED_ENTRY,
-                                                segment.name(),
-                                                lineNo,
-                                                seq,
-                                                "entry " + seq + " comes before entry " + expected)
-                                        : problem(
-                                                Kind.DELETED_ENTRY,
-                                                segment.name(),
-                                                lineNo,
-                                                seq,
-                                                (seq - expected == 1
-                                                                ? "entry " + expected + " is"
-                                                                : "entries " + expected + " to " + (seq - 1) + " are")
-                                                        + " missing before it"));
+                        return later
+                                ? brokenAt(
+                                        Kind.REORDERED_ENTRY, seq, "entry " + seq + " comes before entry " + expected)
+                                : brokenAt(
+                                        Kind.DELETED_ENTRY,
+                                        seq,
+                                        (seq - expected == 1
+                                                        ? "entry " + expected + " is"
+                                                        : "entries " + expected + " to " + (seq - 1) + " are")
+                                                + " missing before it");
                     }
                     if (seq < expected) {
-                        return result(
-                                expected - 1,
-                                s + 1,
-                                0,
-                                problem(
-                                        Kind.REORDERED_ENTRY,
-                                        segment.name(),
-                                        lineNo,
-                                        seq,
-                                        "entry " + seq + " comes after entry " + (expected - 1)));
+                        return brokenAt(
+                                Kind.REORDERED_ENTRY, seq, "entry " + seq + " comes after entry " + (expected - 1));
                     }
                     int prevAt = EntryCodec.prevHashAt(end);
                     if (!Arrays.equals(buf, prevAt, prevAt + 64, prev, 0, 64)) {
-                        return result(
-                                expected - 1,
-                                s + 1,
-                                0,
-                                problem(
-                                        Kind.CHANGED_ENTRY,
-                                        segment.name(),
-                                        lineNo,
-                                        seq,
-                                        "it does not chain to entry " + (seq - 1) + " (an entry was replaced)"));
+                        return brokenAt(
+                                Kind.CHANGED_ENTRY,
+                                seq,
+                                "it does not chain to entry " + (seq - 1) + " (an entry was replaced)");
                     }
                     System.arraycopy(buf, EntryCodec.hashAt(end), prev, 0, 64);
                     Checkpoint checkpoint = seq == nextSigned ? signed.get(seq) : null;
@@ -295,16 +254,10 @@ public final class AuditVerifier {
                                 .orElse(-1L);
                     }
                     if (checkpoint != null && !checkpoint.hash().equals(EntryCodec.text(buf, EntryCodec.hashAt(end)))) {
-                        return result(
-                                expected - 1,
-                                s + 1,
-                                0,
-                                problem(
-                                        Kind.CHANGED_ENTRY,
-                                        segment.name(),
-                                        lineNo,
-                                        seq,
-                                        "its hash differs from the signed checkpoint (the chain was rewritten)"));
+                        return brokenAt(
+                                Kind.CHANGED_ENTRY,
+                                seq,
+                                "its hash differs from the signed checkpoint (the chain was rewritten)");
                     }
                     if (entries == 0) {
                         firstSeq = seq;
@@ -312,7 +265,7 @@ public final class AuditVerifier {
                     entries++;
                     expected = seq + 1;
                     lastPlace = segment.name();
-                    lastLine = lineNo;
+                    lastLine = segmentLine;
                 }
             }
             long lastSeq = expected - 1;
@@ -320,7 +273,6 @@ public final class AuditVerifier {
                 return result(
                         lastSeq,
                         segments.size(),
-                        0,
                         problem(
                                 Kind.TRUNCATED_TAIL,
                                 lastPlace,
@@ -330,7 +282,7 @@ public final class AuditVerifier {
                                         + lastSignedSeq + ": entries " + (lastSeq + 1) + " to " + lastSignedSeq
                                         + " were cut off"));
             }
-            return result(lastSeq, segments.size(), 0, Optional.empty());
+            return result(lastSeq, segments.size(), Optional.empty());
         }
 
         private Optional<Problem> checkSigned(String line, String file, long lineNo, Set<String> keys) {
@@ -379,8 +331,13 @@ public final class AuditVerifier {
             return Optional.of(new Problem(kind, file, line, seq, message));
         }
 
-        private Verification result(long lastSeq, int segments, int unused, Optional<Problem> problem) {
+        private Verification result(long lastSeq, int segments, Optional<Problem> problem) {
             return new Verification(entries, segments, checkpointCount, firstSeq, lastSeq, lastSignedSeq, problem);
+        }
+
+        /** Stops at the entry being read: the entries before it held. */
+        private Verification brokenAt(Kind kind, long seq, String message) {
+            return result(expected - 1, segmentsRead, problem(kind, segmentName, segmentLine, seq, message));
         }
 
         private static byte[] read(Path file) {

@@ -56,10 +56,8 @@ public final class EventParser {
         JsonNode root;
         try {
             root = json.readTree(body);
-        } catch (JacksonException e) {
-            throw new WebhookException("The body is not valid JSON");
         } catch (java.io.IOException e) {
-            throw new WebhookException("The body could not be read as JSON");
+            throw refusal(e);
         }
         if (root == null || !root.isObject()) {
             throw new WebhookException("The body is not a JSON object");
@@ -223,12 +221,16 @@ public final class EventParser {
             if (in.nextToken() != null) {
                 throw new WebhookException("The body is not valid JSON");
             }
-        } catch (JacksonException e) {
-            throw new WebhookException("The body is not valid JSON");
         } catch (java.io.IOException e) {
-            throw new WebhookException("The body could not be read as JSON");
+            throw refusal(e);
         }
         return context(fields);
+    }
+
+    /** Why a body that could not be read as JSON is refused, alike in parse() and envelope(). */
+    static WebhookException refusal(java.io.IOException e) {
+        return new WebhookException(
+                e instanceof JacksonException ? "The body is not valid JSON" : "The body could not be read as JSON");
     }
 
     private static Context context(JsonNode root) {

@@ -158,6 +158,25 @@ class EventParserTest {
     }
 
     @Test
+    void parseAndEnvelopeRefuseMalformedAndUnreadableBodiesAlike() {
+        for (String body : List.of("not json", "{\"a\":", "{\"a\":1}}", "{\"action\":tru}")) {
+            assertEquals(
+                    "The body is not valid JSON",
+                    assertThrows(WebhookException.class, () -> parser.parse("push", json(body)))
+                            .getMessage(),
+                    body);
+            assertEquals(
+                    "The body is not valid JSON",
+                    assertThrows(WebhookException.class, () -> parser.envelope(json(body)))
+                            .getMessage(),
+                    body);
+        }
+        assertEquals(
+                "The body could not be read as JSON",
+                EventParser.refusal(new java.io.IOException("stream closed")).getMessage());
+    }
+
+    @Test
     void refusesDeepNestingWithoutOverflowingTheStack() {
         String deep = "{\"a\":".repeat(100_000) + "1" + "}".repeat(100_000);
         assertThrows(WebhookException.class, () -> parser.parse("push", json(deep)));

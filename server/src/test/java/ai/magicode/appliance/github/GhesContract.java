@@ -1,11 +1,7 @@
 package ai.magicode.appliance.github;
 
+import ai.magicode.appliance.contracts.OpenApiContract;
 import com.atlassian.oai.validator.OpenApiInteractionValidator;
-import com.atlassian.oai.validator.model.Request;
-import com.atlassian.oai.validator.model.SimpleRequest;
-import com.atlassian.oai.validator.model.SimpleResponse;
-import com.atlassian.oai.validator.report.LevelResolver;
-import com.atlassian.oai.validator.report.ValidationReport;
 import com.atlassian.oai.validator.whitelist.ValidationErrorsWhitelist;
 import com.atlassian.oai.validator.whitelist.rule.WhitelistRules;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -14,12 +10,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -47,18 +39,10 @@ final class GhesContract {
                             WhitelistRules.messageHasKey("validation.response.body.schema.allOf"),
                             WhitelistRules.messageContainsSubstring("/account'")));
 
-    /**
-     * GitHub's schemas allow properties beyond those they list (and GitHub adds new ones); the validator would inject
-     * {@code additionalProperties: false} everywhere unless told not to.
-     */
-    private static final LevelResolver LEVELS = LevelResolver.create()
-            .withLevel("validation.schema.additionalProperties", ValidationReport.Level.IGNORE)
-            .build();
-
     private static GhesContract instance;
 
     private final JsonNode spec;
-    private final OpenApiInteractionValidator validator;
+    private final OpenApiContract exchanges;
 
     private GhesContract(String text) {
         try {
@@ -70,70 +54,26 @@ final class GhesContract {
         // oneOf); a discriminator only tells which alternative to try first, so without it oneOf checks the same.
         ObjectNode forValidator = spec.deepCopy();
         forValidator.findParents("discriminator").forEach(parent -> ((ObjectNode) parent).remove("discriminator"));
-        this.validator = OpenApiInteractionValidator.createForInlineApiSpecification(forValidator.toString())
-                .withBasePathOverride("/api/v3")
-                .withWhitelist(KNOWN_DEFECTS)
-                .withLevelResolver(LEVELS)
-                .build();
+        this.exchanges = new OpenApiContract(
+                OpenApiInteractionValidator.createForInlineApiSpecification(forValidator.toString())
+                        .withBasePathOverride("/api/v3")
+                        .withWhitelist(KNOWN_DEFECTS)
+                        .withLevelResolver(OpenApiContract.openSchemaLevels().build())
+                        .build(),
+                path -> "/api/v3" + path);
     }
 
     /** The contract, parsed once per test JVM (parsing takes a few seconds). */
     static synchronized GhesContract load() {
         if (instance == null) {
-            try (InputStream in = GhesContract.class.getResourceAsStream(RESOURCE)) {
-                instance = new GhesContract(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            instance = new GhesContract(OpenApiContract.description(RESOURCE));
         }
         return instance;
     }
 
-    /**
-     * Validates one exchange; returns the messages of every error, empty when both sides hold to the contract.
-     *
-     * @param path the path below {@code /api/v3}, with query
-     */
-    List<String> validate(
-            String method,
-            String path,
-            Map<String, List<String>> query,
-            Map<String, String> requestHeaders,
-            byte[] requestBody,
-            int status,
-            Map<String, String> responseHeaders,
-            byte[] responseBody) {
-        SimpleRequest.Builder request = new SimpleRequest.Builder(Request.Method.valueOf(method), "/api/v3" + path);
-        requestHeaders.forEach(request::withHeader);
-        query.forEach(request::withQueryParam);
-        if (requestBody != null && requestBody.length > 0) {
-            request.withBody(requestBody);
-        }
-        SimpleResponse.Builder response = SimpleResponse.Builder.status(status);
-        responseHeaders.forEach(response::withHeader);
-        if (responseBody != null && responseBody.length > 0) {
-            response.withBody(responseBody);
-        }
-        ValidationReport report = validator.validate(request.build(), response.build());
-        List<String> errors = new ArrayList<>();
-        for (ValidationReport.Message message : report.getMessages()) {
-            if (message.getLevel() == ValidationReport.Level.ERROR) {
-                errors.add(
-                        method + " " + path + " -> " + status + ": " + message.getKey() + ": " + message.getMessage());
-            }
-        }
-        return errors;
-    }
-
-    private static String details(ValidationReport.Message message) {
-        StringBuilder out = new StringBuilder();
-        for (String info : message.getAdditionalInfo()) {
-            out.append(" | ").append(info);
-        }
-        for (ValidationReport.Message nested : message.getNestedMessages()) {
-            out.append(" | nested: ").append(nested.getMessage()).append(details(nested));
-        }
-        return out.toString();
+    /** Checks the exchanges with GHES: paths below {@code /api/v3}, as the simulator serves them. */
+    OpenApiContract exchanges() {
+        return exchanges;
     }
 
     /** A body satisfying {@code #/components/schemas/<name>}, with {@code overlay}'s fields laid over it. */

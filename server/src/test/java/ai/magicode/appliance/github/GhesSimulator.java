@@ -989,15 +989,16 @@ public final class GhesSimulator implements AutoCloseable {
         for (String name : req.query().names()) {
             queryParams.put(name, req.query().all(name));
         }
-        List<String> errors = contract.validate(
-                method,
-                apiPath,
-                queryParams,
-                headers,
-                body,
-                validateResponse ? reply.status() : 200,
-                validateResponse ? reply.headers() : Map.of("content-type", "application/json"),
-                validateResponse ? reply.body() : null);
+        List<String> errors = contract.exchanges()
+                .validate(
+                        method,
+                        apiPath,
+                        queryParams,
+                        headers,
+                        body,
+                        validateResponse ? reply.status() : 200,
+                        validateResponse ? reply.headers() : Map.of("content-type", "application/json"),
+                        validateResponse ? reply.body() : null);
         if (!validateResponse) {
             // Only the request side is checked for scripted faults; GitHub documents them globally, not per operation.
             errors = errors.stream()

@@ -1,20 +1,11 @@
 package ai.magicode.appliance.tickets;
 
+import ai.magicode.appliance.contracts.OpenApiContract;
 import com.atlassian.oai.validator.OpenApiInteractionValidator;
-import com.atlassian.oai.validator.model.Request;
-import com.atlassian.oai.validator.model.SimpleRequest;
-import com.atlassian.oai.validator.model.SimpleResponse;
 import com.atlassian.oai.validator.report.LevelResolver;
 import com.atlassian.oai.validator.report.ValidationReport;
 import com.atlassian.oai.validator.whitelist.ValidationErrorsWhitelist;
 import com.atlassian.oai.validator.whitelist.rule.WhitelistRules;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 
 /**
  * Jira's published OpenAPI descriptions (the subsets in {@code src/test/resources/contracts/jira}), against which the
@@ -57,85 +48,44 @@ final class JiraContract {
                             WhitelistRules.messageHasKey("validation.response.body.schema.additionalProperties"),
                             WhitelistRules.messageContainsSubstring("[\"isLast\"]")));
 
-    private static JiraContract cloud;
-    private static JiraContract dataCenter;
+    private static OpenApiContract cloud;
+    private static OpenApiContract dataCenter;
 
-    private final OpenApiInteractionValidator validator;
-    private final boolean isCloud;
-
-    private JiraContract(String resource, boolean isCloud) {
-        this.isCloud = isCloud;
-        String text;
-        try (InputStream in = JiraContract.class.getResourceAsStream(resource)) {
-            text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        LevelResolver.Builder levels = LevelResolver.create()
-                // Jira's schemas allow properties beyond those they list; the validator would forbid them otherwise.
-                .withLevel("validation.schema.additionalProperties", ValidationReport.Level.IGNORE);
-        if (!isCloud) {
-            levels.withLevel("validation.request.body.unexpected", ValidationReport.Level.IGNORE)
-                    .withLevel("validation.response.status.unknown", ValidationReport.Level.IGNORE)
-                    .withLevel("validation.response.body.unexpected", ValidationReport.Level.IGNORE);
-        }
-        this.validator = OpenApiInteractionValidator.createForInlineApiSpecification(text)
-                .withBasePathOverride(isCloud ? "/" : "/rest")
-                .withLevelResolver(levels.build())
-                .withWhitelist(KNOWN_DEFECTS)
-                .build();
-    }
+    private JiraContract() {}
 
     /** The Cloud (REST v3) contract, parsed once per test JVM. */
-    static synchronized JiraContract cloud() {
+    static synchronized OpenApiContract cloud() {
         if (cloud == null) {
-            cloud = new JiraContract("/contracts/jira/jira-cloud-subset.json", true);
+            cloud = new OpenApiContract(
+                    validator("/contracts/jira/jira-cloud-subset.json", "/", OpenApiContract.openSchemaLevels()),
+                    path -> path.equals("/rest/api/3/search/jql") ? "/rest/api/3/search" : path);
         }
         return cloud;
     }
 
     /** The Data Center (REST v2) contract, parsed once per test JVM. */
-    static synchronized JiraContract dataCenter() {
+    static synchronized OpenApiContract dataCenter() {
         if (dataCenter == null) {
-            dataCenter = new JiraContract("/contracts/jira/jira-data-center-subset.json", false);
+            dataCenter = new OpenApiContract(
+                    validator(
+                            "/contracts/jira/jira-data-center-subset.json",
+                            "/rest",
+                            // The WADL describes no bodies and no real statuses (every answer is a generic 200).
+                            OpenApiContract.openSchemaLevels()
+                                    .withLevel("validation.request.body.unexpected", ValidationReport.Level.IGNORE)
+                                    .withLevel("validation.response.status.unknown", ValidationReport.Level.IGNORE)
+                                    .withLevel("validation.response.body.unexpected", ValidationReport.Level.IGNORE)),
+                    path -> path);
         }
         return dataCenter;
     }
 
-    /**
-     * Validates one exchange; returns the messages of every error, empty when both sides hold to the contract.
-     *
-     * @param path the request's path (from {@code /rest/…})
-     */
-    List<String> validate(
-            String method,
-            String path,
-            Map<String, List<String>> query,
-            Map<String, String> requestHeaders,
-            byte[] requestBody,
-            int status,
-            Map<String, String> responseHeaders,
-            byte[] responseBody) {
-        String described = isCloud && path.equals("/rest/api/3/search/jql") ? "/rest/api/3/search" : path;
-        SimpleRequest.Builder request = new SimpleRequest.Builder(Request.Method.valueOf(method), described);
-        requestHeaders.forEach(request::withHeader);
-        query.forEach(request::withQueryParam);
-        if (requestBody != null && requestBody.length > 0) {
-            request.withBody(requestBody);
-        }
-        SimpleResponse.Builder response = SimpleResponse.Builder.status(status);
-        responseHeaders.forEach(response::withHeader);
-        if (responseBody != null && responseBody.length > 0) {
-            response.withBody(responseBody);
-        }
-        ValidationReport report = validator.validate(request.build(), response.build());
-        List<String> errors = new ArrayList<>();
-        for (ValidationReport.Message message : report.getMessages()) {
-            if (message.getLevel() == ValidationReport.Level.ERROR) {
-                errors.add(
-                        method + " " + path + " -> " + status + ": " + message.getKey() + ": " + message.getMessage());
-            }
-        }
-        return errors;
+    private static OpenApiInteractionValidator validator(
+            String resource, String basePath, LevelResolver.Builder levels) {
+        return OpenApiInteractionValidator.createForInlineApiSpecification(OpenApiContract.description(resource))
+                .withBasePathOverride(basePath)
+                .withLevelResolver(levels.build())
+                .withWhitelist(KNOWN_DEFECTS)
+                .build();
     }
 }
