@@ -86,6 +86,27 @@ final class ConsoleBrowser implements AutoCloseable {
                 && browser.getCurrentUrl().endsWith("#/" + id));
     }
 
+    /**
+     * Clicks the element {@code locator} finds, finding it again while the console redraws it: Chromium may report
+     * a node replaced between the look-up and the click as stale, or as a node that "does not belong to the
+     * document".
+     */
+    void click(By locator) {
+        wait.until(browser -> {
+            try {
+                browser.findElement(locator).click();
+                return true;
+            } catch (org.openqa.selenium.StaleElementReferenceException e) {
+                return false;
+            } catch (org.openqa.selenium.WebDriverException e) {
+                if (String.valueOf(e.getMessage()).contains("does not belong to the document")) {
+                    return false;
+                }
+                throw e;
+            }
+        });
+    }
+
     void waitForText(By locator, String text) {
         wait.until(ExpectedConditions.textToBePresentInElementLocated(locator, text));
     }

@@ -160,7 +160,7 @@ class ConsoleWizardIT {
         chrome.waitForText(By.id("setup-status"), "you are signed in");
         assertEquals("", chrome.serious(axe), "axe-core on the GitHub App step");
         chrome.screenshot("setup-github");
-        browser.findElement(By.id("setup-create-app")).click();
+        chrome.click(By.id("setup-create-app"));
         // The simulator confirms at once and sends the browser back to /setup/github-app?code=…&state=….
         chrome.waitForText(By.id("setup-status"), "GitHub created the App");
         awaitStep(4);
@@ -173,23 +173,22 @@ class ConsoleWizardIT {
         chrome.waitForText(
                 By.id("setup-app-state"), "A GitHub App is registered (id " + appId + "), with its webhook secret");
         chrome.screenshot("setup-github-created");
-        browser.findElement(By.id("setup-next")).click();
+        chrome.click(By.id("setup-next"));
 
         // Step 5: the Ollama double answers the connection test; an external provider's key is stored (write-only).
         awaitStep(5);
         chrome.waitForText(By.id("setup-providers"), "ollama");
-        browser.findElement(By.cssSelector("button.test-provider[data-provider='ollama']"))
-                .click();
+        chrome.click(By.cssSelector("button.test-provider[data-provider='ollama']"));
         chrome.waitForText(By.cssSelector(".provider-test[data-provider='ollama']"), "answered (ollama/");
         new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("f-provider"))).selectByValue("openai");
         browser.findElement(By.id("f-api-key")).sendKeys(PLANTED_KEY);
-        browser.findElement(By.id("setup-store-key")).click();
+        chrome.click(By.id("setup-store-key"));
         chrome.waitForText(By.id("setup-status"), "The key of openai is stored in the vault.");
         assertEquals("", browser.findElement(By.id("f-api-key")).getDomProperty("value"), "the key field is cleared");
         assertFalse(browser.getPageSource().contains(PLANTED_KEY), "the key is not in the page");
         assertEquals("", chrome.serious(axe), "axe-core on the provider step");
         chrome.screenshot("setup-provider");
-        browser.findElement(By.id("setup-next")).click();
+        chrome.click(By.id("setup-next"));
 
         // Step 6: waits for the installation; GitHub's webhook (signed with the new App's secret) brings it.
         awaitStep(6);
@@ -212,7 +211,7 @@ class ConsoleWizardIT {
                 .click();
         assertEquals("", chrome.serious(axe), "axe-core on the repositories step");
         chrome.screenshot("setup-repos");
-        browser.findElement(By.id("setup-next")).click();
+        chrome.click(By.id("setup-next"));
 
         // Step 7: each part checked.
         awaitStep(7);
@@ -249,7 +248,7 @@ class ConsoleWizardIT {
         chrome.waitForText(By.id("system-facts"), Appliance.version());
         String storage = browser.findElement(By.cssSelector("main table")).getText();
         assertTrue(storage.contains("audit ") && storage.contains("store ") && storage.contains("index "), storage);
-        browser.findElement(By.id("backup")).click();
+        chrome.click(By.id("backup"));
         chrome.waitForText(By.id("backup-status"), "Backup written to");
         List<Path> backups;
         try (var list = Files.list(dir.resolve("backups"))) {
@@ -314,9 +313,8 @@ class ConsoleWizardIT {
         // Created with a password and a role; the password field is cleared as it is sent.
         browser.findElement(By.id("f-username")).sendKeys("carol");
         browser.findElement(By.id("f-password")).sendKeys(PASSWORD);
-        browser.findElement(By.id("user-create-roles-operator")).click();
-        browser.findElement(By.cssSelector("#user-create-form button[type=submit]"))
-                .click();
+        chrome.click(By.id("user-create-roles-operator"));
+        chrome.click(By.cssSelector("#user-create-form button[type=submit]"));
         chrome.waitForText(By.id("users-status"), "Created carol with roles operator.");
         assertEquals("", browser.findElement(By.id("f-password")).getDomProperty("value"));
         assertFalse(browser.getPageSource().contains(PASSWORD), "the password is not in the page");
@@ -327,25 +325,22 @@ class ConsoleWizardIT {
         new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("f-rolesUser")))
                 .selectByVisibleText("carol");
         assertTrue(browser.findElement(By.id("user-roles-operator")).isSelected());
-        browser.findElement(By.id("user-roles-operator")).click();
-        browser.findElement(By.id("user-roles-auditor")).click();
-        browser.findElement(By.id("user-roles-member")).click();
-        browser.findElement(By.cssSelector("#user-roles-form button[type=submit]"))
-                .click();
+        chrome.click(By.id("user-roles-operator"));
+        chrome.click(By.id("user-roles-auditor"));
+        chrome.click(By.id("user-roles-member"));
+        chrome.click(By.cssSelector("#user-roles-form button[type=submit]"));
         chrome.waitForText(By.id("users-status"), "carol now has roles auditor, member.");
         chrome.waitForText(By.id("users-local"), "carol auditor, member enabled");
         assertEquals("", chrome.serious(axe), "axe-core on the users page after changes");
 
         // Disabled: no sign-in.
-        browser.findElement(By.cssSelector("button[data-user='local:carol'][data-action='disable']"))
-                .click();
+        chrome.click(By.cssSelector("button[data-user='local:carol'][data-action='disable']"));
         chrome.waitForText(By.id("users-status"), "Disabled carol");
         chrome.waitForText(By.id("users-local"), "carol auditor, member disabled");
         assertEquals(401, localLogin("carol").statusCode());
 
         // The last admin cannot disable themselves: the server's reason is shown, nothing changes.
-        browser.findElement(By.cssSelector("button[data-user='local:admin'][data-action='disable']"))
-                .click();
+        chrome.click(By.cssSelector("button[data-user='local:admin'][data-action='disable']"));
         chrome.waitForText(By.id("users-status"), "You are the last admin of acme");
         chrome.waitForText(By.id("users-local"), "admin (you) admin, superadmin enabled");
         assertEquals("", chrome.serious(axe), "axe-core on the users page with an error");
@@ -353,8 +348,7 @@ class ConsoleWizardIT {
         chrome.screenshot("users-managed");
 
         // Deleted through the privacy feature's user deletion, after the confirmation.
-        browser.findElement(By.cssSelector("button[data-user='local:carol'][data-action='delete']"))
-                .click();
+        chrome.click(By.cssSelector("button[data-user='local:carol'][data-action='delete']"));
         wait.until(ExpectedConditions.alertIsPresent()).accept();
         chrome.waitForText(By.id("users-status"), "Deleted carol.");
         wait.until(driver -> !driver.findElement(By.id("users-local")).getText().contains("carol"));
@@ -392,7 +386,7 @@ class ConsoleWizardIT {
             input.clear();
             input.sendKeys(value);
         });
-        browser.findElement(By.id("setup-next")).click();
+        chrome.click(By.id("setup-next"));
     }
 
     private static void awaitStep(int step) {
