@@ -6,6 +6,8 @@ import dev.langchain4j.model.anthropic.AnthropicStreamingChatModel;
 import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.chat.StreamingChatModel;
 import dev.langchain4j.model.chat.listener.ChatModelListener;
+import dev.langchain4j.model.chat.response.ChatResponse;
+import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import dev.langchain4j.model.embedding.EmbeddingModel;
 import dev.langchain4j.model.googleai.GoogleAiEmbeddingModel;
 import dev.langchain4j.model.googleai.GoogleAiGeminiChatModel;
@@ -29,7 +31,9 @@ import java.security.cert.CertificateFactory;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -76,6 +80,35 @@ final class Providers {
         return cached(streamingModels, spec, localOnly, this::buildStreaming);
     }
 
+    /**
+     * Streams {@code request} from the streaming model of {@code spec}, handing each partial answer to {@code onToken};
+     * the future completes with the whole response, or with the model's error.
+     */
+    CompletableFuture<ChatResponse> stream(
+            ModelSpec spec,
+            boolean localOnly,
+            dev.langchain4j.model.chat.request.ChatRequest request,
+            Consumer<String> onToken) {
+        CompletableFuture<ChatResponse> done = new CompletableFuture<>();
+        streaming(spec, localOnly).chat(request, new StreamingChatResponseHandler() {
+            @Override
+            public void onPartialResponse(String partial) {
+                onToken.accept(partial);
+            }
+
+            @Override
+            public void onCompleteResponse(ChatResponse response) {
+                done.complete(response);
+            }
+
+            @Override
+            public void onError(Throwable error) {
+                done.completeExceptionally(error);
+            }
+        });
+        return done;
+    }
+
     EmbeddingModel embedding(ModelSpec spec, boolean localOnly) {
         return cached(embeddingModels, spec, localOnly, this::buildEmbedding);
     }
@@ -87,49 +120,64 @@ final class Providers {
                         spec.id() + "|" + localOnly,
                         (k, built) -> built != null && built.key().equals(key)
                                 ? built
-                                : new Built<>(key, builder.build(spec, localOnly, key)))
+                                : new Built<>(key, builder.build(target(spec, localOnly, key))))
                 .model();
     }
 
     @FunctionalInterface
     private interface Builder<T> {
-        T build(ModelSpec spec, boolean localOnly, String key);
+        T build(Target target);
     }
 
-    private EmbeddingModel buildEmbedding(ModelSpec spec, boolean localOnly, String key) {
+    /**
+     * What every LangChain4j model builder is given, whatever the provider and kind of model: the guarded HTTP client,
+     * base URL, API key and timeout of the provider, and the model's name. The builders share no type, so each
+     * {@code build…} method below hands these over in its own chain.
+     */
+    private record Target(
+            String provider,
+            GuardedHttpClient.Builder http,
+            String baseUrl,
+            String apiKey,
+            String modelName,
+            java.time.Duration timeout) {}
+
+    private Target target(ModelSpec spec, boolean localOnly, String key) {
         LlmConfig.Provider p = provider(spec);
-        GuardedHttpClient.Builder http = http(p, localOnly);
-        String url = p.baseUrl().toString();
-        return switch (p.name()) {
+        return new Target(p.name(), http(p, localOnly), p.baseUrl().toString(), key, spec.model(), p.timeout());
+    }
+
+    private EmbeddingModel buildEmbedding(Target t) {
+        return switch (t.provider()) {
             case "openai", "openai-compatible" ->
                 OpenAiEmbeddingModel.builder()
-                        .httpClientBuilder(http)
-                        .baseUrl(url)
-                        .apiKey(key)
-                        .modelName(spec.model())
-                        .timeout(p.timeout())
+                        .httpClientBuilder(t.http())
+                        .baseUrl(t.baseUrl())
+                        .apiKey(t.apiKey())
+                        .modelName(t.modelName())
+                        .timeout(t.timeout())
                         .maxRetries(0)
                         .build();
             case "gemini" ->
                 GoogleAiEmbeddingModel.builder()
-                        .httpClientBuilder(http)
-                        .baseUrl(url)
-                        .apiKey(key)
-                        .modelName(spec.model())
-                        .timeout(p.timeout())
+                        .httpClientBuilder(t.http())
+                        .baseUrl(t.baseUrl())
+                        .apiKey(t.apiKey())
+                        .modelName(t.modelName())
+                        .timeout(t.timeout())
                         .maxRetries(0)
                         .build();
             case "ollama" ->
                 OllamaEmbeddingModel.builder()
-                        .httpClientBuilder(http)
-                        .baseUrl(url)
-                        .modelName(spec.model())
-                        .timeout(p.timeout())
+                        .httpClientBuilder(t.http())
+                        .baseUrl(t.baseUrl())
+                        .modelName(t.modelName())
+                        .timeout(t.timeout())
                         .maxRetries(0)
                         .build();
             default ->
                 throw new LlmException(
-                        LlmException.Kind.INVALID, "Provider " + p.name() + " offers no embedding models");
+                        LlmException.Kind.INVALID, "Provider " + t.provider() + " offers no embedding models");
         };
     }
 
@@ -138,95 +186,89 @@ final class Providers {
         return provider(spec).timeout();
     }
 
-    private ChatModel buildChat(ModelSpec spec, boolean localOnly, String key) {
-        LlmConfig.Provider p = provider(spec);
-        GuardedHttpClient.Builder http = http(p, localOnly);
-        String url = p.baseUrl().toString();
-        return switch (p.name()) {
+    private ChatModel buildChat(Target t) {
+        return switch (t.provider()) {
             case "openai", "openai-compatible" ->
                 OpenAiChatModel.builder()
-                        .httpClientBuilder(http)
-                        .baseUrl(url)
-                        .apiKey(key)
-                        .modelName(spec.model())
-                        .timeout(p.timeout())
+                        .httpClientBuilder(t.http())
+                        .baseUrl(t.baseUrl())
+                        .apiKey(t.apiKey())
+                        .modelName(t.modelName())
+                        .timeout(t.timeout())
                         .maxRetries(0)
                         .listeners(listeners)
                         .build();
             case "anthropic" ->
                 AnthropicChatModel.builder()
-                        .httpClientBuilder(http)
-                        .baseUrl(url)
-                        .apiKey(key)
-                        .modelName(spec.model())
-                        .timeout(p.timeout())
+                        .httpClientBuilder(t.http())
+                        .baseUrl(t.baseUrl())
+                        .apiKey(t.apiKey())
+                        .modelName(t.modelName())
+                        .timeout(t.timeout())
                         .maxRetries(0)
                         .listeners(listeners)
                         .build();
             case "gemini" ->
                 GoogleAiGeminiChatModel.builder()
-                        .httpClientBuilder(http)
-                        .baseUrl(url)
-                        .apiKey(key)
-                        .modelName(spec.model())
-                        .timeout(p.timeout())
+                        .httpClientBuilder(t.http())
+                        .baseUrl(t.baseUrl())
+                        .apiKey(t.apiKey())
+                        .modelName(t.modelName())
+                        .timeout(t.timeout())
                         .maxRetries(0)
                         .listeners(listeners)
                         .build();
             case "ollama" ->
                 OllamaChatModel.builder()
-                        .httpClientBuilder(http)
-                        .baseUrl(url)
-                        .modelName(spec.model())
-                        .timeout(p.timeout())
+                        .httpClientBuilder(t.http())
+                        .baseUrl(t.baseUrl())
+                        .modelName(t.modelName())
+                        .timeout(t.timeout())
                         .maxRetries(0)
                         .listeners(listeners)
                         .build();
-            default -> throw new LlmException(LlmException.Kind.INVALID, "Unknown provider " + p.name());
+            default -> throw new LlmException(LlmException.Kind.INVALID, "Unknown provider " + t.provider());
         };
     }
 
-    private StreamingChatModel buildStreaming(ModelSpec spec, boolean localOnly, String key) {
-        LlmConfig.Provider p = provider(spec);
-        GuardedHttpClient.Builder http = http(p, localOnly);
-        String url = p.baseUrl().toString();
-        return switch (p.name()) {
+    private StreamingChatModel buildStreaming(Target t) {
+        return switch (t.provider()) {
             case "openai", "openai-compatible" ->
                 OpenAiStreamingChatModel.builder()
-                        .httpClientBuilder(http)
-                        .baseUrl(url)
-                        .apiKey(key)
-                        .modelName(spec.model())
-                        .timeout(p.timeout())
+                        .httpClientBuilder(t.http())
+                        .baseUrl(t.baseUrl())
+                        .apiKey(t.apiKey())
+                        .modelName(t.modelName())
+                        .timeout(t.timeout())
                         .listeners(listeners)
                         .build();
             case "anthropic" ->
                 AnthropicStreamingChatModel.builder()
-                        .httpClientBuilder(http)
-                        .baseUrl(url)
-                        .apiKey(key)
-                        .modelName(spec.model())
-                        .timeout(p.timeout())
+                        .httpClientBuilder(t.http())
+                        .baseUrl(t.baseUrl())
+                        .apiKey(t.apiKey())
+                        .modelName(t.modelName())
+                        .timeout(t.timeout())
                         .listeners(listeners)
                         .build();
             case "gemini" ->
                 GoogleAiGeminiStreamingChatModel.builder()
-                        .httpClientBuilder(http)
-                        .baseUrl(url)
-                        .apiKey(key)
-                        .modelName(spec.model())
-                        .timeout(p.timeout())
+                        .httpClientBuilder(t.http())
+                        .baseUrl(t.baseUrl())
+                        .apiKey(t.apiKey())
+                        .modelName(t.modelName())
+                        .timeout(t.timeout())
                         .listeners(listeners)
                         .build();
             case "ollama" ->
                 OllamaStreamingChatModel.builder()
-                        .httpClientBuilder(http)
-                        .baseUrl(url)
-                        .modelName(spec.model())
-                        .timeout(p.timeout())
+                        .httpClientBuilder(t.http())
+                        .baseUrl(t.baseUrl())
+                        .modelName(t.modelName())
+                        .timeout(t.timeout())
                         .listeners(listeners)
                         .build();
-            default -> throw new LlmException(LlmException.Kind.INVALID, "Unknown provider " + p.name());
+            default -> throw new LlmException(LlmException.Kind.INVALID, "Unknown provider " + t.provider());
         };
     }
 
