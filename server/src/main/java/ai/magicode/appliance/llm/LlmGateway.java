@@ -250,20 +250,15 @@ public final class LlmGateway implements AutoCloseable {
         RoutingDecision.Route chosen = routed.chosen();
         long estimatedInput =
                 request.messages().stream().mapToLong(m -> m.text().length()).sum() / 4;
-        List<LlmException> failures = new ArrayList<>();
-        Optional<String> budgetRefusal = Optional.empty();
+        Misses misses = new Misses();
         int attempts = 0;
         for (ModelSpec model : routed.chain()) {
-            Admission admission = admit(model, routed, request, estimatedInput, request.maxOutputTokens());
-            if (admission instanceof Admission.Skipped skipped) {
-                failures.add(skipped.failure());
+            Optional<Admission.Admitted> admission =
+                    misses.admitted(admit(model, routed, request, estimatedInput, request.maxOutputTokens()));
+            if (admission.isEmpty()) {
                 continue;
             }
-            if (admission instanceof Admission.OverBudget over) {
-                budgetRefusal = over.refusal();
-                continue;
-            }
-            Admission.Admitted admitted = (Admission.Admitted) admission;
+            Admission.Admitted admitted = admission.get();
             Budgets.Reservation reservation = admitted.reservation();
             boolean external = !model.local();
             Map<String, Integer> redactions = external ? routed.found() : Map.of();
@@ -294,7 +289,7 @@ public final class LlmGateway implements AutoCloseable {
                     if (tryNo == 1 || !retriable(failure)) {
                         budgets.release(reservation);
                     }
-                    failures.add(failure);
+                    misses.failed(failure);
                     Optional<Duration> wait = failure.retryAfter();
                     if (failure.kind() == LlmException.Kind.RATE_LIMITED && tryNo == 0 && wait.isPresent()) {
                         if (wait.get().compareTo(MAX_RETRY_WAIT) <= 0) {
@@ -307,23 +302,18 @@ public final class LlmGateway implements AutoCloseable {
                 }
             }
         }
-        if (failures.isEmpty() && budgetRefusal.isPresent()) {
+        Optional<String> budgetRefusal = misses.budgetRefusal();
+        if (budgetRefusal.isPresent()) {
             return refuse(request, chosen.rule(), budgetRefusal.get(), routed.found());
         }
-        LlmException all = allFailed(
-                "every model of rule " + chosen.rule(),
-                failures,
-                failures.stream()
-                        .map(LlmException::retryAfter)
-                        .flatMap(Optional::stream)
-                        .min(Duration::compareTo));
+        LlmException all = misses.allFailed("every model of rule " + chosen.rule(), misses.shortestRetryAfter());
         audit.accept(AuditEvent.of("llm.chat", chosen.rule())
                 .tenant(request.tenant())
                 .actor(request.user().isEmpty() ? Actor.system() : Actor.user(request.user()))
                 .requestId(request.requestId())
                 .field("task", request.task())
                 .field("attempts", attempts)
-                .field("errors", kinds(failures))
+                .field("errors", misses.kinds())
                 .failure());
         throw all;
     }
@@ -365,19 +355,13 @@ public final class LlmGateway implements AutoCloseable {
                 .prompt("embed " + request.texts().size() + " texts")
                 .build();
         long estimatedInput = request.texts().stream().mapToLong(String::length).sum() / 4 + 1;
-        List<LlmException> failures = new ArrayList<>();
-        Optional<String> budgetRefusal = Optional.empty();
+        Misses misses = new Misses();
         for (ModelSpec model : routed.chain()) {
-            Admission admission = admit(model, routed, scope, estimatedInput, 0);
-            if (admission instanceof Admission.Skipped skipped) {
-                failures.add(skipped.failure());
+            Optional<Admission.Admitted> admission = misses.admitted(admit(model, routed, scope, estimatedInput, 0));
+            if (admission.isEmpty()) {
                 continue;
             }
-            if (admission instanceof Admission.OverBudget over) {
-                budgetRefusal = over.refusal();
-                continue;
-            }
-            Admission.Admitted admitted = (Admission.Admitted) admission;
+            Admission.Admitted admitted = admission.get();
             boolean external = !model.local();
             List<String> sent = external ? routed.redacted() : request.texts();
             Map<String, Integer> redactions = external ? routed.found() : Map.of();
@@ -423,18 +407,19 @@ public final class LlmGateway implements AutoCloseable {
                 failure.retryAfter()
                         .ifPresent(wait ->
                                 cooldowns.put(model.provider(), Instant.now().plus(wait)));
-                failures.add(failure);
+                misses.failed(failure);
             }
         }
-        if (failures.isEmpty() && budgetRefusal.isPresent()) {
+        Optional<String> budgetRefusal = misses.budgetRefusal();
+        if (budgetRefusal.isPresent()) {
             return refuseEmbedding(request, chosen.rule(), budgetRefusal.get(), routed.found());
         }
-        LlmException all = allFailed("every embedding model of rule " + chosen.rule(), failures, Optional.empty());
+        LlmException all = misses.allFailed("every embedding model of rule " + chosen.rule(), Optional.empty());
         audit.accept(AuditEvent.of("llm.embed", chosen.rule())
                 .tenant(request.tenant())
                 .actor(Actor.system())
                 .field("repo", request.repo())
-                .field("errors", kinds(failures))
+                .field("errors", misses.kinds())
                 .failure());
         throw all;
     }
@@ -505,23 +490,58 @@ public final class LlmGateway implements AutoCloseable {
         return new Admission.Admitted(slot.get(), held.reservation().get());
     }
 
-    /** The exception thrown when every model of a chain failed: their messages joined, the failures suppressed. */
-    private static LlmException allFailed(String models, List<LlmException> failures, Optional<Duration> retryAfter) {
-        LlmException all = new LlmException(
-                LlmException.Kind.ALL_FAILED,
-                models + " failed: "
-                        + String.join(
-                                "; ",
-                                failures.stream().map(Throwable::getMessage).toList()),
-                retryAfter,
-                null);
-        failures.forEach(all::addSuppressed);
-        return all;
-    }
+    /** What the models of a chain that did not answer left behind: their failures, and the last budget refusal. */
+    private static final class Misses {
+        private final List<LlmException> failures = new ArrayList<>();
+        private Optional<String> overBudget = Optional.empty();
 
-    /** The kinds of {@code failures}, comma-separated, for the audit entry. */
-    private static String kinds(List<LlmException> failures) {
-        return String.join(",", failures.stream().map(f -> f.kind().name()).toList());
+        void failed(LlmException failure) {
+            failures.add(failure);
+        }
+
+        /** The admitted call, or empty after noting why the model is skipped. */
+        Optional<Admission.Admitted> admitted(Admission admission) {
+            switch (admission) {
+                case Admission.Skipped skipped -> failures.add(skipped.failure());
+                case Admission.OverBudget over -> overBudget = over.refusal();
+                case Admission.Admitted admitted -> {
+                    return Optional.of(admitted);
+                }
+            }
+            return Optional.empty();
+        }
+
+        /** The budget's refusal, when a budget is all that stopped the chain (no model failed). */
+        Optional<String> budgetRefusal() {
+            return failures.isEmpty() ? overBudget : Optional.empty();
+        }
+
+        /** The exception thrown when every model of a chain failed: their messages joined, the failures suppressed. */
+        LlmException allFailed(String models, Optional<Duration> retryAfter) {
+            LlmException all = new LlmException(
+                    LlmException.Kind.ALL_FAILED,
+                    models + " failed: "
+                            + String.join(
+                                    "; ",
+                                    failures.stream().map(Throwable::getMessage).toList()),
+                    retryAfter,
+                    null);
+            failures.forEach(all::addSuppressed);
+            return all;
+        }
+
+        /** The shortest {@code retry-after} a failure asked for. */
+        Optional<Duration> shortestRetryAfter() {
+            return failures.stream()
+                    .map(LlmException::retryAfter)
+                    .flatMap(Optional::stream)
+                    .min(Duration::compareTo);
+        }
+
+        /** The kinds of the failures, comma-separated, for the audit entry. */
+        String kinds() {
+            return String.join(",", failures.stream().map(f -> f.kind().name()).toList());
+        }
     }
 
     /**
