@@ -120,64 +120,54 @@ final class Providers {
                         spec.id() + "|" + localOnly,
                         (k, built) -> built != null && built.key().equals(key)
                                 ? built
-                                : new Built<>(key, builder.build(target(spec, localOnly, key))))
+                                : new Built<>(key, builder.build(spec, localOnly, key)))
                 .model();
     }
 
+    /**
+     * Builds one kind of model for any provider. The LangChain4j builders share no usable type (Gemini's and Ollama's
+     * shared base builders are nested in package-private classes), so each chain below hands the same settings to its
+     * own builder type.
+     */
     @FunctionalInterface
     private interface Builder<T> {
-        T build(Target target);
+        T build(ModelSpec spec, boolean localOnly, String key);
     }
 
-    /**
-     * What every LangChain4j model builder is given, whatever the provider and kind of model: the guarded HTTP client,
-     * base URL, API key and timeout of the provider, and the model's name. The builders share no type, so each
-     * {@code build…} method below hands these over in its own chain.
-     */
-    private record Target(
-            String provider,
-            GuardedHttpClient.Builder http,
-            String baseUrl,
-            String apiKey,
-            String modelName,
-            java.time.Duration timeout) {}
-
-    private Target target(ModelSpec spec, boolean localOnly, String key) {
+    private EmbeddingModel buildEmbedding(ModelSpec spec, boolean localOnly, String key) {
         LlmConfig.Provider p = provider(spec);
-        return new Target(p.name(), http(p, localOnly), p.baseUrl().toString(), key, spec.model(), p.timeout());
-    }
-
-    private EmbeddingModel buildEmbedding(Target t) {
-        return switch (t.provider()) {
+        GuardedHttpClient.Builder http = http(p, localOnly);
+        String url = p.baseUrl().toString();
+        return switch (p.name()) {
             case "openai", "openai-compatible" ->
                 OpenAiEmbeddingModel.builder()
-                        .httpClientBuilder(t.http())
-                        .baseUrl(t.baseUrl())
-                        .apiKey(t.apiKey())
-                        .modelName(t.modelName())
-                        .timeout(t.timeout())
+                        .httpClientBuilder(http)
+                        .baseUrl(url)
+                        .apiKey(key)
+                        .modelName(spec.model())
+                        .timeout(p.timeout())
                         .maxRetries(0)
                         .build();
             case "gemini" ->
                 GoogleAiEmbeddingModel.builder()
-                        .httpClientBuilder(t.http())
-                        .baseUrl(t.baseUrl())
-                        .apiKey(t.apiKey())
-                        .modelName(t.modelName())
-                        .timeout(t.timeout())
+                        .httpClientBuilder(http)
+                        .baseUrl(url)
+                        .apiKey(key)
+                        .modelName(spec.model())
+                        .timeout(p.timeout())
                         .maxRetries(0)
                         .build();
             case "ollama" ->
                 OllamaEmbeddingModel.builder()
-                        .httpClientBuilder(t.http())
-                        .baseUrl(t.baseUrl())
-                        .modelName(t.modelName())
-                        .timeout(t.timeout())
+                        .httpClientBuilder(http)
+                        .baseUrl(url)
+                        .modelName(spec.model())
+                        .timeout(p.timeout())
                         .maxRetries(0)
                         .build();
             default ->
                 throw new LlmException(
-                        LlmException.Kind.INVALID, "Provider " + t.provider() + " offers no embedding models");
+                        LlmException.Kind.INVALID, "Provider " + p.name() + " offers no embedding models");
         };
     }
 
@@ -186,89 +176,95 @@ final class Providers {
         return provider(spec).timeout();
     }
 
-    private ChatModel buildChat(Target t) {
-        return switch (t.provider()) {
+    private ChatModel buildChat(ModelSpec spec, boolean localOnly, String key) {
+        LlmConfig.Provider p = provider(spec);
+        GuardedHttpClient.Builder http = http(p, localOnly);
+        String url = p.baseUrl().toString();
+        return switch (p.name()) {
             case "openai", "openai-compatible" ->
                 OpenAiChatModel.builder()
-                        .httpClientBuilder(t.http())
-                        .baseUrl(t.baseUrl())
-                        .apiKey(t.apiKey())
-                        .modelName(t.modelName())
-                        .timeout(t.timeout())
+                        .httpClientBuilder(http)
+                        .baseUrl(url)
+                        .apiKey(key)
+                        .modelName(spec.model())
+                        .timeout(p.timeout())
                         .maxRetries(0)
                         .listeners(listeners)
                         .build();
             case "anthropic" ->
                 AnthropicChatModel.builder()
-                        .httpClientBuilder(t.http())
-                        .baseUrl(t.baseUrl())
-                        .apiKey(t.apiKey())
-                        .modelName(t.modelName())
-                        .timeout(t.timeout())
+                        .httpClientBuilder(http)
+                        .baseUrl(url)
+                        .apiKey(key)
+                        .modelName(spec.model())
+                        .timeout(p.timeout())
                         .maxRetries(0)
                         .listeners(listeners)
                         .build();
             case "gemini" ->
                 GoogleAiGeminiChatModel.builder()
-                        .httpClientBuilder(t.http())
-                        .baseUrl(t.baseUrl())
-                        .apiKey(t.apiKey())
-                        .modelName(t.modelName())
-                        .timeout(t.timeout())
+                        .httpClientBuilder(http)
+                        .baseUrl(url)
+                        .apiKey(key)
+                        .modelName(spec.model())
+                        .timeout(p.timeout())
                         .maxRetries(0)
                         .listeners(listeners)
                         .build();
             case "ollama" ->
                 OllamaChatModel.builder()
-                        .httpClientBuilder(t.http())
-                        .baseUrl(t.baseUrl())
-                        .modelName(t.modelName())
-                        .timeout(t.timeout())
+                        .httpClientBuilder(http)
+                        .baseUrl(url)
+                        .modelName(spec.model())
+                        .timeout(p.timeout())
                         .maxRetries(0)
                         .listeners(listeners)
                         .build();
-            default -> throw new LlmException(LlmException.Kind.INVALID, "Unknown provider " + t.provider());
+            default -> throw new LlmException(LlmException.Kind.INVALID, "Unknown provider " + p.name());
         };
     }
 
-    private StreamingChatModel buildStreaming(Target t) {
-        return switch (t.provider()) {
+    private StreamingChatModel buildStreaming(ModelSpec spec, boolean localOnly, String key) {
+        LlmConfig.Provider p = provider(spec);
+        GuardedHttpClient.Builder http = http(p, localOnly);
+        String url = p.baseUrl().toString();
+        return switch (p.name()) {
             case "openai", "openai-compatible" ->
                 OpenAiStreamingChatModel.builder()
-                        .httpClientBuilder(t.http())
-                        .baseUrl(t.baseUrl())
-                        .apiKey(t.apiKey())
-                        .modelName(t.modelName())
-                        .timeout(t.timeout())
+                        .httpClientBuilder(http)
+                        .baseUrl(url)
+                        .apiKey(key)
+                        .modelName(spec.model())
+                        .timeout(p.timeout())
                         .listeners(listeners)
                         .build();
             case "anthropic" ->
                 AnthropicStreamingChatModel.builder()
-                        .httpClientBuilder(t.http())
-                        .baseUrl(t.baseUrl())
-                        .apiKey(t.apiKey())
-                        .modelName(t.modelName())
-                        .timeout(t.timeout())
+                        .httpClientBuilder(http)
+                        .baseUrl(url)
+                        .apiKey(key)
+                        .modelName(spec.model())
+                        .timeout(p.timeout())
                         .listeners(listeners)
                         .build();
             case "gemini" ->
                 GoogleAiGeminiStreamingChatModel.builder()
-                        .httpClientBuilder(t.http())
-                        .baseUrl(t.baseUrl())
-                        .apiKey(t.apiKey())
-                        .modelName(t.modelName())
-                        .timeout(t.timeout())
+                        .httpClientBuilder(http)
+                        .baseUrl(url)
+                        .apiKey(key)
+                        .modelName(spec.model())
+                        .timeout(p.timeout())
                         .listeners(listeners)
                         .build();
             case "ollama" ->
                 OllamaStreamingChatModel.builder()
-                        .httpClientBuilder(t.http())
-                        .baseUrl(t.baseUrl())
-                        .modelName(t.modelName())
-                        .timeout(t.timeout())
+                        .httpClientBuilder(http)
+                        .baseUrl(url)
+                        .modelName(spec.model())
+                        .timeout(p.timeout())
                         .listeners(listeners)
                         .build();
-            default -> throw new LlmException(LlmException.Kind.INVALID, "Unknown provider " + t.provider());
+            default -> throw new LlmException(LlmException.Kind.INVALID, "Unknown provider " + p.name());
         };
     }
 
