@@ -14,7 +14,6 @@ import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.data.segment.TextSegment;
 import dev.langchain4j.model.chat.request.json.JsonObjectSchema;
 import dev.langchain4j.model.chat.response.ChatResponse;
-import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import dev.langchain4j.model.output.Response;
 import dev.langchain4j.model.output.TokenUsage;
 import java.time.Duration;
@@ -209,16 +208,7 @@ public final class LlmGateway implements AutoCloseable {
      */
     public DryRun dryRun(RouteRequest request, String prompt) {
         Map<String, Integer> found = redactor.detect(prompt);
-        RouteRequest withFindings = new RouteRequest(
-                request.tenant(),
-                request.repo(),
-                request.classifications(),
-                request.task(),
-                request.roles(),
-                found,
-                request.tools(),
-                request.stream());
-        return new DryRun(policies.active().decide(withFindings, catalogue, guard.airGapped()), found);
+        return new DryRun(policies.active().decide(withFindings(request, found), catalogue, guard.airGapped()), found);
     }
 
     /**
@@ -249,64 +239,32 @@ public final class LlmGateway implements AutoCloseable {
                         request.stream()),
                 request.messages().stream().map(ChatRequest.Message::text).toList(),
                 "the prompt");
-        Map<String, Integer> found = routing.found();
-        if (routing.chosen() == null) {
-            return refuse(request, routing.refusedBy(), routing.refusal(), found);
-        }
-        List<String> redactedTexts = routing.redacted();
-        int policyVersion = routing.policyVersion();
-        RoutingPolicy policy = routing.policy();
-        RoutingDecision.Route chosen = routing.chosen();
-        List<ModelSpec> chain = routing.chain();
+        return switch (routing) {
+            case Routing.Refused refused -> refuse(request, refused.rule(), refused.reason(), refused.found());
+            case Routing.Routed routed -> chat(request, routed);
+        };
+    }
+
+    /** Tries the routed chain in order until a model answers. */
+    private ChatResult chat(ChatRequest request, Routing.Routed routed) {
+        RoutingDecision.Route chosen = routed.chosen();
         long estimatedInput =
                 request.messages().stream().mapToLong(m -> m.text().length()).sum() / 4;
-        List<LlmException> failures = new ArrayList<>();
-        Optional<String> budgetRefusal = Optional.empty();
+        Misses misses = new Misses();
         int attempts = 0;
-        for (ModelSpec model : chain) {
-            if (chosen.localOnly() && !model.local()) {
-                // The policy never builds such a chain; this line is the guarantee, not the mechanism.
+        for (ModelSpec model : routed.chain()) {
+            Optional<Admission.Admitted> admission =
+                    misses.admitted(admit(model, routed, request, estimatedInput, request.maxOutputTokens()));
+            if (admission.isEmpty()) {
                 continue;
             }
-            if (chosen.maxCostUsd().isPresent()
-                    && model.cost(estimatedInput, request.maxOutputTokens())
-                            > chosen.maxCostUsd().get()) {
-                failures.add(new LlmException(
-                        LlmException.Kind.INVALID, model.id() + " would cost more than the rule's cap"));
-                continue;
-            }
-            Instant coolUntil = cooldowns.get(model.provider());
-            if (coolUntil != null && Instant.now().isBefore(coolUntil)) {
-                failures.add(new LlmException(
-                        LlmException.Kind.RATE_LIMITED,
-                        model.provider() + " asked to wait until " + coolUntil,
-                        Optional.of(Duration.between(Instant.now(), coolUntil)),
-                        null));
-                continue;
-            }
-            long estimatedTokens = estimatedInput + request.maxOutputTokens();
-            Optional<RateLimits.Slot> slot = rateLimits.admit(model.provider(), estimatedTokens);
-            if (slot.isEmpty()) {
-                failures.add(new LlmException(
-                        LlmException.Kind.RATE_LIMITED,
-                        model.provider() + " is at its configured requests or tokens per minute"));
-                continue;
-            }
-            double estimatedCost = model.cost(estimatedInput, request.maxOutputTokens());
-            Budgets.Outcome held = budgets.reserve(
-                    policy.budgets(), request, estimatedInput + request.maxOutputTokens(), estimatedCost);
-            if (held.reservation().isEmpty()) {
-                // A cheaper model further down the chain may still fit the budget.
-                rateLimits.settle(model.provider(), slot.get(), 0);
-                budgetRefusal = held.refusal();
-                continue;
-            }
-            Budgets.Reservation reservation = held.reservation().get();
+            Admission.Admitted admitted = admission.get();
+            Budgets.Reservation reservation = admitted.reservation();
             boolean external = !model.local();
-            Map<String, Integer> redactions = external ? found : Map.of();
-            List<ChatMessage> messages = messages(request, external ? redactedTexts : null);
+            Map<String, Integer> redactions = external ? routed.found() : Map.of();
+            List<ChatMessage> messages = messages(request, external ? routed.redacted() : null);
             Accounting.Attempt attempt =
-                    new Accounting.Attempt(request, model, chosen.rule(), policyVersion, redactions);
+                    new Accounting.Attempt(request, model, chosen.rule(), routed.policyVersion(), redactions);
             for (int tryNo = 0; tryNo < 2; tryNo++) {
                 attempts++;
                 AtomicBoolean firstToken = new AtomicBoolean();
@@ -315,7 +273,7 @@ public final class LlmGateway implements AutoCloseable {
                             .call(() -> call(model, chosen.localOnly(), request, messages, firstToken));
                     ChatResult.Answered answer = answered(response, model, chosen.rule(), redactions, attempts);
                     budgets.settle(reservation, answer.inputTokens() + answer.outputTokens(), answer.costUsd());
-                    rateLimits.settle(model.provider(), slot.get(), answer.inputTokens() + answer.outputTokens());
+                    rateLimits.settle(model.provider(), admitted.slot(), answer.inputTokens() + answer.outputTokens());
                     return answer;
                 } catch (RuntimeException e) {
                     LlmException failure = Failures.typed(e, model.id());
@@ -331,7 +289,7 @@ public final class LlmGateway implements AutoCloseable {
                     if (tryNo == 1 || !retriable(failure)) {
                         budgets.release(reservation);
                     }
-                    failures.add(failure);
+                    misses.failed(failure);
                     Optional<Duration> wait = failure.retryAfter();
                     if (failure.kind() == LlmException.Kind.RATE_LIMITED && tryNo == 0 && wait.isPresent()) {
                         if (wait.get().compareTo(MAX_RETRY_WAIT) <= 0) {
@@ -344,31 +302,18 @@ public final class LlmGateway implements AutoCloseable {
                 }
             }
         }
-        if (failures.isEmpty() && budgetRefusal.isPresent()) {
-            return refuse(request, chosen.rule(), budgetRefusal.get(), found);
+        Optional<String> budgetRefusal = misses.budgetRefusal();
+        if (budgetRefusal.isPresent()) {
+            return refuse(request, chosen.rule(), budgetRefusal.get(), routed.found());
         }
-        LlmException all = new LlmException(
-                LlmException.Kind.ALL_FAILED,
-                "every model of rule " + chosen.rule() + " failed: "
-                        + String.join(
-                                "; ",
-                                failures.stream().map(Throwable::getMessage).toList()),
-                failures.stream()
-                        .map(LlmException::retryAfter)
-                        .flatMap(Optional::stream)
-                        .min(Duration::compareTo),
-                null);
-        failures.forEach(all::addSuppressed);
+        LlmException all = misses.allFailed("every model of rule " + chosen.rule(), misses.shortestRetryAfter());
         audit.accept(AuditEvent.of("llm.chat", chosen.rule())
                 .tenant(request.tenant())
                 .actor(request.user().isEmpty() ? Actor.system() : Actor.user(request.user()))
                 .requestId(request.requestId())
                 .field("task", request.task())
                 .field("attempts", attempts)
-                .field(
-                        "errors",
-                        String.join(
-                                ",", failures.stream().map(f -> f.kind().name()).toList()))
+                .field("errors", misses.kinds())
                 .failure());
         throw all;
     }
@@ -395,57 +340,31 @@ public final class LlmGateway implements AutoCloseable {
                         false),
                 request.texts(),
                 "the texts");
-        Map<String, Integer> found = routing.found();
-        if (routing.chosen() == null) {
-            return refuseEmbedding(request, routing.refusedBy(), routing.refusal(), found);
-        }
-        List<String> redactedTexts = routing.redacted();
-        int policyVersion = routing.policyVersion();
-        RoutingPolicy policy = routing.policy();
-        RoutingDecision.Route chosen = routing.chosen();
-        List<ModelSpec> chain = routing.chain();
+        return switch (routing) {
+            case Routing.Refused refused -> refuseEmbedding(request, refused.rule(), refused.reason(), refused.found());
+            case Routing.Routed routed -> embed(request, routed);
+        };
+    }
+
+    /** Tries the routed chain in order until a model embeds the texts. */
+    private EmbedResult embed(EmbedRequest request, Routing.Routed routed) {
+        RoutingDecision.Route chosen = routed.chosen();
         // Budgets are scoped like a chat of the same tenant and repository.
         ChatRequest scope = ChatRequest.builder(request.tenant(), "embed")
                 .repo(request.repo(), request.classifications())
                 .prompt("embed " + request.texts().size() + " texts")
                 .build();
         long estimatedInput = request.texts().stream().mapToLong(String::length).sum() / 4 + 1;
-        List<LlmException> failures = new ArrayList<>();
-        Optional<String> budgetRefusal = Optional.empty();
-        for (ModelSpec model : chain) {
-            if (chosen.localOnly() && !model.local()) {
+        Misses misses = new Misses();
+        for (ModelSpec model : routed.chain()) {
+            Optional<Admission.Admitted> admission = misses.admitted(admit(model, routed, scope, estimatedInput, 0));
+            if (admission.isEmpty()) {
                 continue;
             }
-            double estimatedCost = model.cost(estimatedInput, 0);
-            if (chosen.maxCostUsd().isPresent()
-                    && estimatedCost > chosen.maxCostUsd().get()) {
-                failures.add(new LlmException(
-                        LlmException.Kind.INVALID, model.id() + " would cost more than the rule's cap"));
-                continue;
-            }
-            Instant coolUntil = cooldowns.get(model.provider());
-            if (coolUntil != null && Instant.now().isBefore(coolUntil)) {
-                failures.add(new LlmException(
-                        LlmException.Kind.RATE_LIMITED, model.provider() + " asked to wait until " + coolUntil));
-                continue;
-            }
-            Optional<RateLimits.Slot> slot = rateLimits.admit(model.provider(), estimatedInput);
-            if (slot.isEmpty()) {
-                failures.add(new LlmException(
-                        LlmException.Kind.RATE_LIMITED,
-                        model.provider() + " is at its configured requests or tokens per minute"));
-                continue;
-            }
-            Budgets.Outcome held = budgets.reserve(policy.budgets(), scope, estimatedInput, estimatedCost);
-            if (held.reservation().isEmpty()) {
-                rateLimits.settle(model.provider(), slot.get(), 0);
-                budgetRefusal = held.refusal();
-                continue;
-            }
-            Budgets.Reservation reservation = held.reservation().get();
+            Admission.Admitted admitted = admission.get();
             boolean external = !model.local();
-            List<String> sent = external ? redactedTexts : request.texts();
-            Map<String, Integer> redactions = external ? found : Map.of();
+            List<String> sent = external ? routed.redacted() : request.texts();
+            Map<String, Integer> redactions = external ? routed.found() : Map.of();
             long started = System.nanoTime();
             try {
                 Response<List<Embedding>> response = providers
@@ -462,8 +381,8 @@ public final class LlmGateway implements AutoCloseable {
                         ? response.tokenUsage().inputTokenCount()
                         : estimatedInput;
                 double cost = model.cost(in, 0);
-                budgets.settle(reservation, in, cost);
-                rateLimits.settle(model.provider(), slot.get(), in);
+                budgets.settle(admitted.reservation(), in, cost);
+                rateLimits.settle(model.provider(), admitted.slot(), in);
                 usage.add(LocalDate.now(ZoneOffset.UTC), request.tenant(), request.repo(), "", model.id(), in, 0, cost);
                 AuditEvent.Builder event = AuditEvent.of("llm.embed", model.id())
                         .tenant(request.tenant())
@@ -472,7 +391,7 @@ public final class LlmGateway implements AutoCloseable {
                         .field("local", model.local())
                         .field("repo", request.repo())
                         .field("rule", chosen.rule())
-                        .field("policyVersion", policyVersion)
+                        .field("policyVersion", routed.policyVersion())
                         .field("texts", sent.size())
                         .field("inputTokens", in)
                         .field("costUsd", String.format(java.util.Locale.ROOT, "%.6f", cost))
@@ -483,32 +402,24 @@ public final class LlmGateway implements AutoCloseable {
                         model.id(), chosen.rule(), model.local(), vectors, in, cost, redactions);
             } catch (RuntimeException e) {
                 LlmException failure = Failures.typed(e, model.id());
-                budgets.release(reservation);
-                rateLimits.settle(model.provider(), slot.get(), 0);
+                budgets.release(admitted.reservation());
+                rateLimits.settle(model.provider(), admitted.slot(), 0);
                 failure.retryAfter()
                         .ifPresent(wait ->
                                 cooldowns.put(model.provider(), Instant.now().plus(wait)));
-                failures.add(failure);
+                misses.failed(failure);
             }
         }
-        if (failures.isEmpty() && budgetRefusal.isPresent()) {
-            return refuseEmbedding(request, chosen.rule(), budgetRefusal.get(), found);
+        Optional<String> budgetRefusal = misses.budgetRefusal();
+        if (budgetRefusal.isPresent()) {
+            return refuseEmbedding(request, chosen.rule(), budgetRefusal.get(), routed.found());
         }
-        LlmException all = new LlmException(
-                LlmException.Kind.ALL_FAILED,
-                "every embedding model of rule " + chosen.rule() + " failed: "
-                        + String.join(
-                                "; ",
-                                failures.stream().map(Throwable::getMessage).toList()));
-        failures.forEach(all::addSuppressed);
+        LlmException all = misses.allFailed("every embedding model of rule " + chosen.rule(), Optional.empty());
         audit.accept(AuditEvent.of("llm.embed", chosen.rule())
                 .tenant(request.tenant())
                 .actor(Actor.system())
                 .field("repo", request.repo())
-                .field(
-                        "errors",
-                        String.join(
-                                ",", failures.stream().map(f -> f.kind().name()).toList()))
+                .field("errors", misses.kinds())
                 .failure());
         throw all;
     }
@@ -517,27 +428,145 @@ public final class LlmGateway implements AutoCloseable {
         AuditEvent.Builder event = AuditEvent.of("llm.embed", rule)
                 .tenant(request.tenant())
                 .actor(Actor.system())
-                .field("repo", request.repo())
-                .field("reason", reason);
-        found.forEach((kind, count) -> event.field("sensitive." + kind, count));
-        audit.accept(event.denied());
+                .field("repo", request.repo());
+        denied(event, reason, found);
         return new EmbedResult.Refused(rule, reason);
     }
 
+    /** Audits a refusal: why, and what the redactor found by kind (never the values). */
+    private void denied(AuditEvent.Builder event, String reason, Map<String, Integer> found) {
+        event.field("reason", reason);
+        found.forEach((kind, count) -> event.field("sensitive." + kind, count));
+        audit.accept(event.denied());
+    }
+
     /**
-     * How a call is routed: what the redactor found in its texts, the texts redacted for external models, and the
-     * policy's decision with its chain (narrowed to local models when a blocking rule meets sensitive content); or,
-     * with {@code chosen} null, the rule that refused it and why.
+     * Whether a model of the chain may take a call of this size now. Admitted, it holds a rate-limit slot and a budget
+     * reservation that the caller settles or releases; otherwise it holds nothing.
      */
-    private record Routing(
-            Map<String, Integer> found,
-            List<String> redacted,
-            int policyVersion,
-            RoutingPolicy policy,
-            RoutingDecision.Route chosen,
-            List<ModelSpec> chain,
-            String refusedBy,
-            String refusal) {}
+    private sealed interface Admission {
+        /** Not tried: over the rule's cost cap, cooling down after a long {@code retry-after}, or at its rate limit. */
+        record Skipped(LlmException failure) implements Admission {}
+
+        /** Not tried: the call would overspend a budget (a cheaper model further down the chain may still fit). */
+        record OverBudget(Optional<String> refusal) implements Admission {}
+
+        /** May be called; {@code slot} and {@code reservation} are held for the call. */
+        record Admitted(RateLimits.Slot slot, Budgets.Reservation reservation) implements Admission {}
+    }
+
+    /**
+     * Checks {@code model} against the rule's cost cap, the provider's cool-down and rate limit, and the policy's
+     * budgets (scoped by {@code scope}), for a call estimated at {@code inputTokens} in and {@code outputTokens} out.
+     */
+    private Admission admit(
+            ModelSpec model, Routing.Routed routed, ChatRequest scope, long inputTokens, long outputTokens) {
+        Optional<Double> cap = routed.chosen().maxCostUsd();
+        double estimatedCost = model.cost(inputTokens, outputTokens);
+        if (cap.isPresent() && estimatedCost > cap.get()) {
+            return new Admission.Skipped(
+                    new LlmException(LlmException.Kind.INVALID, model.id() + " would cost more than the rule's cap"));
+        }
+        Instant coolUntil = cooldowns.get(model.provider());
+        if (coolUntil != null && Instant.now().isBefore(coolUntil)) {
+            return new Admission.Skipped(new LlmException(
+                    LlmException.Kind.RATE_LIMITED,
+                    model.provider() + " asked to wait until " + coolUntil,
+                    Optional.of(Duration.between(Instant.now(), coolUntil)),
+                    null));
+        }
+        Optional<RateLimits.Slot> slot = rateLimits.admit(model.provider(), inputTokens + outputTokens);
+        if (slot.isEmpty()) {
+            return new Admission.Skipped(new LlmException(
+                    LlmException.Kind.RATE_LIMITED,
+                    model.provider() + " is at its configured requests or tokens per minute"));
+        }
+        Budgets.Outcome held =
+                budgets.reserve(routed.policy().budgets(), scope, inputTokens + outputTokens, estimatedCost);
+        if (held.reservation().isEmpty()) {
+            rateLimits.settle(model.provider(), slot.get(), 0);
+            return new Admission.OverBudget(held.refusal());
+        }
+        return new Admission.Admitted(slot.get(), held.reservation().get());
+    }
+
+    /** What the models of a chain that did not answer left behind: their failures, and the last budget refusal. */
+    private static final class Misses {
+        private final List<LlmException> failures = new ArrayList<>();
+        private Optional<String> overBudget = Optional.empty();
+
+        void failed(LlmException failure) {
+            failures.add(failure);
+        }
+
+        /** The admitted call, or empty after noting why the model is skipped. */
+        Optional<Admission.Admitted> admitted(Admission admission) {
+            switch (admission) {
+                case Admission.Skipped skipped -> failures.add(skipped.failure());
+                case Admission.OverBudget over -> overBudget = over.refusal();
+                case Admission.Admitted admitted -> {
+                    return Optional.of(admitted);
+                }
+            }
+            return Optional.empty();
+        }
+
+        /** The budget's refusal, when a budget is all that stopped the chain (no model failed). */
+        Optional<String> budgetRefusal() {
+            return failures.isEmpty() ? overBudget : Optional.empty();
+        }
+
+        /** The exception thrown when every model of a chain failed: their messages joined, the failures suppressed. */
+        LlmException allFailed(String models, Optional<Duration> retryAfter) {
+            LlmException all = new LlmException(
+                    LlmException.Kind.ALL_FAILED,
+                    models + " failed: "
+                            + String.join(
+                                    "; ",
+                                    failures.stream().map(Throwable::getMessage).toList()),
+                    retryAfter,
+                    null);
+            failures.forEach(all::addSuppressed);
+            return all;
+        }
+
+        /** The shortest {@code retry-after} a failure asked for. */
+        Optional<Duration> shortestRetryAfter() {
+            return failures.stream()
+                    .map(LlmException::retryAfter)
+                    .flatMap(Optional::stream)
+                    .min(Duration::compareTo);
+        }
+
+        /** The kinds of the failures, comma-separated, for the audit entry. */
+        String kinds() {
+            return String.join(",", failures.stream().map(f -> f.kind().name()).toList());
+        }
+    }
+
+    /**
+     * How a call is routed: refused (by the policy, or because a blocking rule met sensitive content and no local
+     * model is left), or routed along a chain. Either way it carries what the redactor found in the call's texts.
+     */
+    private sealed interface Routing {
+        Map<String, Integer> found();
+
+        /** Refused by {@code rule} for {@code reason}. */
+        record Refused(Map<String, Integer> found, String rule, String reason) implements Routing {}
+
+        /**
+         * Routed: the texts redacted for external models, the policy (and its version) that decided, and the chain
+         * to try, only local models when the decision is local-only or a blocking rule met sensitive content.
+         */
+        record Routed(
+                Map<String, Integer> found,
+                List<String> redacted,
+                int policyVersion,
+                RoutingPolicy policy,
+                RoutingDecision.Route chosen,
+                List<ModelSpec> chain)
+                implements Routing {}
+    }
 
     private Routing route(RouteRequest request, List<String> texts, String what) {
         Map<String, Integer> found = new TreeMap<>();
@@ -547,7 +576,34 @@ public final class LlmGateway implements AutoCloseable {
             redaction.counts().forEach((kind, n) -> found.merge(kind, n, Integer::sum));
             redacted.add(redaction.text());
         }
-        RouteRequest withFindings = new RouteRequest(
+        int policyVersion = policies.activeVersion();
+        RoutingPolicy policy = policies.active();
+        RoutingDecision decision = policy.decide(withFindings(request, found), catalogue, guard.airGapped());
+        if (decision instanceof RoutingDecision.Deny deny) {
+            return new Routing.Refused(found, deny.rule(), deny.reason());
+        }
+        RoutingDecision.Route chosen = (RoutingDecision.Route) decision;
+        List<ModelSpec> chain = chosen.chain();
+        if (chosen.localOnly()) {
+            // The policy never builds such a chain; this line is the guarantee, not the mechanism.
+            chain = chain.stream().filter(ModelSpec::local).toList();
+        }
+        if (!found.isEmpty() && chosen.redaction() == RoutingPolicy.RedactionMode.BLOCK) {
+            chain = chain.stream().filter(ModelSpec::local).toList();
+            if (chain.isEmpty()) {
+                return new Routing.Refused(
+                        found,
+                        chosen.rule(),
+                        what + " holds sensitive content " + found.keySet() + " and rule " + chosen.rule()
+                                + " blocks it from external models");
+            }
+        }
+        return new Routing.Routed(found, redacted, policyVersion, policy, chosen, chain);
+    }
+
+    /** {@code request} with what the redactor found. */
+    private static RouteRequest withFindings(RouteRequest request, Map<String, Integer> found) {
+        return new RouteRequest(
                 request.tenant(),
                 request.repo(),
                 request.classifications(),
@@ -556,30 +612,6 @@ public final class LlmGateway implements AutoCloseable {
                 found,
                 request.tools(),
                 request.stream());
-        int policyVersion = policies.activeVersion();
-        RoutingPolicy policy = policies.active();
-        RoutingDecision decision = policy.decide(withFindings, catalogue, guard.airGapped());
-        if (decision instanceof RoutingDecision.Deny deny) {
-            return new Routing(found, redacted, policyVersion, policy, null, List.of(), deny.rule(), deny.reason());
-        }
-        RoutingDecision.Route chosen = (RoutingDecision.Route) decision;
-        List<ModelSpec> chain = chosen.chain();
-        if (!found.isEmpty() && chosen.redaction() == RoutingPolicy.RedactionMode.BLOCK) {
-            chain = chain.stream().filter(ModelSpec::local).toList();
-            if (chain.isEmpty()) {
-                return new Routing(
-                        found,
-                        redacted,
-                        policyVersion,
-                        policy,
-                        null,
-                        List.of(),
-                        chosen.rule(),
-                        what + " holds sensitive content " + found.keySet() + " and rule " + chosen.rule()
-                                + " blocks it from external models");
-            }
-        }
-        return new Routing(found, redacted, policyVersion, policy, chosen, chain, null, null);
     }
 
     /** Whether the same model gets a second try (a short {@code retry-after}); its reservation is kept for it. */
@@ -605,23 +637,9 @@ public final class LlmGateway implements AutoCloseable {
             return providers.chat(model, localOnly).chat(lc);
         }
         Consumer<String> onToken = request.onToken().get();
-        CompletableFuture<ChatResponse> done = new CompletableFuture<>();
-        providers.streaming(model, localOnly).chat(lc, new StreamingChatResponseHandler() {
-            @Override
-            public void onPartialResponse(String partial) {
-                firstToken.set(true);
-                onToken.accept(partial);
-            }
-
-            @Override
-            public void onCompleteResponse(ChatResponse response) {
-                done.complete(response);
-            }
-
-            @Override
-            public void onError(Throwable error) {
-                done.completeExceptionally(error);
-            }
+        CompletableFuture<ChatResponse> done = providers.stream(model, localOnly, lc, partial -> {
+            firstToken.set(true);
+            onToken.accept(partial);
         });
         try {
             return done.get(timeout(model).toMillis(), TimeUnit.MILLISECONDS);
@@ -671,10 +689,8 @@ public final class LlmGateway implements AutoCloseable {
                 .actor(request.user().isEmpty() ? Actor.system() : Actor.user(request.user()))
                 .requestId(request.requestId())
                 .field("task", request.task())
-                .field("repo", request.repo())
-                .field("reason", reason);
-        found.forEach((kind, count) -> event.field("sensitive." + kind, count));
-        audit.accept(event.denied());
+                .field("repo", request.repo());
+        denied(event, reason, found);
         return new ChatResult.Refused(rule, reason);
     }
 

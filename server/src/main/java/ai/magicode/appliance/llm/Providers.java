@@ -6,6 +6,8 @@ import dev.langchain4j.model.anthropic.AnthropicStreamingChatModel;
 import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.chat.StreamingChatModel;
 import dev.langchain4j.model.chat.listener.ChatModelListener;
+import dev.langchain4j.model.chat.response.ChatResponse;
+import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import dev.langchain4j.model.embedding.EmbeddingModel;
 import dev.langchain4j.model.googleai.GoogleAiEmbeddingModel;
 import dev.langchain4j.model.googleai.GoogleAiGeminiChatModel;
@@ -29,7 +31,9 @@ import java.security.cert.CertificateFactory;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -76,6 +80,35 @@ final class Providers {
         return cached(streamingModels, spec, localOnly, this::buildStreaming);
     }
 
+    /**
+     * Streams {@code request} from the streaming model of {@code spec}, handing each partial answer to {@code onToken};
+     * the future completes with the whole response, or with the model's error.
+     */
+    CompletableFuture<ChatResponse> stream(
+            ModelSpec spec,
+            boolean localOnly,
+            dev.langchain4j.model.chat.request.ChatRequest request,
+            Consumer<String> onToken) {
+        CompletableFuture<ChatResponse> done = new CompletableFuture<>();
+        streaming(spec, localOnly).chat(request, new StreamingChatResponseHandler() {
+            @Override
+            public void onPartialResponse(String partial) {
+                onToken.accept(partial);
+            }
+
+            @Override
+            public void onCompleteResponse(ChatResponse response) {
+                done.complete(response);
+            }
+
+            @Override
+            public void onError(Throwable error) {
+                done.completeExceptionally(error);
+            }
+        });
+        return done;
+    }
+
     EmbeddingModel embedding(ModelSpec spec, boolean localOnly) {
         return cached(embeddingModels, spec, localOnly, this::buildEmbedding);
     }
@@ -91,6 +124,11 @@ final class Providers {
                 .model();
     }
 
+    /**
+     * Builds one kind of model for any provider. The LangChain4j builders share no usable type (Gemini's and Ollama's
+     * shared base builders are nested in package-private classes), so each chain below hands the same settings to its
+     * own builder type.
+     */
     @FunctionalInterface
     private interface Builder<T> {
         T build(ModelSpec spec, boolean localOnly, String key);

@@ -13,10 +13,8 @@ import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.request.json.JsonObjectSchema;
 import dev.langchain4j.model.chat.response.ChatResponse;
-import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -107,24 +105,7 @@ class ProviderDoubleIT {
 
     static ChatResponse stream(Providers providers, Protocol protocol, ChatRequest request, List<String> tokens)
             throws Exception {
-        CompletableFuture<ChatResponse> done = new CompletableFuture<>();
-        providers.streaming(spec(protocol), false).chat(request, new StreamingChatResponseHandler() {
-            @Override
-            public void onPartialResponse(String partial) {
-                tokens.add(partial);
-            }
-
-            @Override
-            public void onCompleteResponse(ChatResponse response) {
-                done.complete(response);
-            }
-
-            @Override
-            public void onError(Throwable error) {
-                done.completeExceptionally(error);
-            }
-        });
-        return done.get(10, TimeUnit.SECONDS);
+        return providers.stream(spec(protocol), false, request, tokens::add).get(10, TimeUnit.SECONDS);
     }
 
     static ChatRequest request(boolean tools) {

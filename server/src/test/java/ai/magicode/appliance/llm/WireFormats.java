@@ -22,16 +22,8 @@ final class WireFormats {
         return json(
                 switch (protocol) {
                     case OPENAI ->
-                        map(
-                                "id",
-                                "chatcmpl-double",
-                                "object",
+                        openAi(
                                 "chat.completion",
-                                "created",
-                                1_700_000_000,
-                                "model",
-                                MODEL,
-                                "choices",
                                 List.of(map(
                                         "index",
                                         0,
@@ -39,37 +31,16 @@ final class WireFormats {
                                         openAiMessage(reply),
                                         "finish_reason",
                                         tool ? "tool_calls" : "stop")),
-                                "usage",
                                 openAiUsage(reply));
                     case ANTHROPIC ->
-                        map(
-                                "id",
-                                "msg_double",
-                                "type",
-                                "message",
-                                "role",
-                                "assistant",
-                                "model",
-                                MODEL,
-                                "content",
+                        anthropicMessage(
+                                reply,
                                 List.of(
                                         tool
-                                                ? map(
-                                                        "type",
-                                                        "tool_use",
-                                                        "id",
-                                                        "toolu_double",
-                                                        "name",
-                                                        reply.toolName(),
-                                                        "input",
-                                                        parse(reply.toolArguments()))
+                                                ? anthropicToolUse(reply, parse(reply.toolArguments()))
                                                 : map("type", "text", "text", reply.text())),
-                                "stop_reason",
                                 tool ? "tool_use" : "end_turn",
-                                "stop_sequence",
-                                null,
-                                "usage",
-                                map("input_tokens", reply.inputTokens(), "output_tokens", reply.outputTokens()));
+                                reply.outputTokens());
                     case GEMINI -> geminiChunk(reply, tool ? null : reply.text(), true);
                     case OLLAMA -> ollamaChunk(reply, tool ? "" : reply.text(), tool, true);
                 });
@@ -86,128 +57,46 @@ final class WireFormats {
                     events.add(sse(null, openAiChunk(map("content", piece), null)));
                 }
                 if (tool) {
-                    events.add(sse(
-                            null,
-                            openAiChunk(
-                                    map(
-                                            "tool_calls",
-                                            List.of(map(
-                                                    "index",
-                                                    0,
-                                                    "id",
-                                                    "call_double",
-                                                    "type",
-                                                    "function",
-                                                    "function",
-                                                    map("name", reply.toolName(), "arguments", "")))),
-                                    null)));
-                    events.add(sse(
-                            null,
-                            openAiChunk(
-                                    map(
-                                            "tool_calls",
-                                            List.of(map(
-                                                    "index", 0, "function", map("arguments", reply.toolArguments())))),
-                                    null)));
+                    events.add(openAiToolCallDelta(
+                            "id",
+                            "call_double",
+                            "type",
+                            "function",
+                            "function",
+                            map("name", reply.toolName(), "arguments", "")));
+                    events.add(openAiToolCallDelta("function", map("arguments", reply.toolArguments())));
                 }
                 events.add(sse(null, openAiChunk(map(), tool ? "tool_calls" : "stop")));
-                Map<String, Object> usage = map(
-                        "id",
-                        "chatcmpl-double",
-                        "object",
-                        "chat.completion.chunk",
-                        "created",
-                        1_700_000_000,
-                        "model",
-                        MODEL,
-                        "choices",
-                        List.of(),
-                        "usage",
-                        openAiUsage(reply));
-                events.add(sse(null, usage));
+                events.add(sse(null, openAi("chat.completion.chunk", List.of(), openAiUsage(reply))));
                 events.add("data: [DONE]\n\n");
             }
             case ANTHROPIC -> {
-                events.add(sse(
-                        "message_start",
-                        map(
-                                "type",
-                                "message_start",
-                                "message",
-                                map(
-                                        "id",
-                                        "msg_double",
-                                        "type",
-                                        "message",
-                                        "role",
-                                        "assistant",
-                                        "model",
-                                        MODEL,
-                                        "content",
-                                        List.of(),
-                                        "stop_reason",
-                                        null,
-                                        "stop_sequence",
-                                        null,
-                                        "usage",
-                                        map("input_tokens", reply.inputTokens(), "output_tokens", 1)))));
+                events.add(anthropicEvent("message_start", "message", anthropicMessage(reply, List.of(), null, 1)));
                 if (tool) {
-                    events.add(sse(
-                            "content_block_start",
-                            map(
-                                    "type",
-                                    "content_block_start",
-                                    "index",
-                                    0,
-                                    "content_block",
-                                    map(
-                                            "type",
-                                            "tool_use",
-                                            "id",
-                                            "toolu_double",
-                                            "name",
-                                            reply.toolName(),
-                                            "input",
-                                            map()))));
-                    events.add(sse(
+                    events.add(anthropicEvent(
+                            "content_block_start", "index", 0, "content_block", anthropicToolUse(reply, map())));
+                    events.add(anthropicEvent(
                             "content_block_delta",
-                            map(
-                                    "type",
-                                    "content_block_delta",
-                                    "index",
-                                    0,
-                                    "delta",
-                                    map("type", "input_json_delta", "partial_json", reply.toolArguments()))));
+                            "index",
+                            0,
+                            "delta",
+                            map("type", "input_json_delta", "partial_json", reply.toolArguments())));
                 } else {
-                    events.add(sse(
-                            "content_block_start",
-                            map(
-                                    "type",
-                                    "content_block_start",
-                                    "index",
-                                    0,
-                                    "content_block",
-                                    map("type", "text", "text", ""))));
+                    events.add(anthropicEvent(
+                            "content_block_start", "index", 0, "content_block", map("type", "text", "text", "")));
                     for (String piece : pieces) {
-                        events.add(sse(
-                                "content_block_delta",
-                                map(
-                                        "type",
-                                        "content_block_delta",
-                                        "index",
-                                        0,
-                                        "delta",
-                                        map("type", "text_delta", "text", piece))));
+                        events.add(anthropicEvent(
+                                "content_block_delta", "index", 0, "delta", map("type", "text_delta", "text", piece)));
                     }
                 }
-                events.add(sse("content_block_stop", map("type", "content_block_stop", "index", 0)));
-                events.add(sse(
+                events.add(anthropicEvent("content_block_stop", "index", 0));
+                events.add(anthropicEvent(
                         "message_delta",
-                        map(
-                                "type", "message_delta",
-                                "delta", map("stop_reason", tool ? "tool_use" : "end_turn", "stop_sequence", null),
-                                "usage", map("output_tokens", reply.outputTokens()))));
-                events.add(sse("message_stop", map("type", "message_stop")));
+                        "delta",
+                        map("stop_reason", tool ? "tool_use" : "end_turn", "stop_sequence", null),
+                        "usage",
+                        map("output_tokens", reply.outputTokens())));
+                events.add(anthropicEvent("message_stop"));
             }
             case GEMINI -> {
                 if (tool) {
@@ -220,13 +109,13 @@ final class WireFormats {
             }
             case OLLAMA -> {
                 if (tool) {
-                    events.add(json(ollamaChunk(reply, "", true, false)) + "\n");
+                    events.add(ndjson(ollamaChunk(reply, "", true, false)));
                 } else {
                     for (String piece : pieces) {
-                        events.add(json(ollamaChunk(reply, piece, false, false)) + "\n");
+                        events.add(ndjson(ollamaChunk(reply, piece, false, false)));
                     }
                 }
-                events.add(json(ollamaChunk(reply, "", false, true)) + "\n");
+                events.add(ndjson(ollamaChunk(reply, "", false, true)));
             }
         }
         return events;
@@ -296,17 +185,66 @@ final class WireFormats {
     }
 
     private static Map<String, Object> openAiChunk(Map<String, Object> delta, String finish) {
-        return map(
+        return openAi("chat.completion.chunk", List.of(map("index", 0, "delta", delta, "finish_reason", finish)), null);
+    }
+
+    /** An OpenAI stream event that adds {@code fields} to the one tool call (index 0). */
+    private static String openAiToolCallDelta(Object... fields) {
+        Map<String, Object> call = map("index", 0);
+        call.putAll(map(fields));
+        return sse(null, openAiChunk(map("tool_calls", List.of(call)), null));
+    }
+
+    /** An OpenAI completion or chunk of {@code object} type; {@code usage} only when not null. */
+    private static Map<String, Object> openAi(String object, List<?> choices, Map<String, Object> usage) {
+        Map<String, Object> body = map(
                 "id",
                 "chatcmpl-double",
                 "object",
-                "chat.completion.chunk",
+                object,
                 "created",
                 1_700_000_000,
                 "model",
                 MODEL,
                 "choices",
-                List.of(map("index", 0, "delta", delta, "finish_reason", finish)));
+                choices);
+        if (usage != null) {
+            body.put("usage", usage);
+        }
+        return body;
+    }
+
+    /** An Anthropic message, whole or as {@code message_start} opens a stream ({@code content} empty, no stop reason). */
+    private static Map<String, Object> anthropicMessage(
+            Reply reply, List<?> content, String stopReason, int outputTokens) {
+        return map(
+                "id",
+                "msg_double",
+                "type",
+                "message",
+                "role",
+                "assistant",
+                "model",
+                MODEL,
+                "content",
+                content,
+                "stop_reason",
+                stopReason,
+                "stop_sequence",
+                null,
+                "usage",
+                map("input_tokens", reply.inputTokens(), "output_tokens", outputTokens));
+    }
+
+    private static Map<String, Object> anthropicToolUse(Reply reply, Object input) {
+        return map("type", "tool_use", "id", "toolu_double", "name", reply.toolName(), "input", input);
+    }
+
+    /** An Anthropic stream event: its name is also its {@code type}, the first field of its data. */
+    private static String anthropicEvent(String type, Object... fields) {
+        Map<String, Object> data = map("type", type);
+        data.putAll(map(fields));
+        return sse(type, data);
     }
 
     private static Map<String, Object> geminiChunk(Reply reply, String text, boolean last) {
@@ -353,6 +291,10 @@ final class WireFormats {
             pieces.add(word);
         }
         return pieces;
+    }
+
+    private static String ndjson(Map<String, Object> line) {
+        return json(line) + "\n";
     }
 
     private static String sse(String event, Map<String, Object> data) {
