@@ -68,17 +68,20 @@ final class DeliveryJournal implements AutoCloseable {
     final class Changes {
         private final Set<Object> changed;
         private final Map<String, Delivery> written;
-        private final List<String> removed = new ArrayList<>();
+        private final Set<String> removed = new java.util.HashSet<>();
 
         private Changes(Set<Object> changed, Map<String, Delivery> written) {
             this.changed = changed;
             this.written = written;
         }
 
-        /** The committed or earlier-in-this-batch delivery with {@code guid}. */
+        /** The committed or earlier-in-this-batch delivery with {@code guid} (none once pruned earlier in it). */
         Optional<Delivery> find(String guid) {
             Delivery pending = written.get(guid);
-            return pending != null ? Optional.of(pending) : Optional.ofNullable(committed.get(guid));
+            if (pending != null) {
+                return Optional.of(pending);
+            }
+            return removed.contains(guid) ? Optional.empty() : Optional.ofNullable(committed.get(guid));
         }
 
         /** The sequence number the next new delivery gets. */
@@ -271,8 +274,8 @@ final class DeliveryJournal implements AutoCloseable {
             batch.forEach(task -> task.done().completeExceptionally(failure));
             return;
         }
-        committed.putAll(written);
         changes.removed.forEach(committed::remove);
+        committed.putAll(written); // after: a guid pruned and then put again in the same batch is stored anew
         release(batch, results, failures);
     }
 
