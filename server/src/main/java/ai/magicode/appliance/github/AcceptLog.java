@@ -43,7 +43,6 @@ final class AcceptLog implements AutoCloseable {
     private static final int HEADER = 12; // magic, payload length, CRC-32C of the payload
     private static final String PREFIX = "accept-";
     private static final String SUFFIX = ".log";
-    private static final int MAX_BATCH = 1024;
 
     /** Where a segment's bytes go; a file channel, or in tests one that fails like a full disk. */
     interface Segment extends AutoCloseable {
@@ -311,14 +310,7 @@ final class AcceptLog implements AutoCloseable {
 
     private void write() {
         List<Task> batch = new ArrayList<>();
-        while (true) {
-            batch.clear();
-            try {
-                batch.add(queue.take());
-            } catch (InterruptedException e) {
-                return;
-            }
-            queue.drainTo(batch, MAX_BATCH - 1);
+        while (GroupCommit.next(queue, batch)) {
             List<Append> appends = new ArrayList<>(batch.size());
             for (Task task : batch) {
                 switch (task) {

@@ -30,7 +30,6 @@ import java.util.function.Function;
 final class DeliveryJournal implements AutoCloseable {
     static final String SECTION = "github.webhooks";
     static final int PAGE = 128;
-    private static final int MAX_BATCH = 1024;
     private static final System.Logger LOG = System.getLogger(DeliveryJournal.class.getName());
 
     private final ApplianceStore store;
@@ -232,14 +231,7 @@ final class DeliveryJournal implements AutoCloseable {
 
     private void write() {
         List<Task<?>> batch = new ArrayList<>();
-        while (true) {
-            batch.clear();
-            try {
-                batch.add(queue.take());
-            } catch (InterruptedException e) {
-                return;
-            }
-            queue.drainTo(batch, MAX_BATCH - 1);
+        while (GroupCommit.next(queue, batch)) {
             boolean stop = batch.removeIf(task -> task.change() == null);
             run(batch);
             if (stop) {
